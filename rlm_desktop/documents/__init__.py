@@ -1,0 +1,1 @@
+"""Documents in: ingestion of files and folders into the `Context` the REPL sees (no Qt)."""

@@ -1,0 +1,119 @@
+"""The data the rest of the app sees of documents: `Document`, `Context` and `IngestRecord`.
+
+`Context.text` joins the documents with an unmistakable boundary line that carries the file
+name. The sandbox worker builds the very same string with `join_documents`, so this module
+imports only the standard library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+BOUNDARY = "===== DOCUMENT {index} of {count}: {name} ====="
+
+
+@dataclass
+class Document:
+    """One readable document: its clean text plus where each page starts in that text."""
+
+    name: str
+    text: str
+    path: str = ""
+    kind: str = "text"
+    pages: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        return cls(
+            name=str(data["name"]),
+            text=str(data["text"]),
+            path=str(data.get("path", "")),
+            kind=str(data.get("kind", "text")),
+            pages=[int(p) for p in data.get("pages", [])],
+            warnings=[str(w) for w in data.get("warnings", [])],
+        )
+
+
+@dataclass
+class IngestRecord:
+    """What `rlm-desktop ingest --json` prints for one file found."""
+
+    path: str
+    ok: bool
+    kind: str = ""
+    chars: int = 0
+    pages: int = 0
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    document: Document | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "ok": self.ok,
+            "kind": self.kind,
+            "chars": self.chars,
+            "pages": self.pages,
+            "error": self.error,
+            "warnings": list(self.warnings),
+        }
+
+
+def boundary_line(index: int, count: int, name: str) -> str:
+    return BOUNDARY.format(index=index, count=count, name=name)
+
+
+def join_documents(texts_and_names: list[tuple[str, str]]) -> str:
+    """One string with every document, each introduced by its boundary line."""
+    count = len(texts_and_names)
+    if count == 1:
+        return texts_and_names[0][1]
+    parts = []
+    for i, (name, text) in enumerate(texts_and_names, start=1):
+        parts.append(boundary_line(i, count, name) + "\n" + text)
+    return "\n\n".join(parts)
+
+
+@dataclass
+class Context:
+    """The documents a run works on; the REPL sees them as `context` and `documents`."""
+
+    documents: list[Document] = field(default_factory=list)
+
+    @classmethod
+    def from_text(cls, text: str, name: str = "context") -> Context:
+        return cls([Document(name=name, text=text)])
+
+    @property
+    def text(self) -> str:
+        return join_documents([(d.name, d.text) for d in self.documents])
+
+    @property
+    def total_chars(self) -> int:
+        return sum(len(d.text) for d in self.documents)
+
+    def describe(self, max_listed: int = 20) -> str:
+        """A short description of the documents for the system prompt (names, kinds, sizes)."""
+        n = len(self.documents)
+        if n == 0:
+            return "There are no documents: `context` is an empty string."
+        lines = [
+            f"`context` is one string of {len(self.text):,} characters holding "
+            f"{n} document{'s' if n != 1 else ''} ({self.total_chars:,} characters of text)."
+        ]
+        if n > 1:
+            lines.append(
+                "Each document starts with a line like "
+                f"'{boundary_line(1, n, self.documents[0].name)}'."
+            )
+        for d in self.documents[:max_listed]:
+            pages = f", {len(d.pages)} pages" if d.pages else ""
+            lines.append(f"- {d.name} ({d.kind}, {len(d.text):,} chars{pages})")
+        if n > max_listed:
+            lines.append(f"- … and {n - max_listed} more (see `documents`).")
+        return "\n".join(lines)

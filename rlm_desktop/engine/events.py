@@ -1,0 +1,147 @@
+"""Typed engine events. Each carries `node_id` and `parent_id`, so the tree can be rebuilt.
+
+Node kinds: "run" (the root), "iteration" (one model turn), "cell" (one code block run),
+"subcall" (an `llm_query` leaf call or an `rlm_query` child RLM, whose iterations hang below it).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+def _now() -> float:
+    return time.time()
+
+
+@dataclass
+class Event:
+    node_id: str
+    parent_id: str | None
+    t: float = field(default_factory=_now, kw_only=True)
+
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["type"] = self.type
+        return data
+
+
+@dataclass
+class RunStarted(Event):
+    question: str
+    depth: int = 0
+    documents: int = 0
+    context_chars: int = 0
+    backend: str = ""
+    model: str = ""
+    sandbox_layers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IterationStarted(Event):
+    index: int  # 0-based turn number within its run
+    depth: int = 0
+
+
+@dataclass
+class TokenStreamed(Event):
+    text: str
+
+
+@dataclass
+class IterationFinished(Event):
+    text: str  # the model's whole turn
+    prompt_tokens: int = 0
+    prompt_evaluated: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    note: str = ""  # e.g. the corrective message the engine sent back
+
+
+@dataclass
+class CellStarted(Event):
+    code: str
+    index: int = 0  # block number within the turn
+
+
+@dataclass
+class CellFinished(Event):
+    output: str
+    error: str | None = None  # one-line error summary when the cell raised or the worker died
+    seconds: float = 0.0
+    final: str | None = None  # set when the cell called FINAL()/FINAL_VAR()
+
+
+@dataclass
+class SubcallStarted(Event):
+    kind: str  # "llm_query" | "rlm_query"
+    prompt: str
+    depth: int = 1
+
+
+@dataclass
+class SubcallFinished(Event):
+    result: str
+    error: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class FinalAnswer(Event):
+    answer: str
+    status: str = "ok"  # "ok" | "budget"
+
+
+@dataclass
+class RunFailed(Event):
+    error: str
+
+
+@dataclass
+class RunCancelled(Event):
+    reason: str = "Stopped by the user."
+
+
+@dataclass
+class RunFinished(Event):
+    """Last event of the root run, whatever happened: carries the totals."""
+
+    status: str
+    answer: str
+    iterations: int = 0
+    subcalls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls
+    for cls in (
+        RunStarted,
+        IterationStarted,
+        TokenStreamed,
+        IterationFinished,
+        CellStarted,
+        CellFinished,
+        SubcallStarted,
+        SubcallFinished,
+        FinalAnswer,
+        RunFailed,
+        RunCancelled,
+        RunFinished,
+    )
+}
+
+
+def event_from_json(data: dict[str, Any]) -> Event:
+    payload = dict(data)
+    cls = EVENT_TYPES[payload.pop("type")]
+    return cls(**payload)

@@ -1,0 +1,1 @@
+"""Model backends behind one interface: replay (recorded responses) and llama.cpp in-process."""
