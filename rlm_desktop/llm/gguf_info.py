@@ -1,0 +1,343 @@
+"""What a GGUF model file is, read from its header before llama.cpp ever sees it.
+
+`read_gguf_info(path)` returns a `GGUFInfo` (architecture, size, context length, layers, heads,
+chat template, quantisation, token ids, parameter count) or raises `GGUFError` with one human
+sentence: missing file, directory, text file, wrong magic, unsupported version, truncated or
+corrupt file, missing shard, unsupported architecture. Reading the demo model takes milliseconds
+(the `gguf` package's GGUFReader memory-maps and parses everything: about 2 s for the same file).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rlm_desktop.llm.gguf_format import (
+    GGML_TYPES,
+    GGUFError,
+    RawHeader,
+    check_tensor_data,
+    read_header,
+)
+
+__all__ = ["SUPPORTED_ARCHITECTURES", "GGUFError", "GGUFInfo", "read_gguf_info"]
+
+# Text-generation architectures llama.cpp (as vendored by llama-cpp-python 0.3.x) can run.
+SUPPORTED_ARCHITECTURES: frozenset[str] = frozenset(
+    [
+        "llama",
+        "llama4",
+        "deci",
+        "mistral3",
+        "qwen",
+        "qwen2",
+        "qwen2moe",
+        "qwen2vl",
+        "qwen3",
+        "qwen3moe",
+        "qwen3next",
+        "qwen3vl",
+        "qwen3vlmoe",
+        "gemma",
+        "gemma2",
+        "gemma3",
+        "gemma3n",
+        "phi2",
+        "phi3",
+        "phimoe",
+        "mistral",
+        "starcoder",
+        "starcoder2",
+        "deepseek",
+        "deepseek2",
+        "granite",
+        "granitemoe",
+        "granitehybrid",
+        "olmo",
+        "olmo2",
+        "olmoe",
+        "baichuan",
+        "bloom",
+        "chatglm",
+        "glm4",
+        "glm4moe",
+        "command-r",
+        "cohere2",
+        "codeshell",
+        "dbrx",
+        "exaone",
+        "exaone4",
+        "falcon",
+        "falcon-h1",
+        "gpt2",
+        "gptj",
+        "gptneox",
+        "gpt-oss",
+        "internlm2",
+        "jais",
+        "jamba",
+        "mamba",
+        "mamba2",
+        "minicpm",
+        "minicpm3",
+        "mpt",
+        "nemotron",
+        "nemotron_h",
+        "orion",
+        "openelm",
+        "plamo",
+        "plamo2",
+        "refact",
+        "rwkv6",
+        "rwkv6qwen2",
+        "rwkv7",
+        "arwkv7",
+        "stablelm",
+        "xverse",
+        "bitnet",
+        "chameleon",
+        "arctic",
+        "bailingmoe",
+        "bailingmoe2",
+        "dots1",
+        "ernie4_5",
+        "ernie4_5-moe",
+        "hunyuan-moe",
+        "hunyuan-dense",
+        "smollm3",
+        "lfm2",
+        "lfm2moe",
+        "seed_oss",
+        "apertus",
+        "arcee",
+        "grovemoe",
+        "minimax-m2",
+        "smallthinker",
+        "plm",
+        "grok",
+    ]
+)
+# Known architectures that are not chat models (encoders, embedders, vision towers, audio).
+_NOT_CHAT: frozenset[str] = frozenset(
+    [
+        "bert",
+        "nomic-bert",
+        "nomic-bert-moe",
+        "jina-bert-v2",
+        "jina-bert-v3",
+        "modern-bert",
+        "neo-bert",
+        "eurobert",
+        "t5",
+        "t5encoder",
+        "clip",
+        "wavtokenizer-dec",
+        "gemma-embedding",
+        "llama-embed",
+    ]
+)
+# llama.cpp's LLAMA_FTYPE values (general.file_type) -> the usual quantisation name.
+FILE_TYPES: dict[int, str] = {
+    0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 8: "Q5_0", 9: "Q5_1", 10: "Q2_K",
+    11: "Q3_K_S", 12: "Q3_K_M", 13: "Q3_K_L", 14: "Q4_K_S", 15: "Q4_K_M", 16: "Q5_K_S",
+    17: "Q5_K_M", 18: "Q6_K", 19: "IQ2_XXS", 20: "IQ2_XS", 21: "Q2_K_S", 22: "IQ3_XS",
+    23: "IQ3_XXS", 24: "IQ1_S", 25: "IQ4_NL", 26: "IQ3_S", 27: "IQ3_M", 28: "IQ2_S",
+    29: "IQ2_M", 30: "IQ4_XS", 31: "IQ1_M", 32: "BF16", 36: "TQ1_0", 37: "TQ2_0",
+    38: "MXFP4_MOE",
+}  # fmt: skip
+_SHARD = re.compile(r"^(?P<stem>.+)-(?P<no>\d{5})-of-(?P<count>\d{5})\.gguf$")
+
+
+@dataclass(frozen=True)
+class GGUFInfo:
+    """A GGUF model's facts. Sizes are bytes; counts are None where the file does not say."""
+
+    path: Path
+    file_size: int  # all shards together
+    version: int
+    architecture: str
+    name: str
+    n_params: int  # exact: summed from the tensor shapes (all shards)
+    size_label: str | None  # general.size_label, e.g. "135M"
+    context_length: int | None
+    block_count: int | None
+    embedding_length: int | None
+    head_count: int | None
+    head_count_kv: int | None  # the largest, when the file gives one per layer
+    key_length: int | None
+    value_length: int | None
+    chat_template: str | None
+    file_type: int | None
+    quantization: str  # "Q4_K_M", "Q4_1", … ("unknown" when nothing says)
+    bos_token_id: int | None
+    eos_token_id: int | None
+    tensor_count: int
+    shards: tuple[Path, ...] = ()
+    head_count_kv_per_layer: tuple[int, ...] | None = None
+    metadata: dict[str, object] = field(default_factory=dict, repr=False)
+
+    @property
+    def weights_bytes(self) -> int:
+        return self.file_size
+
+    def kv_cache_bytes(self, n_ctx: int, bytes_per_element: int = 2) -> int:
+        """Bytes of an f16 K+V cache for `n_ctx` tokens (an upper bound for sliding-window
+        and MLA models). 0 when the file lacks the figures needed."""
+        if not (self.block_count and self.head_count and self.embedding_length):
+            return 0
+        head_dim = self.embedding_length // self.head_count
+        k_len = self.key_length or head_dim
+        v_len = self.value_length or head_dim
+        if self.head_count_kv_per_layer:
+            kv_heads = sum(self.head_count_kv_per_layer)
+        else:
+            kv_heads = (self.head_count_kv or self.head_count) * self.block_count
+        return n_ctx * kv_heads * (k_len + v_len) * bytes_per_element
+
+    def to_json(self) -> dict[str, object]:
+        skip = {"metadata", "path", "shards"}
+        out = {k: v for k, v in self.__dict__.items() if k not in skip}
+        out["path"] = str(self.path)
+        out["shards"] = [str(p) for p in self.shards]
+        out["head_count_kv_per_layer"] = (
+            list(self.head_count_kv_per_layer) if self.head_count_kv_per_layer else None
+        )
+        return out
+
+
+def read_gguf_info(path: str | Path, check_data: bool = True) -> GGUFInfo:
+    """Read and validate a GGUF file's header (and, for a first shard, its sibling shards).
+
+    `check_data` also checks that every tensor's bytes lie inside the file (a truncated file).
+    Raises GGUFError with a one-line message; never anything else for a bad file.
+    """
+    path = Path(path)
+    header, size = _read_file(path, check_data)
+    meta = header.metadata
+    arch = meta.get("general.architecture")
+    if not isinstance(arch, str) or not arch:
+        raise GGUFError(f"{path.name}: the file names no model architecture")
+    if arch in _NOT_CHAT:
+        raise GGUFError(f"unsupported architecture '{arch}' (not a text-generation model)")
+    if arch not in SUPPORTED_ARCHITECTURES:
+        raise GGUFError(f"unsupported architecture '{arch}'")
+    shards, total_size, n_params = _shards(path, header, size, check_data)
+    return _build(path, header, arch, shards, total_size, n_params)
+
+
+def _read_file(path: Path, check_data: bool) -> tuple[RawHeader, int]:
+    try:
+        if path.is_dir():
+            raise GGUFError(f"{path} is a folder, not a GGUF model file")
+        with path.open("rb") as fh:
+            size = path.stat().st_size
+            header = read_header(fh, size)
+    except FileNotFoundError:
+        raise GGUFError(f"model file not found: {path}") from None
+    except PermissionError:
+        raise GGUFError(f"no permission to read the model file {path}") from None
+    except GGUFError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise GGUFError(f"{path.name}: {exc}") from None
+    except OSError as exc:
+        raise GGUFError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if check_data:
+        try:
+            check_tensor_data(header, size)
+        except GGUFError as exc:
+            raise GGUFError(f"{path.name}: {exc}") from None
+    return header, size
+
+
+def _shards(
+    path: Path, header: RawHeader, size: int, check_data: bool
+) -> tuple[tuple[Path, ...], int, int]:
+    """For a sharded model, the shard paths, total size and parameter count of all of them."""
+    n_params = sum(t.n_elements for t in header.tensors)
+    count = _int(header.metadata.get("split.count")) or 1
+    match = _SHARD.match(path.name)
+    if count <= 1 or not match or int(match["no"]) != 1:
+        return ((path,), size, n_params)
+    shards = [path]
+    total = size
+    for no in range(2, count + 1):
+        sibling = path.with_name(f"{match['stem']}-{no:05d}-of-{count:05d}.gguf")
+        if not sibling.is_file():
+            raise GGUFError(f"shard {no} of {count} is missing: {sibling.name}")
+        sub, sub_size = _read_file(sibling, check_data)
+        n_params += sum(t.n_elements for t in sub.tensors)
+        total += sub_size
+        shards.append(sibling)
+    return (tuple(shards), total, n_params)
+
+
+def _build(
+    path: Path, header: RawHeader, arch: str, shards: tuple[Path, ...], size: int, n_params: int
+) -> GGUFInfo:
+    meta = header.metadata
+
+    def arch_int(key: str) -> int | None:
+        return _int(meta.get(f"{arch}.{key}"))
+
+    per_layer = _int_list(meta.get(f"{arch}.attention.head_count_kv"))
+    head_count_kv = max(per_layer) if per_layer else arch_int("attention.head_count_kv")
+    heads = _int_list(meta.get(f"{arch}.attention.head_count"))
+    head_count = max(heads) if heads else arch_int("attention.head_count")
+    file_type = _int(meta.get("general.file_type"))
+    template = meta.get("tokenizer.chat_template")
+    name = meta.get("general.name")
+    label = meta.get("general.size_label")
+    return GGUFInfo(
+        path=path,
+        file_size=size,
+        version=header.version,
+        architecture=arch,
+        name=name if isinstance(name, str) and name else path.stem,
+        n_params=n_params,
+        size_label=label if isinstance(label, str) else None,
+        context_length=arch_int("context_length"),
+        block_count=arch_int("block_count"),
+        embedding_length=arch_int("embedding_length"),
+        head_count=head_count,
+        head_count_kv=head_count_kv,
+        key_length=arch_int("attention.key_length"),
+        value_length=arch_int("attention.value_length"),
+        chat_template=template if isinstance(template, str) and template.strip() else None,
+        file_type=file_type,
+        quantization=_quantization(header, file_type),
+        bos_token_id=_int(meta.get("tokenizer.ggml.bos_token_id")),
+        eos_token_id=_int(meta.get("tokenizer.ggml.eos_token_id")),
+        tensor_count=len(header.tensors),
+        shards=shards,
+        head_count_kv_per_layer=per_layer,
+        metadata=meta,
+    )
+
+
+def _int(value: object) -> int | None:
+    """An integer metadata value, or None (absent, negative, or of another type)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
+
+
+def _int_list(value: object) -> tuple[int, ...] | None:
+    """A per-layer integer array, or None."""
+    if not isinstance(value, list) or not value:
+        return None
+    items = [_int(v) for v in value]
+    return None if None in items else tuple(v for v in items if v is not None)
+
+
+def _quantization(header: RawHeader, file_type: int | None) -> str:
+    if file_type is not None and file_type in FILE_TYPES:
+        return FILE_TYPES[file_type]
+    weights: dict[int, int] = {}
+    for t in header.tensors:
+        if len(t.shape) >= 2:
+            weights[t.ggml_type] = weights.get(t.ggml_type, 0) + t.n_elements
+    if not weights:
+        return "unknown"
+    return GGML_TYPES[max(weights, key=lambda k: weights[k])][0]
