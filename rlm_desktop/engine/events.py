@@ -88,6 +88,8 @@ class SubcallStarted(Event):
 class SubcallFinished(Event):
     result: str
     error: str | None = None
+    status: str = "done"  # "done" | "budget" (a child RLM that ran out of budget) | "error"
+    note: str = ""
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0

@@ -1,0 +1,54 @@
+"""Engine settings: budgets, limits and the choices that make small models reliable."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+SMALL_MODEL_PARAMS = 4_000_000_000
+
+
+@dataclass
+class EngineConfig:
+    max_iterations: int = 20  # model turns per RLM (root and each child)
+    max_depth: int = 2  # deepest child RLM; at the limit rlm_query degrades to llm_query
+    max_seconds: float | None = None  # wall time for the whole run
+    max_total_tokens: int | None = None  # prompt + completion tokens for the whole run
+    max_consecutive_errors: int = 3
+    cell_timeout: float = 60.0
+    cell_output_chars: int = 1_000_000  # what the worker keeps of one cell's output
+    feedback_chars: int | None = None  # output fed back per turn; None: by prompt variant
+    max_turn_tokens: int = 768
+    subcall_max_tokens: int = 384
+    final_max_tokens: int = 256
+    prompt_variant: str = "auto"  # "auto" | "small" | "large"
+    grammar: str = "auto"  # "auto" (on for small models) | "on" | "off"
+    helpers: bool = True  # grep, chunks, map_query, ask_each_document in the REPL
+    subcalls: bool = True  # llm_query / rlm_query available to model code
+    chunk_chars: int | None = None  # helper chunk size; None: from the model's window
+    temperature: float = 0.0
+    compact_at: float = 0.8  # compact older turns past this share of the window
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def variant_for(self, n_params: int | None) -> str:
+        if self.prompt_variant in ("small", "large"):
+            return self.prompt_variant
+        return "small" if n_params is not None and n_params < SMALL_MODEL_PARAMS else "large"
+
+    def grammar_on(self, variant: str) -> bool:
+        if self.grammar in ("on", "off"):
+            return self.grammar == "on"
+        return variant == "small"
+
+    def feedback_limit(self, variant: str) -> int:
+        if self.feedback_chars:
+            return self.feedback_chars
+        return 1500 if variant == "small" else 6000
+
+    def chunk_size(self, context_window: int) -> int:
+        if self.chunk_chars:
+            return self.chunk_chars
+        # About half the window in characters (3.5 characters a token), capped.
+        return max(1000, min(20_000, int(context_window * 0.5 * 3.5)))

@@ -1,0 +1,147 @@
+"""`RlmEngine.run`: question + documents in, `RunResult` out, events streamed as it goes.
+
+The one entry point the CLI, the window and the benchmarks use. It never raises for a run
+that started: failures and cancels come back as a result with `status` "error"/"cancelled",
+keeping everything done so far.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rlm_desktop.cancel import Cancelled, CancelToken
+from rlm_desktop.documents.model import Context
+from rlm_desktop.engine.config import EngineConfig
+from rlm_desktop.engine.events import Event, RunCancelled, RunFailed, RunFinished, RunStarted
+from rlm_desktop.engine.loop import RlmRun
+from rlm_desktop.engine.shared import RunShared
+from rlm_desktop.engine.tree import RunTree
+from rlm_desktop.llm.base import Backend, BackendError, BackendInfo, Usage
+from rlm_desktop.sandbox.host import SandboxError
+
+log = logging.getLogger(__name__)
+EventSink = Callable[[Event], None]
+
+
+@dataclass
+class RunResult:
+    answer: str
+    status: str  # "ok" | "error" | "cancelled" | "budget"
+    iterations: int  # the root RLM's turns
+    total_iterations: int  # turns of every RLM in the tree
+    subcalls: int
+    usage: Usage
+    seconds: float
+    tree: RunTree
+    backend: BackendInfo
+    sandbox_layers: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer,
+            "status": self.status,
+            "error": self.error,
+            "iterations": self.iterations,
+            "total_iterations": self.total_iterations,
+            "subcalls": self.subcalls,
+            "prompt_tokens": self.usage.prompt_tokens,
+            "prompt_evaluated": self.usage.prompt_evaluated,
+            "completion_tokens": self.usage.completion_tokens,
+            "seconds": round(self.seconds, 3),
+            "backend": self.backend.to_json(),
+            "sandbox_layers": list(self.sandbox_layers),
+            "tree": self.tree.to_dict(),
+        }
+
+
+class RlmEngine:
+    def __init__(self, backend: Backend, config: EngineConfig | None = None) -> None:
+        self.backend = backend
+        self.config = config or EngineConfig()
+
+    def run(
+        self,
+        question: str,
+        context: Context,
+        on_event: EventSink | None = None,
+        cancel: CancelToken | None = None,
+    ) -> RunResult:
+        tree = RunTree()
+
+        def emit(event: Event) -> None:
+            tree.apply(event)
+            if on_event is not None:
+                on_event(event)
+
+        info = self.backend.info
+        variant = self.config.variant_for(info.n_params)
+        shared = RunShared(
+            backend=self.backend,
+            config=self.config,
+            emit=emit,
+            cancel=cancel or CancelToken(),
+            variant=variant,
+            grammar=self.config.grammar_on(variant),
+        )
+        root = shared.new_id()
+        started = time.monotonic()
+        emit(
+            RunStarted(
+                root,
+                None,
+                question=question,
+                depth=0,
+                documents=len(context.documents),
+                context_chars=context.total_chars,
+                backend=info.name,
+                model=info.model,
+            )
+        )
+        answer, status, error, iterations = "", "ok", None, 0
+        try:
+            outcome = RlmRun(shared, question, context, depth=0, node_id=root).run()
+            answer, status, iterations = outcome.answer, outcome.status, outcome.iterations
+        except Cancelled:
+            status = "cancelled"
+            emit(RunCancelled(root, None))
+        except (BackendError, SandboxError) as exc:
+            status, error = "error", str(exc)
+            emit(RunFailed(root, None, error=error))
+        except Exception as exc:  # a bug: report it, keep what was done
+            log.exception("run failed")
+            status, error = "error", f"Internal error: {type(exc).__name__}: {exc}"
+            emit(RunFailed(root, None, error=error))
+        if status in ("cancelled", "error"):
+            iterations = sum(1 for n in tree.nodes.values() if n.parent_id == root)
+        seconds = time.monotonic() - started
+        emit(
+            RunFinished(
+                root,
+                None,
+                status=status,
+                answer=answer,
+                iterations=iterations,
+                subcalls=shared.subcalls,
+                prompt_tokens=shared.usage.prompt_tokens,
+                completion_tokens=shared.usage.completion_tokens,
+                seconds=seconds,
+            )
+        )
+        return RunResult(
+            answer=answer,
+            status=status,
+            iterations=iterations,
+            total_iterations=shared.iterations,
+            subcalls=shared.subcalls,
+            usage=shared.usage,
+            seconds=seconds,
+            tree=tree,
+            backend=info,
+            sandbox_layers=shared.sandbox_layers,
+            error=error,
+        )

@@ -1,0 +1,235 @@
+"""One RLM: the model-driven REPL loop, for the root run and for every child `rlm_query`.
+
+system prompt (context metadata) → model turn → parse → run the cells in the sandbox → feed the
+truncated output back → repeat, until a FINAL answer or a budget runs out; then the model is
+asked once for its best answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rlm_desktop.documents.model import Context
+from rlm_desktop.engine import grammar, prompts
+from rlm_desktop.engine.conversation import Conversation
+from rlm_desktop.engine.events import (
+    CellFinished,
+    CellStarted,
+    FinalAnswer,
+    IterationFinished,
+    IterationStarted,
+    TokenStreamed,
+)
+from rlm_desktop.engine.protocol import ParsedTurn, find_final, parse_turn, truncate_output
+from rlm_desktop.engine.shared import RunShared
+from rlm_desktop.engine.subcalls import SubcallBridge
+from rlm_desktop.llm.base import Completion, GenerationRequest
+from rlm_desktop.sandbox.host import Sandbox, SandboxConfig
+
+
+@dataclass
+class RunOutcome:
+    answer: str
+    status: str  # "ok" | "budget"
+    iterations: int
+
+
+@dataclass
+class TurnResult:
+    """What one model turn led to: an answer, or the message to send back."""
+
+    final: str | None = None
+    feedback: str = ""
+    error: bool = False  # counts towards the consecutive-errors budget
+    notes: list[str] = field(default_factory=list)
+
+
+class RlmRun:
+    def __init__(
+        self,
+        shared: RunShared,
+        question: str,
+        context: Context,
+        depth: int,
+        node_id: str,
+        parent_id: str | None = None,
+    ) -> None:
+        self.shared = shared
+        self.question = question
+        self.context = context
+        self.depth = depth
+        self.node_id = node_id
+        self.parent_id = parent_id
+        self.session = f"d{depth}"
+        self.current_cell: str | None = None
+        self.cells_run = 0
+        cfg = shared.config
+        self.total_turns = cfg.max_iterations
+        self.feedback_limit = cfg.feedback_limit(shared.variant)
+        self.conversation = Conversation(shared.backend.count_tokens)
+        description = context.describe()
+        system = prompts.system_prompt(shared.variant, description, cfg.subcalls)
+        self.conversation.add("system", system)
+        self.conversation.add("user", prompts.first_user_message(question, self.total_turns))
+        self.sandbox = Sandbox(
+            context,
+            SubcallBridge(self),
+            SandboxConfig(
+                cell_timeout=cfg.cell_timeout,
+                max_output_chars=cfg.cell_output_chars,
+                helpers=cfg.helpers,
+                chunk_chars=cfg.chunk_size(shared.context_window),
+            ),
+        )
+
+    # --- the loop ------------------------------------------------------------------------
+    def run(self) -> RunOutcome:
+        shared = self.shared
+        errors_in_a_row = 0
+        try:
+            self.sandbox.start()
+            if not shared.sandbox_layers:
+                shared.sandbox_layers = list(self.sandbox.layers)
+            for index in range(self.total_turns):
+                reason = shared.exhausted()
+                if reason:
+                    return self._ask_final(reason, index)
+                result = self._turn(index)
+                if result.final is not None:
+                    shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=result.final))
+                    return RunOutcome(result.final, "ok", index + 1)
+                errors_in_a_row = errors_in_a_row + 1 if result.error else 0
+                self.conversation.add("user", result.feedback)
+                if errors_in_a_row >= shared.config.max_consecutive_errors:
+                    return self._ask_final(f"{errors_in_a_row} failed turns in a row", index + 1)
+            return self._ask_final(f"the turn limit ({self.total_turns} turns)", self.total_turns)
+        finally:
+            self.sandbox.close()
+            shared.backend.end_session(self.session)
+
+    def _generate(self, node: str, max_tokens: int, gbnf: str | None) -> Completion:
+        shared = self.shared
+        window = shared.context_window
+        self.conversation.fit(int(window * shared.config.compact_at) - max_tokens)
+        request = GenerationRequest(
+            messages=list(self.conversation.messages),
+            max_tokens=max_tokens,
+            temperature=shared.config.temperature,
+            grammar=gbnf if shared.grammar else None,
+            session=self.session,
+        )
+        completion = shared.backend.complete(
+            request,
+            on_token=lambda piece: shared.emit(TokenStreamed(node, self.node_id, text=piece)),
+            cancel=shared.cancel,
+        )
+        shared.usage.add(completion.usage)
+        shared.cancel.raise_if_cancelled()
+        return completion
+
+    def _turn(self, index: int) -> TurnResult:
+        shared = self.shared
+        node = shared.new_id()
+        shared.iterations += 1
+        shared.emit(IterationStarted(node, self.node_id, index=index, depth=self.depth))
+        completion = self._generate(node, shared.config.max_turn_tokens, grammar.TURN)
+        self.conversation.add("assistant", completion.text)
+        result = self._act(parse_turn(completion.text), index, node)
+        u = completion.usage
+        shared.emit(
+            IterationFinished(
+                node,
+                self.node_id,
+                text=completion.text,
+                prompt_tokens=u.prompt_tokens,
+                prompt_evaluated=u.prompt_evaluated,
+                completion_tokens=u.completion_tokens,
+                seconds=u.seconds,
+                note=result.feedback if result.final is None else "",
+            )
+        )
+        return result
+
+    # --- acting on a turn ----------------------------------------------------------------
+    def _act(self, parsed: ParsedTurn, index: int, node: str) -> TurnResult:
+        next_index, total = index + 1, self.total_turns
+        if parsed.has_code:
+            return self._run_cells(parsed, next_index, node)
+        if parsed.final is None:
+            return TurnResult(feedback=prompts.corrective_message(next_index, total), error=True)
+        if self.cells_run == 0:
+            return TurnResult(feedback=prompts.look_first_message(next_index, total), error=True)
+        if parsed.final.kind == "text":
+            return TurnResult(final=parsed.final.value)
+        return self._final_var(parsed.final.value, next_index)
+
+    def _final_var(self, name: str, next_index: int) -> TurnResult:
+        found, value, defined = self.sandbox.get_var(name)
+        if found:
+            return TurnResult(final=value)
+        message = prompts.missing_var_message(name, defined, next_index, self.total_turns)
+        return TurnResult(feedback=message, error=True)
+
+    def _run_cells(self, parsed: ParsedTurn, next_index: int, node: str) -> TurnResult:
+        shared = self.shared
+        outputs: list[str] = []
+        failures = 0
+        for i, code in enumerate(parsed.code_blocks):
+            cell = shared.new_id()
+            self.current_cell = cell
+            shared.emit(CellStarted(cell, node, code=code, index=i))
+            result = self.sandbox.run_cell(code, cancel=shared.cancel)
+            self.cells_run += 1
+            shared.emit(
+                CellFinished(
+                    cell,
+                    node,
+                    output=result.output,
+                    error=result.error,
+                    seconds=result.seconds,
+                    final=result.final,
+                )
+            )
+            outputs.append(truncate_output(result.output, self.feedback_limit))
+            failures += result.error is not None
+            if result.final is not None:
+                return TurnResult(final=result.final)
+        notes: list[str] = []
+        if parsed.final is not None:
+            if parsed.final.kind == "var":
+                var = self._final_var(parsed.final.value, next_index)
+                if var.final is not None:
+                    return var
+            notes.append(prompts.IGNORED_FINAL_NOTE)
+        feedback = prompts.output_message(outputs, notes, next_index, self.total_turns)
+        return TurnResult(feedback=feedback, error=failures == len(parsed.code_blocks))
+
+    # --- budgets -------------------------------------------------------------------------
+    def _ask_final(self, reason: str, iterations: int) -> RunOutcome:
+        """A budget ran out: ask the model once for its best answer."""
+        shared = self.shared
+        node = shared.new_id()
+        shared.iterations += 1
+        shared.emit(IterationStarted(node, self.node_id, index=iterations, depth=self.depth))
+        self.conversation.add_user(prompts.final_request(reason))
+        completion = self._generate(node, shared.config.final_max_tokens, grammar.FINAL_ONLY)
+        found = find_final(completion.text)
+        answer = found.value if found and found.kind == "text" else completion.text.strip()
+        if found and found.kind == "var":
+            ok, value, _ = self.sandbox.get_var(found.value)
+            answer = value if ok else found.value
+        u = completion.usage
+        shared.emit(
+            IterationFinished(
+                node,
+                self.node_id,
+                text=completion.text,
+                prompt_tokens=u.prompt_tokens,
+                prompt_evaluated=u.prompt_evaluated,
+                completion_tokens=u.completion_tokens,
+                seconds=u.seconds,
+                note=f"Budget: {reason}.",
+            )
+        )
+        shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=answer, status="budget"))
+        return RunOutcome(answer, "budget", iterations + 1)

@@ -1,0 +1,126 @@
+"""Serving the sandbox's sub-call requests: `llm_query` leaf calls and `rlm_query` child RLMs.
+
+Runs on the engine thread while the worker waits. Each sub-call is a node in the tree under
+the cell that made it; a child RLM's iterations hang below its sub-call node.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from rlm_desktop.documents.model import Context, Document
+from rlm_desktop.engine.events import SubcallFinished, SubcallStarted, TokenStreamed
+from rlm_desktop.llm.base import BackendError, GenerationRequest, Usage
+from rlm_desktop.sandbox.host import SandboxError, SubcallFailed
+
+if TYPE_CHECKING:
+    from rlm_desktop.engine.loop import RlmRun
+
+LEAF_SESSION = "leaf"
+PROMPT_MARGIN_TOKENS = 64
+
+
+class SubcallBridge:
+    """The request handler given to one RLM's sandbox."""
+
+    def __init__(self, run: RlmRun) -> None:
+        self.run = run
+        self.shared = run.shared
+
+    def __call__(self, request: dict[str, Any]) -> Any:
+        kind = request.get("kind")
+        if not self.shared.config.subcalls:
+            raise SubcallFailed(f"{kind} is not available in this run")
+        if kind == "llm_query":
+            return [self.leaf(str(p)) for p in request.get("prompts", [])]
+        if kind == "rlm_query":
+            docs = request.get("documents")
+            context = (
+                self.run.context
+                if docs is None
+                else Context([Document(name=d["name"], text=d["text"]) for d in docs])
+            )
+            return self.child(str(request.get("question", "")), context)
+        raise SubcallFailed(f"unknown request {kind!r}")
+
+    def _fit_prompt(self, prompt: str, max_tokens: int) -> str:
+        backend = self.shared.backend
+        room = self.shared.context_window - max_tokens - PROMPT_MARGIN_TOKENS
+        if backend.count_tokens(prompt) <= room:
+            return prompt
+        keep = max(200, int(len(prompt) * room / max(1, backend.count_tokens(prompt))) - 100)
+        return prompt[:keep] + "\n[... prompt cut to fit the model's window ...]"
+
+    def leaf(self, prompt: str, kind: str = "llm_query", note: str = "") -> str:
+        shared = self.shared
+        shared.cancel.raise_if_cancelled()
+        node, cell = shared.new_id(), self.run.current_cell
+        shared.subcalls += 1
+        shared.emit(SubcallStarted(node, cell, kind=kind, prompt=prompt, depth=self.run.depth + 1))
+        max_tokens = shared.config.subcall_max_tokens
+        request = GenerationRequest(
+            messages=[{"role": "user", "content": self._fit_prompt(prompt, max_tokens)}],
+            max_tokens=max_tokens,
+            temperature=shared.config.temperature,
+            session=LEAF_SESSION,
+        )
+        try:
+            completion = shared.backend.complete(
+                request,
+                on_token=lambda piece: shared.emit(TokenStreamed(node, cell, text=piece)),
+                cancel=shared.cancel,
+            )
+        except BackendError as exc:
+            shared.emit(SubcallFinished(node, cell, result="", error=str(exc)))
+            raise
+        shared.usage.add(completion.usage)
+        shared.cancel.raise_if_cancelled()
+        u = completion.usage
+        shared.emit(
+            SubcallFinished(
+                node,
+                cell,
+                result=completion.text,
+                note=note,
+                prompt_tokens=u.prompt_tokens,
+                completion_tokens=u.completion_tokens,
+                seconds=u.seconds,
+            )
+        )
+        return completion.text
+
+    def child(self, question: str, context: Context) -> str:
+        from rlm_desktop.engine.loop import RlmRun
+
+        shared = self.shared
+        depth = self.run.depth + 1
+        if depth > shared.config.max_depth:
+            prompt = f"{question}\n\nText:\n{context.text}"
+            return self.leaf(prompt, kind="rlm_query", note="depth limit: a plain model call")
+        node, cell = shared.new_id(), self.run.current_cell
+        shared.subcalls += 1
+        shared.emit(SubcallStarted(node, cell, kind="rlm_query", prompt=question, depth=depth))
+        before = Usage()
+        before.add(shared.usage)
+        started = time.monotonic()
+        try:
+            outcome = RlmRun(shared, question, context, depth, node, parent_id=cell).run()
+        except SandboxError as exc:
+            shared.emit(SubcallFinished(node, cell, result="", error=str(exc)))
+            raise SubcallFailed(str(exc)) from exc
+        except BackendError as exc:
+            shared.emit(SubcallFinished(node, cell, result="", error=str(exc)))
+            raise
+        shared.emit(
+            SubcallFinished(
+                node,
+                cell,
+                result=outcome.answer,
+                status="done" if outcome.status == "ok" else outcome.status,
+                prompt_tokens=shared.usage.prompt_tokens - before.prompt_tokens,
+                completion_tokens=shared.usage.completion_tokens - before.completion_tokens,
+                seconds=time.monotonic() - started,
+            )
+        )
+        return outcome.answer

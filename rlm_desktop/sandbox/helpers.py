@@ -1,0 +1,193 @@
+"""REPL helpers that let a small model do real work in one line (stdlib only, runs in the worker).
+
+`grep` is forgiving: case-insensitive, all words in any order, results ranked. `chunks`,
+`map_query` and `ask_each_document` fan a question out over pieces with `llm_query_batched`.
+They are ordinary functions: a large model may ignore them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "by",
+        "with",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "where",
+        "when",
+        "how",
+        "why",
+        "does",
+        "do",
+        "did",
+        "is",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "from",
+        "as",
+        "into",
+        "about",
+        "there",
+        "their",
+        "them",
+        "they",
+        "than",
+        "then",
+        "any",
+        "all",
+        "some",
+    ]
+)
+_REGEX_CHARS = set("\\[](){}|^$*+?")
+LINE_SNIPPET = 300
+
+
+@dataclass
+class GrepMatch:
+    document: str
+    line: int  # 1-based line number within the document
+    text: str
+    score: float
+
+    def __str__(self) -> str:
+        return f"{self.document}:{self.line}: {self.text}"
+
+
+class GrepResults(list):
+    """A list of `GrepMatch` that prints one match per line."""
+
+    def __str__(self) -> str:
+        if not self:
+            return "(no matching lines)"
+        return "\n".join(str(m) for m in self)
+
+    __repr__ = __str__
+
+
+def _words(pattern: str) -> list[str]:
+    words = re.findall(r"[\w][\w.-]*", pattern.lower())
+    keep = [w.strip(".-") for w in words if w not in STOPWORDS]
+    keep = [w[:-2] if w.endswith("'s") else w for w in keep if w]
+    return list(dict.fromkeys(keep)) or [w for w in words if w]
+
+
+def _snippet(line: str, needle: str) -> str:
+    line = line.strip()
+    if len(line) <= LINE_SNIPPET:
+        return line
+    pos = max(0, line.lower().find(needle.lower()) - LINE_SNIPPET // 3)
+    return ("…" if pos else "") + line[pos : pos + LINE_SNIPPET] + "…"
+
+
+def _line_scorer(pattern: str) -> tuple[Callable[[str], float], str]:
+    """A scoring function for one line (0 = no match) and a needle for snippets."""
+    if set(pattern) & _REGEX_CHARS:
+        try:
+            rx = re.compile(pattern, re.IGNORECASE)
+        except re.error:
+            rx = None
+        if rx is not None:
+            return (lambda line: 1.0 if rx.search(line) else 0.0), pattern
+    phrase = pattern.lower().strip()
+    words = _words(pattern)
+    need = max(1, -(-len(words) // 2))  # at least half the words, rounded up
+
+    def score(line: str) -> float:
+        low = line.lower()
+        if phrase and phrase in low:
+            return len(words) + 1.0
+        hits = sum(1 for w in words if w in low)
+        return float(hits) if hits >= need else 0.0
+
+    return score, (words[0] if words else pattern)
+
+
+def make_helpers(
+    documents: Sequence[Any],
+    get_context: Callable[[], str],
+    llm_query_batched: Callable[[list[str]], list[str]],
+    chunk_chars: int,
+) -> dict[str, Callable[..., Any]]:
+    """Build the helper functions bound to this REPL's documents and sub-call bridge."""
+
+    def grep(pattern: str, text: str | None = None, max_results: int = 20) -> GrepResults:
+        """Lines matching `pattern` (regex or words in any order), best first, with doc:line."""
+        score, needle = _line_scorer(str(pattern))
+        sources = [("text", text)] if text is not None else [(d.name, d.text) for d in documents]
+        found: list[GrepMatch] = []
+        for name, body in sources:
+            for number, line in enumerate(str(body).split("\n"), start=1):
+                s = score(line)
+                if s > 0:
+                    found.append(GrepMatch(name, number, _snippet(line, needle), s))
+        found.sort(key=lambda m: -m.score)  # stable: document order within a score
+        return GrepResults(found[: max(1, int(max_results))])
+
+    def chunks(text: str | None = None, size: int | None = None) -> list[str]:
+        """Split text (default: the whole context) into pieces of about `size` characters."""
+        body = get_context() if text is None else str(text)
+        size = max(200, int(size or chunk_chars))
+        pieces, start = [], 0
+        while start < len(body):
+            end = min(len(body), start + size)
+            if end < len(body):
+                cut = body.rfind("\n", start + size // 2, end)
+                end = cut + 1 if cut != -1 else end
+            pieces.append(body[start:end])
+            start = end
+        return pieces
+
+    def map_query(question: str, text: str | None = None, chunk_chars: int | None = None) -> list:
+        """Ask `question` about every chunk of the text (batched); one answer per chunk."""
+        parts = chunks(text, chunk_chars)
+        prompts = [
+            f"{question}\n\nText:\n{part}\n\nAnswer briefly from the text only. "
+            "If the text does not say, answer NONE."
+            for part in parts
+        ]
+        return llm_query_batched(prompts)
+
+    def ask_each_document(question: str) -> dict[str, str]:
+        """Ask `question` about each document separately; returns {document name: answer}."""
+        answers: dict[str, str] = {}
+        for doc in documents:
+            replies = map_query(question, doc.text)
+            useful = [r for r in replies if r.strip().upper().strip(".") != "NONE"]
+            answers[doc.name] = " | ".join(useful) if useful else "NONE"
+        return answers
+
+    return {
+        "grep": grep,
+        "chunks": chunks,
+        "map_query": map_query,
+        "ask_each_document": ask_each_document,
+    }

@@ -1,0 +1,249 @@
+"""The host side of the sandbox: starts the worker process, runs cells, serves sub-calls.
+
+Runs on the engine thread. A cell that runs past its timeout, a cancel, or a dead worker ends
+with the worker killed (its whole process group) and a fresh one started; the caller is told
+that the REPL's variables are gone. Sub-call requests from the worker are handed to
+`request_handler` synchronously, so the model is only ever used from the engine thread.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rlm_desktop.cancel import Cancelled, CancelToken
+from rlm_desktop.documents.model import Context
+from rlm_desktop.sandbox import wire
+from rlm_desktop.sandbox.frames import FrameReader, ReadTimeout
+from rlm_desktop.sandbox.worker import BOOT
+
+PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+RequestHandler = Callable[[dict[str, Any]], Any]
+_LIVE: weakref.WeakSet[Sandbox] = weakref.WeakSet()
+
+
+class SandboxError(RuntimeError):
+    """The worker could not be started at all."""
+
+
+@dataclass
+class SandboxConfig:
+    cell_timeout: float = 60.0
+    max_output_chars: int = 1_000_000
+    start_timeout: float = 20.0
+    helpers: bool = True
+    chunk_chars: int = 4000
+    limits: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CellResult:
+    output: str
+    error: str | None = None
+    final: str | None = None
+    seconds: float = 0.0
+    restarted: bool = False  # the worker was killed or died; its variables are gone
+
+
+def _scrubbed_env() -> dict[str, str]:
+    keep = {"LANG", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT"}
+    env = {k: v for k, v in os.environ.items() if k in keep}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+class Sandbox:
+    """One REPL in its own worker process."""
+
+    def __init__(
+        self,
+        context: Context,
+        request_handler: RequestHandler,
+        config: SandboxConfig | None = None,
+    ) -> None:
+        self.context = context
+        self.handler = request_handler
+        self.config = config or SandboxConfig()
+        self.layers: list[str] = []
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._to_worker = -1
+        self._reader: FrameReader | None = None
+        _LIVE.add(self)
+
+    # --- life cycle ----------------------------------------------------------------------
+    def start(self) -> None:
+        if self._proc is not None:
+            return
+        host_r, worker_w = os.pipe()
+        worker_r, host_w = os.pipe()
+        self._tmp = tempfile.TemporaryDirectory(prefix="rlm-sandbox-")
+        cmd = [sys.executable, "-I", "-c", BOOT, PACKAGE_PARENT, str(worker_r), str(worker_w)]
+        try:
+            self._proc = subprocess.Popen(
+                cmd,
+                pass_fds=(worker_r, worker_w),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=self._tmp.name,
+                env=_scrubbed_env(),
+                start_new_session=True,
+                close_fds=True,
+            )
+        except OSError as exc:
+            for fd in (host_r, worker_w, worker_r, host_w):
+                os.close(fd)
+            raise SandboxError(f"Could not start the sandbox worker: {exc}") from exc
+        os.close(worker_r)
+        os.close(worker_w)
+        self._to_worker = host_w
+        self._reader = FrameReader(host_r)
+        init = {
+            "documents": [
+                {"name": d.name, "path": d.path, "kind": d.kind, "text": d.text, "pages": d.pages}
+                for d in self.context.documents
+            ],
+            "max_output_chars": self.config.max_output_chars,
+            "helpers": self.config.helpers,
+            "chunk_chars": self.config.chunk_chars,
+            "limits": self.config.limits,
+        }
+        try:
+            wire.send(self._to_worker, init)
+            ready = self._reader.read(time.monotonic() + self.config.start_timeout)
+        except (OSError, wire.WireClosed, ReadTimeout) as exc:
+            self.close()
+            raise SandboxError(f"The sandbox worker did not start: {exc}") from exc
+        self.layers = ["process"] + [str(x) for x in ready.get("layers", [])]
+
+    def close(self) -> None:
+        """Stop the worker (and anything it started) and remove its temporary folder."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.kill()
+            proc.wait()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        if self._to_worker != -1:
+            os.close(self._to_worker)
+            self._to_worker = -1
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def restart(self) -> None:
+        self.close()
+        self.start()
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- cells ---------------------------------------------------------------------------
+    def run_cell(self, code: str, cancel: CancelToken | None = None) -> CellResult:
+        """Run one cell. Sub-call time does not count against the cell's timeout."""
+        self.start()
+        assert self._reader is not None
+        started = time.monotonic()
+        deadline = started + self.config.cell_timeout
+        try:
+            wire.send(self._to_worker, {"type": "exec", "code": code})
+            while True:
+                message = self._reader.read(deadline, cancel=cancel, alive=self._alive)
+                if message.get("type") == "request":
+                    paused = time.monotonic()
+                    self._answer(message)
+                    deadline += time.monotonic() - paused
+                    continue
+                return CellResult(
+                    output=str(message.get("output", "")),
+                    error=message.get("error"),
+                    final=message.get("final"),
+                    seconds=time.monotonic() - started,
+                )
+        except ReadTimeout:
+            return self._lost(
+                f"TimeoutError: the cell ran longer than {self.config.cell_timeout:g} s "
+                "and was stopped",
+                started,
+            )
+        except (OSError, wire.WireClosed, ValueError):
+            return self._lost(self._death_reason(), started)
+        except BaseException:
+            # Cancelled, or a fatal backend error while serving a sub-call: the worker is
+            # waiting for a reply it will never get, so it goes.
+            self.close()
+            raise
+
+    def _answer(self, request: dict[str, Any]) -> None:
+        try:
+            reply: dict[str, Any] = {"type": "reply", "result": self.handler(request)}
+        except (Cancelled, KeyboardInterrupt):
+            raise
+        except SubcallFailed as exc:
+            reply = {"type": "reply", "error": str(exc)}
+        wire.send(self._to_worker, reply)
+
+    def _alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def _death_reason(self) -> str:
+        code = self._proc.poll() if self._proc else None
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            return f"WorkerCrashed: the REPL process was killed by {name}"
+        return f"WorkerCrashed: the REPL process exited (code {code})"
+
+    def _lost(self, reason: str, started: float) -> CellResult:
+        self.restart()
+        note = "The REPL was restarted: all variables are gone (context is still loaded)."
+        return CellResult(
+            output=f"{reason}.\n{note}",
+            error=reason,
+            seconds=time.monotonic() - started,
+            restarted=True,
+        )
+
+    def get_var(self, name: str) -> tuple[bool, str, list[str]]:
+        """(found, value as text, names defined) for `FINAL_VAR(name)` written as text."""
+        self.start()
+        assert self._reader is not None
+        wire.send(self._to_worker, {"type": "get_var", "name": name})
+        reply = self._reader.read(time.monotonic() + self.config.cell_timeout, alive=self._alive)
+        return bool(reply.get("found")), str(reply.get("value", "")), list(reply.get("defined", []))
+
+
+class SubcallFailed(RuntimeError):
+    """A sub-call could not be answered; the model's code sees a RuntimeError with this text."""
+
+
+@atexit.register
+def _close_all() -> None:
+    for sandbox in list(_LIVE):
+        sandbox.close()

@@ -1,0 +1,244 @@
+"""The sandbox worker process: holds the REPL namespace and runs model code cells.
+
+Started by `sandbox.host` as `python -I -c BOOT`, it talks to the host over two inherited pipe
+descriptors with `wire` frames. Imports only the standard library and stdlib-only modules of
+this package. Sub-calls (`llm_query`, `rlm_query`) are requests sent back to the host, which
+answers them on the engine thread while this process waits.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import linecache
+import sys
+import time
+import traceback
+from typing import Any
+
+from rlm_desktop.documents.model import join_documents
+from rlm_desktop.sandbox import hardening, wire
+from rlm_desktop.sandbox.helpers import make_helpers
+
+BOOT = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from rlm_desktop.sandbox.worker import main; main(int(sys.argv[2]), int(sys.argv[3]))"
+)
+
+
+class CappedWriter(io.TextIOBase):
+    """Collects printed text up to a limit and counts what it had to drop."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[str] = []
+        self.size = 0
+        self.dropped = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        s = str(s)
+        room = self.limit - self.size
+        if room > 0:
+            self.parts.append(s[:room])
+            self.size += min(room, len(s))
+        self.dropped += max(0, len(s) - max(room, 0))
+        return len(s)
+
+    def getvalue(self) -> str:
+        text = "".join(self.parts)
+        if self.dropped:
+            text += (
+                f"\n[output truncated: {self.dropped:,} more characters were not kept; "
+                f"the limit is {self.limit:,} per cell]"
+            )
+        return text
+
+
+class Doc:
+    """One document as the model sees it: attributes and dict-style keys both work."""
+
+    __slots__ = ("kind", "name", "pages", "path", "text")
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.name = str(data.get("name", ""))
+        self.path = str(data.get("path", ""))
+        self.kind = str(data.get("kind", "text"))
+        self.text = str(data.get("text", ""))
+        self.pages = list(data.get("pages", []))
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+    def __repr__(self) -> str:
+        pages = f", {len(self.pages)} pages" if self.pages else ""
+        return f"<document {self.name!r}: {self.kind}, {len(self.text):,} chars{pages}>"
+
+
+class FinalSignal:
+    def __init__(self) -> None:
+        self.value: str | None = None
+
+
+class Repl:
+    """The namespace and the cell runner."""
+
+    def __init__(self, rfd: int, wfd: int, init: dict[str, Any]) -> None:
+        self.rfd, self.wfd = rfd, wfd
+        self.output_limit = int(init.get("max_output_chars", 1_000_000))
+        self.docs = [Doc(d) for d in init.get("documents", [])]
+        self.context = join_documents([(d.name, d.text) for d in self.docs])
+        self.final = FinalSignal()
+        self.cell_count = 0
+        self.ns: dict[str, Any] = {"__name__": "__repl__"}
+        self.ns.update(self._builtins(init))
+        self.reserved = frozenset(self.ns)
+
+    # --- functions the model can call -------------------------------------------------
+    def _request(self, kind: str, **payload: Any) -> Any:
+        wire.send(self.wfd, {"type": "request", "kind": kind, **payload})
+        reply = wire.recv(self.rfd)
+        if reply.get("error"):
+            raise RuntimeError(reply["error"])
+        return reply.get("result")
+
+    def _builtins(self, init: dict[str, Any]) -> dict[str, Any]:
+        def llm_query(prompt: str) -> str:
+            return self._request("llm_query", prompts=[str(prompt)])[0]
+
+        def llm_query_batched(prompts: list[str]) -> list[str]:
+            return list(self._request("llm_query", prompts=[str(p) for p in prompts]))
+
+        def rlm_query(question: str, sub_context: Any = None) -> str:
+            if sub_context is None:
+                docs = None
+            elif isinstance(sub_context, str):
+                docs = [{"name": "sub_context", "text": sub_context}]
+            elif isinstance(sub_context, dict):
+                docs = [{"name": str(k), "text": str(v)} for k, v in sub_context.items()]
+            else:
+                docs = [
+                    {"name": getattr(x, "name", f"part {i + 1}"), "text": getattr(x, "text", x)}
+                    for i, x in enumerate(sub_context)
+                ]
+                docs = [{"name": str(d["name"]), "text": str(d["text"])} for d in docs]
+            return str(self._request("rlm_query", question=str(question), documents=docs))
+
+        def FINAL(answer: Any) -> None:
+            self.final.value = str(answer)
+
+        def FINAL_VAR(name: Any) -> None:
+            if isinstance(name, str) and name.strip().isidentifier():
+                if name.strip() not in self.ns:
+                    raise NameError(
+                        f"FINAL_VAR: no variable named {name.strip()!r}; "
+                        f"defined: {', '.join(self.user_vars()) or 'none'}"
+                    )
+                self.final.value = str(self.ns[name.strip()])
+            else:
+                self.final.value = str(name)
+
+        def SHOW_VARS() -> str:
+            lines = [f"{k}: {self.describe(v)}" for k, v in self.user_items()]
+            return "\n".join(lines) if lines else "(no variables yet)"
+
+        names: dict[str, Any] = {
+            "context": self.context,
+            "documents": self.docs,
+            "llm_query": llm_query,
+            "llm_query_batched": llm_query_batched,
+            "rlm_query": rlm_query,
+            "recursive_llm": rlm_query,
+            "FINAL": FINAL,
+            "FINAL_VAR": FINAL_VAR,
+            "SHOW_VARS": SHOW_VARS,
+        }
+        if init.get("helpers", True):
+            chunk_chars = int(init.get("chunk_chars", 4000))
+            names.update(
+                make_helpers(self.docs, lambda: self.context, llm_query_batched, chunk_chars)
+            )
+        return names
+
+    # --- variables ---------------------------------------------------------------------
+    def user_items(self) -> list[tuple[str, Any]]:
+        return [
+            (k, v)
+            for k, v in self.ns.items()
+            if not k.startswith("_") and k not in self.reserved and k != "__builtins__"
+        ]
+
+    def user_vars(self) -> list[str]:
+        return [k for k, _ in self.user_items()]
+
+    @staticmethod
+    def describe(value: Any) -> str:
+        size = f", len {len(value)}" if hasattr(value, "__len__") else ""
+        return f"{type(value).__name__}{size}"
+
+    def get_var(self, name: str) -> dict[str, Any]:
+        if name in self.ns and name not in self.reserved:
+            return {"type": "var", "found": True, "value": str(self.ns[name])}
+        return {"type": "var", "found": False, "defined": self.user_vars()}
+
+    # --- running a cell ------------------------------------------------------------------
+    def run_cell(self, code: str) -> dict[str, Any]:
+        self.cell_count += 1
+        filename = f"<cell {self.cell_count}>"
+        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+        out = CappedWriter(self.output_limit)
+        self.final.value = None
+        error = None
+        started = time.perf_counter()
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = out
+        try:
+            tree = ast.parse(code, filename, "exec")
+            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            exec(compile(tree, filename, "exec"), self.ns)
+            if last is not None:
+                value = eval(compile(ast.Expression(last.value), filename, "eval"), self.ns)
+                if value is not None and out.size == 0 and not out.dropped:
+                    print(value if isinstance(value, str) else repr(value))
+        except BaseException as exc:
+            error = self._report(exc, filename, out)
+        finally:
+            sys.stdout, sys.stderr = saved
+        return {
+            "type": "done",
+            "output": out.getvalue(),
+            "error": error,
+            "final": self.final.value,
+            "seconds": time.perf_counter() - started,
+        }
+
+    @staticmethod
+    def _report(exc: BaseException, filename: str, out: CappedWriter) -> str:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+        lines = ["Traceback (most recent call last):\n"]
+        lines += traceback.format_list(frames)
+        lines += traceback.format_exception_only(type(exc), exc)
+        out.write("".join(lines))
+        summary = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return summary.splitlines()[0] if summary else type(exc).__name__
+
+
+def main(rfd: int, wfd: int) -> None:
+    init = wire.recv(rfd)
+    repl = Repl(rfd, wfd, init)
+    layers = hardening.apply(init.get("limits", {}))
+    wire.send(wfd, {"type": "ready", "layers": layers})
+    while True:
+        try:
+            message = wire.recv(rfd)
+        except wire.WireClosed:
+            return
+        kind = message.get("type")
+        if kind == "exec":
+            wire.send(wfd, repl.run_cell(str(message.get("code", ""))))
+        elif kind == "get_var":
+            wire.send(wfd, repl.get_var(str(message.get("name", ""))))
+        elif kind == "shutdown":
+            return
