@@ -1,0 +1,63 @@
+"""The `rlm-desktop` command: the window by default, or a sub-command (ask, ingest, models,
+bench). Parsing lives here; each sub-command's work lives in `rlm_desktop.commands.<name>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from rlm_desktop import __version__
+from rlm_desktop.commands import COMMANDS
+from rlm_desktop.llm.factory import BACKENDS_HELP
+
+
+def _window_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rlm-desktop",
+        description="Ask questions about your documents with a local model. "
+        f"Sub-commands: {', '.join(COMMANDS)} (see rlm-desktop COMMAND --help).",
+    )
+    parser.add_argument("files", nargs="*", help="documents or folders to open")
+    parser.add_argument("--model", help="a .gguf file or a catalogue id")
+    parser.add_argument("--backend", help=BACKENDS_HELP)
+    parser.add_argument("--ask", metavar="QUESTION", help="start a run with this question")
+    parser.add_argument("--version", action="version", version=f"rlm-desktop {__version__}")
+    return parser
+
+
+def _command_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rlm-desktop")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name in COMMANDS:
+        module_name = f"rlm_desktop.commands.{name}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # a command still being built
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] in COMMANDS:
+        args = _command_parser().parse_args(args_list)
+        module = importlib.import_module(f"rlm_desktop.commands.{args.command}")
+        try:
+            return int(module.run(args))
+        except KeyboardInterrupt:
+            print("Interrupted.", file=sys.stderr)
+            return 130
+    args = _window_parser().parse_args(args_list)
+    from rlm_desktop.ui.app import run_app
+
+    return run_app(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""`rlm-desktop ask QUESTION --doc PATH ...`: a headless run that prints the answer (or JSON).
+
+Exit code 0 when the run finished (status ok, budget or cancelled); 1 with a one-line reason on
+stderr when it could not run or failed (bad model, no readable documents, a backend error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from rlm_desktop.cancel import CancelToken
+from rlm_desktop.engine.config import EngineConfig
+from rlm_desktop.engine.engine import RlmEngine
+from rlm_desktop.engine.events import Event
+from rlm_desktop.engine.narrate import narrate
+from rlm_desktop.engine.trace import TraceWriter
+from rlm_desktop.engine.tree import RunTree
+from rlm_desktop.llm.base import BackendError
+from rlm_desktop.llm.factory import BACKENDS_HELP, make_backend
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser("ask", help="answer a question about documents, without a window")
+    p.add_argument("question")
+    p.add_argument("--doc", action="append", default=[], metavar="PATH", help="file or folder")
+    p.add_argument("--model", help="a .gguf file or a catalogue id")
+    p.add_argument("--backend", help=BACKENDS_HELP)
+    p.add_argument("--max-depth", type=int, default=2)
+    p.add_argument("--max-iterations", type=int, default=20)
+    p.add_argument("--max-seconds", type=float, default=None, help="wall-time budget")
+    p.add_argument("--max-tokens", type=int, default=None, help="total token budget")
+    p.add_argument("--cell-timeout", type=float, default=60.0, help="seconds per code cell")
+    p.add_argument("--grammar", choices=("auto", "on", "off"), default="auto")
+    p.add_argument("--prompt", choices=("auto", "small", "large"), default="auto")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--trace", metavar="FILE", help="write every event as JSON lines")
+    p.add_argument("--verbose", "-v", action="store_true", help="progress on stderr")
+
+
+def _fail(message: str) -> int:
+    print(f"rlm-desktop ask: {message}", file=sys.stderr)
+    return 1
+
+
+def load_documents(paths: list[str]) -> tuple[Any, list[str]]:
+    """The context for the given paths and one warning line per file that could not be read."""
+    from rlm_desktop.documents.ingest import context_from_records, ingest_paths
+
+    records = ingest_paths(paths)
+    problems = [f"skipped {r.path}: {r.error}" for r in records if not r.ok]
+    return context_from_records(records), problems
+
+
+def run(args: argparse.Namespace) -> int:
+    config = EngineConfig(
+        max_iterations=args.max_iterations,
+        max_depth=args.max_depth,
+        max_seconds=args.max_seconds,
+        max_total_tokens=args.max_tokens,
+        cell_timeout=args.cell_timeout,
+        grammar=args.grammar,
+        prompt_variant=args.prompt,
+    )
+    if not args.doc:
+        return _fail("give at least one document with --doc PATH.")
+    context, problems = load_documents(args.doc)
+    for line in problems:
+        print(f"rlm-desktop ask: {line}", file=sys.stderr)
+    if not context.documents:
+        return _fail("none of the documents could be read.")
+    try:
+        backend = make_backend(args.backend, args.model)
+    except BackendError as exc:
+        return _fail(str(exc))
+    tree = RunTree()
+    sinks: list[Any] = []
+    if args.verbose:
+
+        def progress(event: Event) -> None:
+            tree.apply(event)
+            line = narrate(event, tree)
+            if line:
+                print(line, file=sys.stderr, flush=True)
+
+        sinks.append(progress)
+    trace = TraceWriter(args.trace) if args.trace else None
+    if trace is not None:
+        sinks.append(trace)
+
+    def on_event(event: Event) -> None:
+        for sink in sinks:
+            sink(event)
+
+    try:
+        result = RlmEngine(backend, config).run(args.question, context, on_event, CancelToken())
+    finally:
+        backend.close()
+    data = result.to_json()
+    if trace is not None:
+        trace.write_result(data)
+        trace.close()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(result.answer)
+    if result.status == "error":
+        return _fail(result.error or "the run failed.")
+    return 0

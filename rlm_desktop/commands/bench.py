@@ -1,0 +1,36 @@
+"""`rlm-desktop bench NAME [--json]`: run one benchmark and print its figures."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+from typing import Any
+
+from rlm_desktop.bench import BENCHES
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser("bench", help="measure speed and accuracy")
+    names = p.add_subparsers(dest="bench", required=True)
+    for name, module_name in BENCHES.items():
+        sub = names.add_parser(name)
+        sub.add_argument("--json", action="store_true", help="print one JSON object")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        module.add_arguments(sub)
+
+
+def run(args: argparse.Namespace) -> int:
+    module = importlib.import_module(BENCHES[args.bench])
+    result = module.run(args)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        width = max((len(k) for k in result), default=0)
+        for key, value in result.items():
+            shown = f"{value:.4g}" if isinstance(value, float) else json.dumps(value)
+            print(f"{key:<{width}}  {shown}")
+    return 0

@@ -1,0 +1,41 @@
+"""Plain-language progress lines from engine events, for the window's progress line and the
+CLI's `--verbose` ("Turn 2: running the model's code…", "Asking a helper question, 3 of 12…").
+"""
+
+from __future__ import annotations
+
+from rlm_desktop.engine import events as ev
+from rlm_desktop.engine.tree import RunTree
+
+
+def _who(depth: int) -> str:
+    return "" if depth == 0 else f" (helper run, level {depth})"
+
+
+def narrate(event: ev.Event, tree: RunTree) -> str | None:
+    """One short sentence for a step a user would care about, or None."""
+    node = tree.nodes.get(event.node_id)
+    depth = node.depth if node is not None else 0
+    if isinstance(event, ev.RunStarted):
+        docs = f"{event.documents} document{'s' if event.documents != 1 else ''}"
+        return f"Starting: {docs}, {event.context_chars:,} characters."
+    if isinstance(event, ev.IterationStarted):
+        return f"Turn {event.index + 1}: the model is thinking{_who(depth)}…"
+    if isinstance(event, ev.CellStarted):
+        return f"Running the model's code{_who(depth)}…"
+    if isinstance(event, ev.SubcallStarted):
+        parent = tree.nodes.get(event.parent_id or "")
+        siblings = [c for c in (parent.children if parent else []) if tree.nodes[c].kind == "subcall"]
+        count = f" {len(siblings)}" if len(siblings) > 1 else ""
+        if event.kind == "rlm_query":
+            return f"Starting helper run{count} on a part of the documents{_who(event.depth - 1)}…"
+        return f"Asking the model a helper question{count}{_who(event.depth - 1)}…"
+    if isinstance(event, ev.CellFinished) and event.error:
+        return f"The code stopped with an error: {event.error}"
+    if isinstance(event, ev.FinalAnswer) and depth == 0 and node and node.kind == "run":
+        return "Answer found." if event.status == "ok" else "Out of budget: best answer so far."
+    if isinstance(event, ev.RunFailed):
+        return f"The run failed: {event.error}"
+    if isinstance(event, ev.RunCancelled):
+        return "Stopped."
+    return None
