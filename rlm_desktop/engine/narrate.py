@@ -25,7 +25,8 @@ def narrate(event: ev.Event, tree: RunTree) -> str | None:
         return f"Running the model's code{_who(depth)}…"
     if isinstance(event, ev.SubcallStarted):
         parent = tree.nodes.get(event.parent_id or "")
-        siblings = [c for c in (parent.children if parent else []) if tree.nodes[c].kind == "subcall"]
+        children = parent.children if parent else []
+        siblings = [c for c in children if tree.nodes[c].kind == "subcall"]
         count = f" {len(siblings)}" if len(siblings) > 1 else ""
         if event.kind == "rlm_query":
             return f"Starting helper run{count} on a part of the documents{_who(event.depth - 1)}…"
