@@ -1,0 +1,136 @@
+"""Public entry point: `ingest_paths` (walk, read in worker processes, progress, cancel).
+
+Cancel: files not read when the token is cancelled come back as records with
+`ok=False` and `error == "cancelled"`; everything read before stays in the records.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rlm_desktop.cancel import CancelToken
+from rlm_desktop.documents.extract import CANCELLED, extract
+from rlm_desktop.documents.jobs import Job, Outcome
+from rlm_desktop.documents.limits import IngestLimits
+from rlm_desktop.documents.model import Context, Document, IngestRecord
+from rlm_desktop.documents.plan import Plan, apply_outcome, mark_duplicates, plan_ingest
+from rlm_desktop.documents.walk import walk_paths
+
+__all__ = [
+    "CANCELLED",
+    "IngestLimits",
+    "IngestProgress",
+    "context_from_records",
+    "ingest_paths",
+]
+
+
+@dataclass
+class IngestProgress:
+    """Where an ingest stands; `current` is the file most recently started or finished."""
+
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    current: str
+
+
+class _Tracker:
+    """Counts finished files and bytes and calls the progress callback."""
+
+    def __init__(self, plan: Plan, callback: Callable[[IngestProgress], None] | None) -> None:
+        self.callback = callback
+        files_total = sum(1 for r in plan.records if r.kind != "folder")
+        self.progress = IngestProgress(
+            files_done=files_total - len(plan.jobs),
+            files_total=files_total,
+            bytes_done=0,
+            bytes_total=sum(j.size for j in plan.jobs),
+            current="",
+        )
+
+    def report(self) -> None:
+        if self.callback is not None:
+            self.callback(
+                IngestProgress(**{k: getattr(self.progress, k) for k in vars(self.progress)})
+            )
+
+    def finished(self, job: Job) -> None:
+        self.progress.files_done += 1
+        self.progress.bytes_done += job.size
+        self.progress.current = job.path
+        self.report()
+
+
+def _run_in_process(
+    jobs: Sequence[Job],
+    limits: IngestLimits,
+    cancel: CancelToken | None,
+    done: Callable[[Job, Outcome], None],
+) -> None:
+    for job in jobs:
+        if cancel is not None and cancel.cancelled:
+            return
+        done(job, extract(job, limits, cancel))
+
+
+def ingest_paths(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    progress: Callable[[IngestProgress], None] | None = None,
+    cancel: CancelToken | None = None,
+    limits: IngestLimits | None = None,
+    workers: int | None = None,
+) -> list[IngestRecord]:
+    """Read files and folders into records, one per file found, in a stable order.
+
+    Never raises for a bad file: each gets one sentence in `error` or `warnings`. Records of
+    readable files carry `.document`. Identical files are loaded once; the later copies get a
+    note. `workers=0` reads everything in this process (no crash isolation); `None` sizes the
+    pool to the machine.
+    """
+    limits = limits or IngestLimits()
+    found = walk_paths(paths, limits, cancel)
+    plan = plan_ingest(found, limits)
+    tracker = _Tracker(plan, progress)
+    tracker.report()
+    digests: dict[int, bytes] = {}
+    finished: set[int] = set()
+
+    def done(job: Job, outcome: Outcome) -> None:
+        apply_outcome(plan.records[job.index], outcome)
+        if outcome.digest is not None:
+            digests[job.index] = outcome.digest
+        finished.add(job.index)
+        tracker.finished(job)
+
+    _run_in_process(plan.jobs, limits, cancel, done)
+    for job in plan.jobs:
+        if job.index not in finished:
+            record = plan.records[job.index]
+            record.ok, record.error = False, CANCELLED
+    mark_duplicates(plan, digests)
+    return plan.records
+
+
+def _unique_names(documents: list[Document]) -> list[Document]:
+    seen: dict[str, int] = {}
+    out = []
+    for doc in documents:
+        count = seen.get(doc.name, 0) + 1
+        seen[doc.name] = count
+        if count > 1:
+            stem, dot, ext = doc.name.rpartition(".")
+            name = f"{stem} ({count}).{ext}" if dot and stem else f"{doc.name} ({count})"
+            doc = Document(doc.name and name, doc.text, doc.path, doc.kind, doc.pages, doc.warnings)
+        out.append(doc)
+    return out
+
+
+def context_from_records(records: Sequence[IngestRecord]) -> Context:
+    """The `Context` of every readable record, in record order, names made unique."""
+    documents = [r.document for r in records if r.ok and r.document is not None]
+    return Context(_unique_names(documents))
