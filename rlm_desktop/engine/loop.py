@@ -20,7 +20,13 @@ from rlm_desktop.engine.events import (
     IterationStarted,
     TokenStreamed,
 )
-from rlm_desktop.engine.protocol import ParsedTurn, find_final, parse_turn, truncate_output
+from rlm_desktop.engine.protocol import (
+    ParsedTurn,
+    extract_code_blocks,
+    find_final,
+    parse_turn,
+    truncate_output,
+)
 from rlm_desktop.engine.shared import RunShared
 from rlm_desktop.engine.subcalls import SubcallBridge
 from rlm_desktop.llm.base import Completion, GenerationRequest
@@ -213,8 +219,9 @@ class RlmRun:
         shared.emit(IterationStarted(node, self.node_id, index=iterations, depth=self.depth))
         self.conversation.add_user(prompts.final_request(reason))
         completion = self._generate(node, shared.config.final_max_tokens, grammar.FINAL_ONLY)
-        found = find_final(completion.text)
-        answer = found.value if found and found.kind == "text" else completion.text.strip()
+        _, prose = extract_code_blocks(completion.text)
+        found = find_final(prose)
+        answer = found.value if found and found.kind == "text" else prose.strip()
         if found and found.kind == "var":
             ok, value, _ = self.sandbox.get_var(found.value)
             answer = value if ok else found.value

@@ -3,7 +3,7 @@
 FILE is JSON `{"responses": ["...", ...]}`. Every model call (root turns, sub-RLM turns and
 leaf `llm_query` calls alike; `llm_query_batched` in list order) takes the next response.
 Running out is a clear error. Optional keys: `"token_delay_s"` (seconds between streamed
-pieces, for demos and cancel tests) and `"model"` (a label). It runs the real engine and the
+pieces, for demos and cancel tests), `"model"` (a label) and `"context_window"` (tokens). It runs the real engine and the
 real sandbox: only the model is recorded.
 """
 
@@ -30,12 +30,20 @@ _PIECES = re.compile(r"\S+\s*|\s+")
 
 
 class ReplayBackend:
-    def __init__(self, responses: list[str], token_delay_s: float = 0.0, label: str = "") -> None:
+    def __init__(
+        self,
+        responses: list[str],
+        token_delay_s: float = 0.0,
+        label: str = "",
+        context_window: int = 8192,
+    ) -> None:
         self.responses = list(responses)
         self.token_delay_s = token_delay_s
         self.calls = 0
         self.requests: list[GenerationRequest] = []
-        self.info = BackendInfo(name="replay", model=label or "recorded responses")
+        self.info = BackendInfo(
+            name="replay", model=label or "recorded responses", context_window=context_window
+        )
 
     @classmethod
     def from_file(cls, path: str | Path) -> ReplayBackend:
@@ -51,8 +59,12 @@ class ReplayBackend:
             raise BackendError(
                 f'Replay file {path} must hold {{"responses": ["...", ...]}} (a list of strings).'
             )
-        delay = float(data.get("token_delay_s", 0.0))
-        return cls(responses, token_delay_s=delay, label=str(data.get("model", path.name)))
+        return cls(
+            responses,
+            token_delay_s=float(data.get("token_delay_s", 0.0)),
+            label=str(data.get("model", path.name)),
+            context_window=int(data.get("context_window", 8192)),
+        )
 
     def complete(
         self,

@@ -1,0 +1,109 @@
+"""The CLI contracts in DESIGN.md: `ask` (text and --json), `ingest --json`, exit codes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "resources" / "demo"
+
+
+def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "rlm_desktop", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_demo_answers_the_magic_number_with_a_tree() -> None:
+    out = cli(
+        "ask",
+        "What is the magic number?",
+        *("--doc", "a.txt", "--doc", "b.txt"),
+        *("--backend", "replay:demo.json", "--json"),
+        cwd=DEMO,
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    required = {"answer", "status", "iterations", "subcalls", "prompt_tokens"}
+    assert required | {"completion_tokens", "seconds", "tree"} <= set(data)
+    assert (data["answer"], data["status"]) == ("42", "ok")
+    assert data["subcalls"] == 3 and data["iterations"] == 4
+    kinds = [c["kind"] for c in data["tree"]["children"]]
+    assert kinds == ["iteration"] * 4
+
+
+def test_ask_prints_just_the_answer_without_json() -> None:
+    out = cli(
+        "ask",
+        "What is the magic number?",
+        *("--doc", str(DEMO / "a.txt"), "--doc", str(DEMO / "b.txt")),
+        *("--backend", f"replay:{DEMO / 'demo.json'}"),
+    )
+    assert (out.returncode, out.stdout) == (0, "42\n")
+
+
+def test_ask_without_readable_documents_fails_with_one_line(tmp_path: Path) -> None:
+    out = cli("ask", "Q?", "--doc", str(tmp_path / "missing.txt"), "--backend", "replay:x.json")
+    assert out.returncode != 0 and out.stdout == ""
+    last = out.stderr.strip().splitlines()[-1]
+    assert last == "rlm-desktop ask: none of the documents could be read."
+
+
+def test_ask_with_a_bad_backend_fails_with_one_line() -> None:
+    doc = str(DEMO / "a.txt")
+    out = cli("ask", "Q?", "--doc", doc, "--backend", "replay:/nonexistent/file.json")
+    assert out.returncode == 1
+    assert out.stderr.strip() == "rlm-desktop ask: Replay file not found: /nonexistent/file.json"
+    out = cli("ask", "Q?", "--doc", doc, "--backend", "telepathy")
+    assert out.returncode == 1 and "Unknown backend 'telepathy'" in out.stderr
+
+
+def test_bad_arguments_exit_non_zero() -> None:
+    out = cli("ask", "Q?", "--max-depth", "deep")
+    assert out.returncode == 2 and "invalid int value" in out.stderr
+
+
+def test_a_run_that_fails_still_prints_json_and_exits_non_zero(tmp_path: Path) -> None:
+    replay_file = tmp_path / "short.json"
+    replay_file.write_text(json.dumps({"responses": ["```repl\nprint(1)\n```"]}))
+    doc = str(DEMO / "a.txt")
+    out = cli("ask", "Q?", "--doc", doc, "--backend", f"replay:{replay_file}", "--json")
+    assert out.returncode == 1
+    assert json.loads(out.stdout)["status"] == "error"
+    assert "ran out of recorded responses" in out.stderr
+
+
+def test_trace_option_writes_json_lines(tmp_path: Path) -> None:
+    trace = tmp_path / "t.jsonl"
+    out = cli(
+        "ask",
+        "What is the magic number?",
+        *("--doc", str(DEMO / "a.txt"), "--doc", str(DEMO / "b.txt")),
+        *("--backend", f"replay:{DEMO / 'demo.json'}", "--trace", str(trace)),
+    )
+    assert out.returncode == 0
+    lines = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert lines[0]["type"] == "RunStarted" and lines[-1]["type"] == "Result"
+    assert lines[-1]["answer"] == "42"
+
+
+def test_ingest_json_records(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("hello world\n")
+    (tmp_path / "empty.txt").write_text("")
+    out = cli("ingest", str(tmp_path), "--json")
+    assert out.returncode == 0, out.stderr
+    records = {Path(r["path"]).name: r for r in json.loads(out.stdout)}
+    assert set(records) == {"good.txt", "empty.txt"}
+    good = records["good.txt"]
+    assert good["ok"] is True and good["chars"] == 12 and good["error"] is None
+    assert set(good) >= {"path", "ok", "kind", "chars", "pages", "error", "warnings"}
+    assert records["empty.txt"]["ok"] is False and records["empty.txt"]["error"]
+
+
+def test_bench_engine_meets_its_targets() -> None:
+    out = cli("bench", "engine", "--json", "--iterations", "10", "--cells", "100", "--starts", "5")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["cell_roundtrip_ms"] <= 5
+    assert data["worker_start_ms"] <= 300
+    assert data["iteration_overhead_ms"] >= 0

@@ -1,0 +1,60 @@
+"""The REPL helpers a small model can use in one line: grep, chunks, map_query,
+ask_each_document — run in the real worker."""
+
+from replay_run import look, replay
+
+from rlm_desktop.documents.model import Context, Document
+
+
+def test_grep_is_forgiving_words_in_any_order_case_insensitive() -> None:
+    run = replay([look("print(grep('archive key of project cormorant'))"), "FINAL(K-7731)"])
+    assert "b.txt:1: Project Cormorant's archive key is K-7731." in run.prompt_of_call(1)
+
+
+def test_grep_ranks_the_best_line_first_and_accepts_regex() -> None:
+    text = "\n".join(["key alone", "the archive key is 5", "unrelated", "archive only"])
+    ctx = Context([Document(name="n.txt", text=text)])
+    code = "r = grep('archive key')\nprint(r[0])\nprint(len(r))\nprint(grep(r'is \\d+'))"
+    run = replay([look(code), "FINAL(x)"], context=ctx)
+    out = run.prompt_of_call(1)
+    assert "n.txt:2: the archive key is 5\n3\n" in out  # best first; "unrelated" left out
+    assert out.split("\n3\n", 1)[1].startswith("n.txt:2: the archive key is 5\n```")
+
+
+def test_grep_with_no_match_says_so() -> None:
+    run = replay([look("print(grep('zebra giraffe'))"), "FINAL(none)"])
+    assert "(no matching lines)" in run.prompt_of_call(1)
+
+
+def test_chunks_cover_the_text_without_loss() -> None:
+    text = "".join(f"line {i}\n" for i in range(500))
+    ctx = Context([Document(name="t.txt", text=text)])
+    code = (
+        "parts = chunks(size=600)\n"
+        "print(len(parts), ''.join(parts) == context, max(map(len, parts)))"
+    )
+    run = replay([look(code), "FINAL(x)"], context=ctx)
+    count, same, longest = run.prompt_of_call(1).split("```\n")[1].split()[:3]
+    assert same == "True" and int(longest) <= 600 and int(count) >= len(text) // 600
+
+
+def test_map_query_asks_about_every_chunk_batched() -> None:
+    text = "alpha\n" * 300  # 1,800 characters → three chunks of 600
+    ctx = Context([Document(name="t.txt", text=text)])
+    code = "print(map_query('Is alpha here?', chunk_chars=600))"
+    run = replay([look(code), "yes", "yes", "NONE", "FINAL(x)"], context=ctx)
+    assert "['yes', 'yes', 'NONE']" in run.prompt_of_call(4)
+    leaf_prompt = run.backend.requests[1].messages[0]["content"]
+    assert leaf_prompt.startswith("Is alpha here?") and "alpha" in leaf_prompt
+
+
+def test_ask_each_document_returns_an_answer_per_document() -> None:
+    code = "print(ask_each_document('What number is here?'))"
+    run = replay([look(code), "42", "NONE", "FINAL(x)"])
+    assert "{'a.txt': '42', 'b.txt': 'NONE'}" in run.prompt_of_call(3)
+
+
+def test_show_vars_lists_the_models_variables() -> None:
+    run = replay([look("total = 3\nnames = ['a']\nprint(SHOW_VARS())"), "FINAL(x)"])
+    out = run.prompt_of_call(1)
+    assert "total: int" in out and "names: list, len 1" in out and "grep" not in out

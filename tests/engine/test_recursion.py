@@ -1,0 +1,101 @@
+"""Sub-calls: llm_query, llm_query_batched, and a three-level rlm_query recursion."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from replay_run import look, replay
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_llm_query_batched_takes_responses_in_list_order() -> None:
+    code = "answers = llm_query_batched(['one?', 'two?', 'three?'])\nprint(answers)"
+    run = replay([look(code), "1", "2", "3", "FINAL(ok)"])
+    assert "['1', '2', '3']" in run.prompt_of_call(4)
+    prompts = [r.messages[0]["content"] for r in run.backend.requests[1:4]]
+    assert prompts == ["one?", "two?", "three?"]
+    assert run.result.subcalls == 3
+
+
+def test_llm_query_inside_a_loop_stays_out_of_the_root_context() -> None:
+    code = "res = [llm_query(f'part {i}') for i in range(3)]\nprint(len(res))"
+    run = replay([look(code), "long answer " * 50, "b", "c", "FINAL(ok)"])
+    assert "long answer" not in run.prompt_of_call(4)
+
+
+def _three_levels(tmp_path: Path) -> dict:
+    responses = [
+        look("print(rlm_query('level one?', context))"),
+        look("print(rlm_query('level two?', context[:30]))"),
+        look("print(llm_query('leaf at depth 3'))"),
+        "leaf says hi",
+        "FINAL(two done)",
+        "FINAL(one done)",
+        "FINAL(root done)",
+    ]
+    replay_file = tmp_path / "three.json"
+    replay_file.write_text(json.dumps({"responses": responses}))
+    doc = tmp_path / "doc.txt"
+    doc.write_text("The magic number is 42.\n")
+    out = subprocess.run(
+        [
+            *(sys.executable, "-m", "rlm_desktop", "ask", "Go deep", "--doc", str(doc)),
+            *("--backend", f"replay:{replay_file}", "--json"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def _kinds(node: dict) -> list:
+    return [node["kind"], [_kinds(c) for c in node["children"]]]
+
+
+def test_three_level_recursion_tree_in_json(tmp_path: Path) -> None:
+    data = _three_levels(tmp_path)
+    assert (data["status"], data["answer"]) == ("ok", "root done")
+    assert data["subcalls"] == 3 and data["iterations"] == 2
+    tree = data["tree"]
+    turn1 = tree["children"][0]
+    sub1 = turn1["children"][0]["children"][0]
+    assert (sub1["kind"], sub1["subcall_kind"], sub1["depth"]) == ("subcall", "rlm_query", 1)
+    sub2 = sub1["children"][0]["children"][0]["children"][0]
+    assert (sub2["subcall_kind"], sub2["depth"], sub2["answer"]) == ("rlm_query", 2, "two done")
+    leaf = sub2["children"][0]["children"][0]["children"][0]
+    assert (leaf["subcall_kind"], leaf["depth"], leaf["answer"]) == ("llm_query", 3, "leaf says hi")
+    assert _kinds(tree) == [
+        "run",
+        [
+            ["iteration", [["cell", [["subcall", [
+                ["iteration", [["cell", [["subcall", [
+                    ["iteration", [["cell", [["subcall", []]]]]],
+                    ["iteration", []],
+                ]]]]]],
+                ["iteration", []],
+            ]]]]]],
+            ["iteration", []],
+        ],
+    ]  # fmt: skip
+    statuses = {n["status"] for n in _walk(tree)}
+    assert statuses == {"done"}
+
+
+def _walk(node: dict) -> list:
+    return [node] + [n for c in node["children"] for n in _walk(c)]
+
+
+def test_child_rlm_has_its_own_fresh_repl() -> None:
+    responses = [
+        look("secret = 1\nprint(rlm_query('q', 'sub text'))"),
+        look("print('secret' in dir(), context)"),
+        "FINAL(child)",
+        "FINAL(root)",
+    ]
+    run = replay(responses)
+    assert "False sub text" in run.prompt_of_call(2)
