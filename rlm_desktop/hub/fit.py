@@ -76,10 +76,10 @@ def assess(entry: CatalogEntry, hw: Hardware, n_ctx: int | None = None) -> Asses
         reason = f"needs about {_gb(need)} of memory; this computer can spare {_gb(capacity)}"
     elif tps < MIN_TOKENS_PER_SECOND:
         verdict = SLOW
-        reason = f"fits ({_gb(need)}), but about {tps:.0f} words a second here"
+        reason = f"fits ({_gb(need)}), but {_speed(tps)} here"
     else:
         verdict = RECOMMENDED
-        reason = f"fits ({_gb(need)}), about {tps:.0f} words a second"
+        reason = f"fits ({_gb(need)}), {_speed(tps)}"
     return Assessment(entry, ctx, weights, kv, overhead, tps, gpu_fraction, verdict, reason)
 
 
@@ -108,6 +108,10 @@ def _tokens_per_second(entry: CatalogEntry, hw: Hardware, gpu_fraction: float) -
     gpu_bw = GPU_BW.get(hw.gpu_backend, GPU_BW_DEFAULT)
     seconds = active * (1 - gpu_fraction) / cpu_bw + active * gpu_fraction / gpu_bw
     return 1.0 / seconds
+
+
+def _speed(tps: float) -> str:
+    return f"about {tps:.0f} words a second" if tps >= 1.5 else "about one word a second or less"
 
 
 def _gb(n: int) -> str:

@@ -45,7 +45,7 @@ class Hardware:
     @property
     def usable_ram(self) -> int:
         """RAM a model may take: the total less a reserve for the system and the app."""
-        return max(0, self.total_ram - max(2 * GIB, self.total_ram // 4))
+        return max(0, self.total_ram - max(GIB, self.total_ram // 4))
 
     @property
     def usable_vram(self) -> int:

@@ -173,7 +173,10 @@ def import_model(
     try:
         info = read_gguf_info(source)
     except GGUFError as exc:
-        raise ModelImportError(f"cannot import {Path(source).name}: {exc}") from None
+        name = Path(source).name
+        raise ModelImportError(
+            f"cannot import {name}: {str(exc).removeprefix(name + ': ')}"
+        ) from None
     if info.path.resolve().parent == folder.resolve():
         return _describe(info.path.resolve(), catalog)
     _check_room(folder, info.shards, info.file_size)

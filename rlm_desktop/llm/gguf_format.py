@@ -196,11 +196,10 @@ class _Reader:
 def read_header(fh: BinaryIO, size: int) -> RawHeader:
     """Parse the header of an open GGUF file of `size` bytes. Raises GGUFError."""
     r = _Reader(fh, size)
+    if size >= 4 and r.take(4) != GGUF_MAGIC:
+        raise GGUFError("not a GGUF model file (wrong magic bytes)")
     if size < 24:
         raise GGUFError("the file is too small to be a GGUF model (truncated or empty)")
-    magic = r.take(4)
-    if magic != GGUF_MAGIC:
-        raise GGUFError("not a GGUF model file (wrong magic bytes)")
     version = r.u32()
     if version not in SUPPORTED_VERSIONS:
         if struct.unpack(">I", struct.pack("<I", version))[0] in SUPPORTED_VERSIONS:
