@@ -7,15 +7,17 @@ Cancel: files not read when the token is cancelled come back as records with
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rlm_desktop.cancel import CancelToken
-from rlm_desktop.documents.extract import CANCELLED, extract
+from rlm_desktop.documents.extract import CANCELLED, PLAIN_KINDS, extract
 from rlm_desktop.documents.jobs import Job, Outcome
 from rlm_desktop.documents.limits import IngestLimits
 from rlm_desktop.documents.model import Context, Document, IngestRecord
 from rlm_desktop.documents.plan import Plan, apply_outcome, mark_duplicates, plan_ingest
+from rlm_desktop.documents.pool import ReaderPool, machine_workers
 from rlm_desktop.documents.walk import walk_paths
 
 __all__ = [
@@ -29,7 +31,10 @@ __all__ = [
 
 @dataclass
 class IngestProgress:
-    """Where an ingest stands; `current` is the file most recently started or finished."""
+    """Where an ingest stands; `current` is the file most recently started or finished.
+
+    Sent once before reading starts, then as each file starts and finishes.
+    """
 
     files_done: int
     files_total: int
@@ -58,6 +63,10 @@ class _Tracker:
                 IngestProgress(**{k: getattr(self.progress, k) for k in vars(self.progress)})
             )
 
+    def started(self, job: Job) -> None:
+        self.progress.current = job.path
+        self.report()
+
     def finished(self, job: Job) -> None:
         self.progress.files_done += 1
         self.progress.bytes_done += job.size
@@ -65,16 +74,30 @@ class _Tracker:
         self.report()
 
 
-def _run_in_process(
+def _local_work(
     jobs: Sequence[Job],
     limits: IngestLimits,
     cancel: CancelToken | None,
+    started: Callable[[Job], None],
     done: Callable[[Job, Outcome], None],
-) -> None:
-    for job in jobs:
-        if cancel is not None and cancel.cancelled:
-            return
-        done(job, extract(job, limits, cancel))
+) -> Callable[[], bool]:
+    """One in-process job per call; False once none is left (or on cancel)."""
+    queue = deque(jobs)
+
+    def step() -> bool:
+        if queue and not (cancel is not None and cancel.cancelled):
+            job = queue.popleft()
+            started(job)
+            done(job, extract(job, limits, cancel))
+        return bool(queue) and not (cancel is not None and cancel.cancelled)
+
+    return step
+
+
+def _pool_size(workers: int | None, jobs: int) -> int:
+    if workers is None:
+        workers = machine_workers()
+    return max(0, min(workers, jobs))
 
 
 def ingest_paths(
@@ -107,7 +130,19 @@ def ingest_paths(
         finished.add(job.index)
         tracker.finished(job)
 
-    _run_in_process(plan.jobs, limits, cancel, done)
+    local = [j for j in plan.jobs if workers == 0 or j.kind in PLAIN_KINDS]
+    isolated = [j for j in plan.jobs if not (workers == 0 or j.kind in PLAIN_KINDS)]
+    step = _local_work(local, limits, cancel, tracker.started, done)
+    size = _pool_size(workers, len(isolated))
+    if size:
+        pool = ReaderPool(size, limits)
+        try:
+            pool.run(isolated, done, cancel=cancel, started=tracker.started, local_work=step)
+        finally:
+            pool.close()
+    else:
+        while step():
+            pass
     for job in plan.jobs:
         if job.index not in finished:
             record = plan.records[job.index]

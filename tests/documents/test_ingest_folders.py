@@ -156,7 +156,7 @@ def test_file_vanishing_before_it_is_read(tmp_path: Path) -> None:
 
     def delete_b(progress: IngestProgress) -> None:
         if progress.files_done == 1:
-            (tmp_path / "b.txt").unlink()
+            (tmp_path / "b.txt").unlink(missing_ok=True)
 
     records = ingest_paths([tmp_path], workers=0, progress=delete_b)
     assert records[0].ok

@@ -1,0 +1,192 @@
+"""`rlm-desktop bench ingest`: document ingestion speed and memory, against bare libraries.
+
+- text_mb_per_s: plain text through `ingest_paths` (target ≥ 100), next to a bare
+  `read().decode()` of the same files (text_raw_mb_per_s);
+- pdf_ratio: PDF pages/s through `ingest_paths` with one reader process ÷ bare pypdfium2 text
+  extraction in this process (target ≥ 0.9); pdf_ratio_pool: the same with the pool sized to
+  the machine (target > 1 with two or more cores);
+- peak_memory_ratio: peak memory while ingesting the text ÷ the size of the text (target ≤ 3).
+
+The data is generated in a temporary folder. Times are the best of `--repeat` runs; the first
+reader-process start of the session (forkserver launch) is reported apart as pool_cold_start_s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import resource
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+_WORDS = str.split(
+    "the of and to in is was for on that with as by at from invoice contract payment "
+    "clause party agreement report quarter revenue total amount due date signed résumé "
+    "café naïve delivery schedule section annex liability notice term renewal budget"
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--text-mb", type=int, default=200, help="plain text to generate (MB)")
+    parser.add_argument("--text-files", type=int, default=20, help="files to spread it over")
+    parser.add_argument("--pdf-files", type=int, default=16, help="PDFs to generate")
+    parser.add_argument("--pdf-pages", type=int, default=150, help="pages per PDF")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (best kept)")
+
+
+def _paragraph(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(_WORDS) for _ in range(words))
+
+
+def _make_text(folder: str, total_mb: int, files: int, rng: random.Random) -> int:
+    """Write `files` text files (distinct sizes, so none is a duplicate); returns bytes."""
+    block = "\n".join(_paragraph(rng, 14) for _ in range(2000)).encode() + b"\n"
+    each = total_mb * 1024 * 1024 // files
+    total = 0
+    for i in range(files):
+        size = each + i * 17
+        with open(os.path.join(folder, f"text{i:03d}.txt"), "wb") as handle:
+            handle.write(f"file {i}\n".encode())
+            written = 0
+            while written + len(block) <= size:
+                handle.write(block)
+                written += len(block)
+            handle.write(b"z" * (size - written))  # ASCII filler: every size distinct
+        total += size + len(f"file {i}\n")
+    return total
+
+
+def _make_pdfs(folder: str, files: int, pages: int, rng: random.Random) -> list[str]:
+    from rlm_desktop.documents.pdfwrite import write_pdf
+
+    paths = []
+    for i in range(files):
+        path = os.path.join(folder, f"doc{i:02d}.pdf")
+        write_pdf(path, ["\n".join(_paragraph(rng, 12) for _ in range(60)) for _ in range(pages)])
+        paths.append(path)
+    return paths
+
+
+def _best(repeat: int, work: Callable[[], Any]) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _raw_text(folder: str) -> None:
+    for name in sorted(os.listdir(folder)):
+        with open(os.path.join(folder, name), "rb") as handle:
+            handle.read().decode("utf-8")
+
+
+def _raw_pdf(paths: list[str]) -> int:
+    import pypdfium2 as pdfium
+
+    chars = 0
+    for path in paths:
+        document = pdfium.PdfDocument(path)
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            chars += len(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        document.close()
+    return chars
+
+
+class _PeakMemory:
+    """Peak resident memory of this process and its children, sampled every millisecond."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self._process = psutil.Process()
+        self.baseline = self._total()
+        self.peak = self.baseline
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _total(self) -> int:
+        total = self._process.memory_info().rss
+        for child in self._process.children(recursive=True):
+            with contextlib.suppress(Exception):  # a child may just have ended
+                total += child.memory_info().rss
+        return int(total)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.001):
+            self.peak = max(self.peak, self._total())
+
+    def __enter__(self) -> _PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._total())
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from rlm_desktop.documents.ingest import context_from_records, ingest_paths
+    from rlm_desktop.documents.pool import machine_workers
+
+    rng = random.Random(5)
+    repeat = max(1, args.repeat)
+    with tempfile.TemporaryDirectory(prefix="rlm-bench-ingest-") as tmp:
+        text_dir = os.path.join(tmp, "text")
+        pdf_dir = os.path.join(tmp, "pdf")
+        os.mkdir(text_dir)
+        os.mkdir(pdf_dir)
+        text_bytes = _make_text(text_dir, args.text_mb, args.text_files, rng)
+        pdfs = _make_pdfs(pdf_dir, args.pdf_files, args.pdf_pages, rng)
+        pages = args.pdf_files * args.pdf_pages
+
+        # Peak memory first, while this process is still small.
+        rss_before = _PeakMemory().baseline
+        with _PeakMemory() as meter:
+            records = ingest_paths([text_dir])
+            context = context_from_records(records)
+        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        text_chars = context.total_chars
+        assert all(r.ok for r in records) and len(context.documents) == args.text_files
+        del records, context
+        peak_delta = max(meter.peak - meter.baseline, maxrss - rss_before)
+
+        text_raw_s = _best(repeat, lambda: _raw_text(text_dir))
+        text_s = _best(repeat, lambda: ingest_paths([text_dir]))
+
+        cold_start = time.perf_counter()
+        ingest_paths(pdfs[:1], workers=1)
+        pool_cold_start_s = time.perf_counter() - cold_start
+        pdf_raw_s = _best(repeat, lambda: _raw_pdf(pdfs))
+        pdf_one_s = _best(repeat, lambda: ingest_paths(pdfs, workers=1))
+        pdf_pool_s = _best(repeat, lambda: ingest_paths(pdfs))
+
+    mb = text_bytes / (1024 * 1024)
+    return {
+        "text_mb_per_s": round(mb / text_s, 1),
+        "text_raw_mb_per_s": round(mb / text_raw_s, 1),
+        "text_mb": round(mb, 1),
+        "text_files": args.text_files,
+        "pdf_ratio": round(pdf_raw_s / pdf_one_s, 3),
+        "pdf_ratio_pool": round(pdf_raw_s / pdf_pool_s, 3),
+        "pdf_pages_per_s": round(pages / pdf_one_s, 1),
+        "pdf_pages_per_s_pool": round(pages / pdf_pool_s, 1),
+        "pdf_raw_pages_per_s": round(pages / pdf_raw_s, 1),
+        "pdf_pages": pages,
+        "pool_workers": machine_workers(),
+        "pool_cold_start_s": round(pool_cold_start_s, 3),
+        "peak_memory_ratio": round(peak_delta / text_bytes, 3),
+        "peak_memory_mb": round(peak_delta / (1024 * 1024), 1),
+        "text_chars": text_chars,
+    }
