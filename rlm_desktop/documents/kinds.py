@@ -48,7 +48,6 @@ HTML_EXTENSIONS = frozenset({"html", "htm", "xhtml", "shtml"})
 RICH_KINDS: dict[str, str] = {
     "pdf": "pdf",
     "docx": "docx",
-    "docm": "docx",
     "xlsx": "xlsx",
     "xlsm": "xlsx",
     "pptx": "pptx",
@@ -61,8 +60,6 @@ RICH_KINDS: dict[str, str] = {
     "tsv": "tsv",
     "tab": "tsv",
 }
-TEXT_KINDS = frozenset({"text", "code", "data", "csv", "tsv"})
-"""Kinds read in the calling process (plain decoding; no third-party parser involved)."""
 
 _IMAGE = "images are not read (OCR is not available)"
 _MEDIA = "audio and video files are not documents"
@@ -99,6 +96,8 @@ UNSUPPORTED: dict[str, str] = {
     **dict.fromkeys(_words("ttf otf woff woff2 eot"), _FONT),
     "doc": "old Word .doc files are not supported; save it as .docx or PDF",
     "dot": "old Word .dot files are not supported; save it as .docx or PDF",
+    "docm": "macro-enabled Word files (.docm) are not read; save it as .docx",
+    "dotx": "Word templates (.dotx) are not read; save it as .docx",
     "xls": "old Excel .xls files are not supported; save it as .xlsx or CSV",
     "ppt": "old PowerPoint .ppt files are not supported; save it as .pptx or PDF",
     "rtf": "RTF files are not supported yet; save it as .docx or .txt",

@@ -25,6 +25,9 @@ from rlm_desktop.documents.jobs import Job, Outcome
 from rlm_desktop.documents.limits import IngestLimits, human_size
 
 CRASHED = "the reader stopped unexpectedly on this file (it may be damaged)"
+STARTED = "started"
+STARTUP_SECONDS = 60.0
+"""A reader that has not even begun its file after this long is stopped."""
 POLL_SECONDS = 0.05
 MEMORY_CHECK_SECONDS = 0.25
 
@@ -62,6 +65,10 @@ def worker_main(conn: Connection, limits: IngestLimits) -> None:
             return
         if job is None:
             return
+        try:
+            conn.send(STARTED)  # the clock for this file starts now, not at our start-up
+        except (BrokenPipeError, OSError):
+            return
         outcome = extract(job, limits)
         try:
             conn.send(outcome)
@@ -75,6 +82,7 @@ class _Worker:
     conn: Connection
     job: Job | None = None
     since: float = 0.0
+    reading: bool = False
 
 
 class ReaderPool:
@@ -134,7 +142,7 @@ class ReaderPool:
                 self._retire(worker)
                 pending.appendleft(job)
                 continue
-            worker.job, worker.since = job, time.monotonic()
+            worker.job, worker.since, worker.reading = job, time.monotonic(), False
             busy += 1
             if started is not None:
                 started(job)
@@ -144,13 +152,16 @@ class ReaderPool:
             job = worker.job
             assert job is not None
             try:
-                outcome = worker.conn.recv()
+                message = worker.conn.recv()
             except (EOFError, OSError):
                 self._retire(worker)
-                outcome = Outcome(job.index, job.kind, error=CRASHED)
-            else:
-                worker.job = None
-            done(job, outcome)
+                done(job, Outcome(job.index, job.kind, error=CRASHED))
+                continue
+            if message == STARTED:
+                worker.since, worker.reading = time.monotonic(), True
+                continue
+            worker.job, worker.reading = None, False
+            done(job, message)
 
     def _police(self, done: Done, check_memory: bool) -> None:
         """Stop readers that take too long or use too much memory."""
@@ -159,7 +170,9 @@ class ReaderPool:
             job = worker.job
             assert job is not None
             error = None
-            if now - worker.since > self.limits.max_seconds_per_file:
+            if not worker.reading and now - worker.since > STARTUP_SECONDS:
+                error = CRASHED
+            elif worker.reading and now - worker.since > self.limits.max_seconds_per_file:
                 error = (
                     f"reading took longer than {self.limits.max_seconds_per_file:g} seconds, "
                     "so it was stopped"

@@ -142,8 +142,15 @@ def read_text(
             digest = hashlib.blake2b(digest_size=20) if want_digest else None
             more = iter_chunks(fd, max_bytes)
             parts = _decode(_hashing(more, digest), plan, cancel)
+    text, warnings = _finish(parts, plan)
+    if not text.strip():
+        raise ReadError("the file holds only blank space, no text")
+    return Extracted(text, warnings=warnings, digest=digest.digest() if digest else None)
+
+
+def _finish(parts: list[str], plan: _Plan) -> tuple[str, list[str]]:
     text = "".join(parts)
-    del parts
+    parts.clear()
     warnings = [plan.note] if plan.note else []
     if plan.errors == "replace":
         bad = text.count("\ufffd")
@@ -154,6 +161,27 @@ def read_text(
             )
     if text.startswith("\ufeff"):
         text = text[1:]
-    if not text.strip():
-        raise ReadError("the file holds only blank space, no text")
-    return Extracted(text, warnings=warnings, digest=digest.digest() if digest else None)
+    return text, warnings
+
+
+def _known_encoding(label: str) -> str | None:
+    """Python's name for an encoding label; Latin-1 means Windows-1252, as in browsers."""
+    try:
+        name = codecs.lookup(label.strip()).name
+    except LookupError:
+        return None
+    return "cp1252" if name in ("iso8859-1", "ascii") else name
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, list[str]]:
+    """Decode text already in memory (BOM, then `declared`, then UTF-8, then a guess)."""
+    plan = _initial_plan(data)
+    name = _known_encoding(declared) if declared else None
+    if name and name not in _PLAIN_UTF8 and plan.encoding == "utf-8-sig":
+        plan = _Plan(name, "replace")
+    try:
+        parts = _decode(iter([data]), plan, None)
+    except UnicodeDecodeError as exc:
+        plan = _fallback_plan(data[: 32 * 1024] + data[max(0, exc.start - 1024) :][: 32 * 1024])
+        parts = _decode(iter([data]), plan, None)
+    return _finish(parts, plan)
