@@ -1,0 +1,323 @@
+"""The model manager dialog: the catalogue with verdicts for this computer, downloads with live
+progress and cancel, installed models with size, use and remove, the active model, errors.
+
+All logic lives in `rlm_desktop.hub` (through a `HubService`); this is layout and wiring.
+Downloads and imports run on a `BackgroundJob` thread, so the GUI thread never waits.
+Emits `model_chosen(path)` when the user picks a model to use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rlm_desktop.cancel import Cancelled, CancelToken
+from rlm_desktop.hub.download import DownloadProgress
+from rlm_desktop.hub.errors import DownloadError
+from rlm_desktop.hub.fit import NO_FIT
+from rlm_desktop.hub.service import CatalogRow, HubService
+from rlm_desktop.ui.model_jobs import BackgroundJob
+from rlm_desktop.ui.model_rows import (
+    catalog_action,
+    hardware_summary,
+    human_size,
+    progress_text,
+    verdict_color,
+)
+
+CATALOG_COLUMNS = ("Model", "Size", "Verdict", "Good for", "")
+INSTALLED_COLUMNS = ("Model", "Size", "Source", "", "")
+
+
+class ModelManagerDialog(QDialog):
+    model_chosen = Signal(str)  # the path of the model file to load
+    download_finished = Signal(str)  # the path of a newly downloaded model
+
+    def __init__(
+        self,
+        service: HubService,
+        active_model: str | Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.active_model = str(active_model) if active_model else ""
+        self.job: BackgroundJob | None = None
+        self._job_target = ""
+        self._retry: tuple[str, str] | None = None
+        self.setWindowTitle("Models")
+        self.setAccessibleName("Model manager")
+        self.resize(900, 620)
+        self._build()
+        self.refresh()
+
+    # ---- layout -------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        self.hardware_label = self._label("Computer summary", layout)
+        self.active_label = self._label("Active model", layout)
+        self._label("Catalogue heading", layout, "<b>Models for this computer</b>")
+        self.catalog_table = self._table("Catalogue of models", CATALOG_COLUMNS, layout)
+        row = QHBoxLayout()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setAccessibleName("Download progress")
+        self.progress_bar.setRange(0, 1000)
+        self.progress_label = QLabel()
+        self.progress_label.setAccessibleName("Download status")
+        self.cancel_button = self._button("Cancel download", "Cancel", self.cancel_download, row)
+        row.insertWidget(0, self.progress_bar, 2)
+        row.insertWidget(1, self.progress_label, 3)
+        layout.addLayout(row)
+        self._set_busy(False)
+        self.error_label = self._label("Error message", layout)
+        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.retry_button = self._button("Retry download", "Retry", self._on_retry, layout)
+        self._label("Installed heading", layout, "<b>Installed models</b>")
+        self.installed_table = self._table("Installed models", INSTALLED_COLUMNS, layout)
+        bottom = QHBoxLayout()
+        self._button("Import a model file", "Import .gguf…", self.choose_import, bottom)
+        bottom.addStretch(1)
+        self._button("Close model manager", "Close", self.close, bottom)
+        layout.addLayout(bottom)
+        self.show_error("")
+
+    def _label(self, name: str, layout: QVBoxLayout, text: str = "") -> QLabel:
+        label = QLabel(text)
+        label.setAccessibleName(name)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        return label
+
+    def _button(self, name: str, text: str, slot: object, layout: object) -> QPushButton:
+        button = QPushButton(text)
+        button.setAccessibleName(name)
+        button.clicked.connect(slot)
+        layout.addWidget(button)  # type: ignore[attr-defined]
+        return button
+
+    def _table(self, name: str, columns: tuple[str, ...], layout: QVBoxLayout) -> QTableWidget:
+        table = QTableWidget(0, len(columns))
+        table.setAccessibleName(name)
+        table.setHorizontalHeaderLabels(list(columns))
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.verticalHeader().setVisible(False)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(columns) - 2, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(table, 1)
+        return table
+
+    # ---- state -> widgets ---------------------------------------------------------------
+    def refresh(self) -> None:
+        """Re-read the catalogue verdicts and the installed models (fast, local only)."""
+        hw = self.service.hardware
+        self.hardware_label.setText(hardware_summary(hw))
+        self.hardware_label.setAccessibleDescription(self.hardware_label.text())
+        self._fill_catalog(self.service.rows())
+        self._fill_installed()
+        self._show_active()
+
+    def _fill_catalog(self, rows: list[CatalogRow]) -> None:
+        best = self.service.recommend()
+        table = self.catalog_table
+        table.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            entry, verdict = row.entry, row.assessment.verdict
+            star = " ★ best pick" if best and best.entry.id == entry.id else ""
+            cells = (f"{entry.name}{star}", human_size(entry.size_bytes), verdict, entry.good_for)
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(row.assessment.reason if col == 2 else f"{entry.repo} · "
+                                f"{entry.quantization} · {entry.license}")  # fmt: skip
+                if col == 2:
+                    item.setForeground(verdict_color(verdict))
+                item.setData(Qt.ItemDataRole.UserRole, entry.id)
+                table.setItem(i, col, item)
+            text, action = catalog_action(row)
+            button = QPushButton(text)
+            button.setAccessibleName(f"{text} {entry.name}")
+            button.setEnabled(self.job is None and (verdict != NO_FIT or action != "download"))
+            button.clicked.connect(lambda _=False, r=row, a=action: self._on_catalog_action(r, a))
+            table.setCellWidget(i, 4, button)
+
+    def _fill_installed(self) -> None:
+        models = self.service.installed()
+        table = self.installed_table
+        table.setRowCount(len(models))
+        for i, model in enumerate(models):
+            active = " (active)" if self._is_active(model.path) else ""
+            for col, text in enumerate((model.name + active, human_size(model.size_bytes),
+                                        model.source)):  # fmt: skip
+                item = QTableWidgetItem(text)
+                item.setToolTip(str(model.path))
+                item.setData(Qt.ItemDataRole.UserRole, model.id)
+                table.setItem(i, col, item)
+            use = QPushButton("Use")
+            use.setAccessibleName(f"Use {model.name}")
+            use.clicked.connect(lambda _=False, p=model.path: self.choose(p))
+            table.setCellWidget(i, 3, use)
+            remove = QPushButton("Remove")
+            remove.setAccessibleName(f"Remove {model.name}")
+            remove.setEnabled(model.removable and self.job is None)
+            remove.clicked.connect(lambda _=False, m=model.id: self.remove(m))
+            table.setCellWidget(i, 4, remove)
+
+    def _is_active(self, path: Path) -> bool:
+        return bool(self.active_model) and str(path) == self.active_model
+
+    def _show_active(self) -> None:
+        text = Path(self.active_model).name if self.active_model else "none chosen yet"
+        self.active_label.setText(f"Active model: {text}")
+
+    def show_error(self, message: str, retry: tuple[str, str] | None = None) -> None:
+        self.error_label.setText(message)
+        self.error_label.setVisible(bool(message))
+        self._retry = retry
+        self.retry_button.setVisible(retry is not None)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.progress_bar.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        if not busy:
+            self.progress_bar.setValue(0)
+
+    # ---- actions ------------------------------------------------------------------------
+    def _on_catalog_action(self, row: CatalogRow, action: str) -> None:
+        if action == "use" and row.installed:
+            self.choose(row.installed.path)
+        else:
+            self.start_download(row.entry.id)
+
+    def start_download(self, id_or_repo: str, filename: str = "") -> None:
+        """Start downloading in the background (one at a time)."""
+        if self.job is not None:
+            return
+        self.show_error("")
+        self._job_target = id_or_repo
+        self._retry = (id_or_repo, filename)
+        self.progress_label.setText(f"Starting the download of {id_or_repo}…")
+        service = self.service
+
+        def work(report: Callable[[Any], None], cancel: CancelToken) -> object:
+            return service.download(id_or_repo, filename or None, report, cancel)
+
+        job = BackgroundJob(work, self)
+        job.progress.connect(self._on_progress)
+        job.done.connect(self._on_download_done)
+        self._run(job)
+
+    def _run(self, job: BackgroundJob) -> None:
+        job.failed.connect(self._on_failed)
+        job.finished.connect(self._on_job_finished)
+        self.job = job
+        self._set_busy(True)
+        self.refresh()
+        job.start()
+
+    @Slot()
+    def cancel_download(self) -> None:
+        if self.job is not None:
+            self.progress_label.setText("Stopping…")
+            self.job.cancel()
+
+    @Slot(object)
+    def _on_progress(self, p: DownloadProgress) -> None:
+        self.progress_bar.setValue(int(p.fraction * 1000))
+        self.progress_label.setText(progress_text(p))
+
+    @Slot(object)
+    def _on_download_done(self, path: object) -> None:
+        self.progress_label.setText(f"Downloaded and verified: {Path(str(path)).name}")
+        self.download_finished.emit(str(path))
+
+    @Slot(object)
+    def _on_failed(self, exc: object) -> None:
+        if isinstance(exc, Cancelled):
+            self.progress_label.setText("Download paused: the part already fetched is kept; "
+                                        "click Resume to go on.")  # fmt: skip
+            return
+        retryable = isinstance(exc, DownloadError) and exc.retryable and self._retry
+        self.progress_label.setText("")
+        self.show_error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                        self._retry if retryable else None)  # fmt: skip
+
+    @Slot()
+    def _on_job_finished(self) -> None:
+        if self.job is not None:
+            self.job.deleteLater()
+        self.job = None
+        self._set_busy(False)
+        self.refresh()
+
+    @Slot()
+    def _on_retry(self) -> None:
+        if self._retry:
+            self.start_download(*self._retry)
+
+    def choose(self, path: Path) -> None:
+        self.active_model = str(path)
+        self.refresh()
+        self.model_chosen.emit(str(path))
+
+    def remove(self, model_id: str) -> None:
+        if not self.confirm(f"Delete the model {model_id} from this computer?"):
+            return
+        try:
+            self.service.remove(model_id)
+        except Exception as exc:
+            self.show_error(str(exc))
+        self.refresh()
+
+    def confirm(self, question: str) -> bool:
+        answer = QMessageBox.question(self, "Remove model", question)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def choose_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a model", "", "GGUF models (*.gguf)")
+        if path:
+            self.import_file(Path(path))
+
+    def import_file(self, path: Path) -> None:
+        """Validate and copy a local .gguf in the background (also for a file dropped on the
+        main window)."""
+        if self.job is not None:
+            return
+        self.show_error("")
+        self._retry = None
+        self.progress_label.setText(f"Importing {path.name}…")
+        service = self.service
+
+        def work(report: Callable[[Any], None], cancel: CancelToken) -> object:
+            return service.import_file(path, lambda done, total: report(done / total), cancel)
+
+        job = BackgroundJob(work, self)
+        job.progress.connect(lambda f: self.progress_bar.setValue(int(float(f) * 1000)))
+        job.done.connect(lambda m: self.progress_label.setText(f"Imported {m.name}"))
+        self._run(job)
+
+    def done(self, result: int) -> None:
+        """Closing (Close, Escape, the window's ✕) stops a running job; a download keeps its
+        `.part` and resumes next time."""
+        if self.job is not None:
+            self.job.stop()
+        super().done(result)

@@ -1,0 +1,194 @@
+"""The model manager dialog (offscreen Qt) against the stand-in hub: verdicts, live progress,
+cancel and resume, errors, use, import and remove. Downloads run off the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QTableWidget, QWidget
+from pytestqt.qtbot import QtBot
+
+from rlm_desktop.hub.catalog import Catalog, load_catalog
+from rlm_desktop.hub.download import partial_downloads
+from rlm_desktop.hub.fit import NO_FIT, RECOMMENDED, assess
+from rlm_desktop.hub.hardware import GIB, Hardware
+from rlm_desktop.hub.service import HubService
+from rlm_desktop.store.paths import dev_models_dir
+from rlm_desktop.ui.model_manager import ModelManagerDialog
+from tests.hub.fake_hub import FakeHub, running_hub
+from tests.llm.gguf_craft import write_gguf
+
+DEMO_FILE = dev_models_dir() / "SmolLM2-135M-Instruct.Q4_1.gguf"
+LAPTOP = Hardware(total_ram=8 * GIB, available_ram=5 * GIB, cpu_cores=4, logical_cpus=8,
+                  system="Linux", machine="x86_64", llama_available=True, gpu_offload=False,
+                  gpu_backend="cpu", free_disk=500 * 10**9)  # fmt: skip
+
+
+class RecordingService(HubService):
+    """The real service; notes which thread each download ran on."""
+
+    threads: list[str]
+
+    def download(self, *args: object, **kwargs: object) -> Path:
+        self.threads.append(threading.current_thread().name)
+        return super().download(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def downloadable_catalog() -> Catalog:
+    """The real catalogue with the demo no longer bundled, so it shows a Download button."""
+    base = load_catalog()
+    entries = tuple(replace(e, bundled=False) for e in base.entries)
+    return Catalog(entries, base.default_context)
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
+    if not DEMO_FILE.is_file():
+        pytest.skip("demo model missing: run scripts/fetch_demo_model.py")
+    demo = load_catalog().demo
+    assert demo is not None
+    with running_hub(monkeypatch) as server:
+        server.add(demo.repo, demo.first_file, DEMO_FILE)
+        yield server
+
+
+@pytest.fixture
+def dialog(qtbot: QtBot, hub: FakeHub) -> ModelManagerDialog:
+    service = RecordingService(catalog=downloadable_catalog(), hardware=LAPTOP)
+    service.threads = []
+    dlg = ModelManagerDialog(service)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    return dlg
+
+
+def catalog_button(dlg: ModelManagerDialog, model_id: str) -> QPushButton:
+    table = dlg.catalog_table
+    for row in range(table.rowCount()):
+        if table.item(row, 0).data(Qt.ItemDataRole.UserRole) == model_id:
+            widget = table.cellWidget(row, 4)
+            assert isinstance(widget, QPushButton)
+            return widget
+    raise AssertionError(f"no row for {model_id}")
+
+
+def column(table: QTableWidget, col: int) -> list[str]:
+    return [table.item(r, col).text() for r in range(table.rowCount())]
+
+
+def test_verdicts_shown(dialog: ModelManagerDialog) -> None:
+    catalog = dialog.service.catalog
+    expected = [assess(e, LAPTOP, catalog.default_context).verdict for e in catalog.entries]
+    assert column(dialog.catalog_table, 2) == expected
+    assert RECOMMENDED in expected and NO_FIT in expected
+    assert sum("★ best pick" in name for name in column(dialog.catalog_table, 0)) == 1
+    assert not catalog_button(dialog, "qwen2.5-coder-32b").isEnabled()  # does not fit
+    assert catalog_button(dialog, "smollm2-135m").text() == "Download"
+    assert "8.6 GB memory, 4 cores" in dialog.hardware_label.text()
+    assert dialog.active_label.text() == "Active model: none chosen yet"
+    assert not dialog.error_label.isVisible() and not dialog.progress_bar.isVisible()
+
+
+def test_every_control_has_an_accessible_name(dialog: ModelManagerDialog) -> None:
+    kinds = (QPushButton, QLabel, QTableWidget, QProgressBar)
+    controls = [w for w in dialog.findChildren(QWidget) if isinstance(w, kinds)]
+    assert len(controls) > 20
+    unnamed = [w for w in controls if not w.accessibleName()]
+    # header labels inside QTableWidget internals are not ours; everything we made is named
+    assert [w for w in unnamed if w.parent() is dialog] == []
+    assert all(
+        catalog_button(dialog, e.id).accessibleName() for e in dialog.service.catalog.entries
+    )
+
+
+def test_download_progress_moves_then_model_is_usable(
+    qtbot: QtBot, dialog: ModelManagerDialog, hub: FakeHub
+) -> None:
+    hub.throttle = 0.0005
+    values: list[int] = []
+    dialog.progress_bar.valueChanged.connect(values.append)
+    with qtbot.waitSignal(dialog.download_finished, timeout=60_000) as finished:
+        qtbot.mouseClick(catalog_button(dialog, "smollm2-135m"), Qt.MouseButton.LeftButton)
+        assert dialog.job is not None and dialog.cancel_button.isVisible()
+    path = Path(finished.args[0])
+    assert path.stat().st_size == DEMO_FILE.stat().st_size
+    moving = [v for v in values if v > 0]
+    assert len(moving) >= 5 and moving == sorted(moving)
+    assert dialog.service.threads and dialog.service.threads[0] != "MainThread"
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=10_000)
+    assert "Downloaded and verified" in dialog.progress_label.text()
+    assert any("SmolLM2" in name for name in column(dialog.installed_table, 0))
+    use = catalog_button(dialog, "smollm2-135m")
+    assert use.text() == "Use"
+    with qtbot.waitSignal(dialog.model_chosen) as chosen:
+        qtbot.mouseClick(use, Qt.MouseButton.LeftButton)
+    assert chosen.args == [str(path)]
+    assert dialog.active_label.text() == f"Active model: {path.name}"
+
+
+def test_cancel_keeps_the_part_and_offers_resume(
+    qtbot: QtBot, dialog: ModelManagerDialog, hub: FakeHub
+) -> None:
+    hub.throttle = 0.01
+    qtbot.mouseClick(catalog_button(dialog, "smollm2-135m"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.progress_bar.value() > 0, timeout=20_000)
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=20_000)
+    assert "paused" in dialog.progress_label.text()
+    assert not dialog.error_label.isVisible()
+    kept = partial_downloads().get(DEMO_FILE.name, 0)
+    assert 0 < kept < DEMO_FILE.stat().st_size
+    assert catalog_button(dialog, "smollm2-135m").text() == "Resume"
+
+
+def test_error_shown_for_a_missing_repo(qtbot: QtBot, dialog: ModelManagerDialog) -> None:
+    # the stand-in hub serves only the demo: any other catalogue repo is a 404
+    qtbot.mouseClick(catalog_button(dialog, "qwen2.5-coder-0.5b"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=20_000)
+    assert "no model repository 'bartowski/Qwen2.5-Coder-0.5B-Instruct-GGUF'" in (
+        dialog.error_label.text()
+    )
+    assert not dialog.retry_button.isVisible()  # a 404 will not go away by retrying
+    qtbot.waitUntil(lambda: dialog.job is None)
+    assert catalog_button(dialog, "smollm2-135m").isEnabled()
+
+
+def test_error_shown_when_the_hub_is_down_offers_retry(
+    qtbot: QtBot, dialog: ModelManagerDialog, hub: FakeHub
+) -> None:
+    hub.stop()
+    dialog.start_download("smollm2-135m")
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=20_000)
+    assert "cannot reach the model hub" in dialog.error_label.text()
+    assert dialog.retry_button.isVisible()
+
+
+def test_import_and_remove(
+    qtbot: QtBot, dialog: ModelManagerDialog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialog.import_file(write_gguf(tmp_path / "Local-Model.gguf"))
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=20_000)
+    assert "Imported" in dialog.progress_label.text()
+    names = column(dialog.installed_table, 0)
+    row = names.index("Local-Model")
+    assert dialog.installed_table.item(row, 2).text() == "imported"
+    monkeypatch.setattr(dialog, "confirm", lambda question: True)
+    remove = dialog.installed_table.cellWidget(row, 4)
+    assert isinstance(remove, QPushButton) and remove.accessibleName() == "Remove Local-Model"
+    qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
+    assert "Local-Model" not in column(dialog.installed_table, 0)
+
+
+def test_import_of_a_bad_file_shows_the_reason(
+    qtbot: QtBot, dialog: ModelManagerDialog, tmp_path: Path
+) -> None:
+    bad = tmp_path / "broken.gguf"
+    bad.write_text("just text")
+    dialog.import_file(bad)
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=20_000)
+    assert "cannot import broken.gguf: not a GGUF" in dialog.error_label.text()
