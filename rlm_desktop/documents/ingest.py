@@ -1,11 +1,14 @@
 """Public entry point: `ingest_paths` (walk, read in worker processes, progress, cancel).
 
-Cancel: files not read when the token is cancelled come back as records with
-`ok=False` and `error == "cancelled"`; everything read before stays in the records.
+Cancel: files found but not read when the token is cancelled come back as records with
+`ok=False` and `error == "cancelled"` (CANCELLED); everything read before stays in the records.
+A cancel while folders are still being listed stops the listing: files not yet found are not
+listed at all. `ingest_paths` returns normally after a cancel; it does not raise `Cancelled`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -33,7 +36,9 @@ __all__ = [
 class IngestProgress:
     """Where an ingest stands; `current` is the file most recently started or finished.
 
-    Sent once before reading starts, then as each file starts and finishes.
+    While big folders are still being listed it comes with `files_done == 0` and a growing
+    `files_total` (bytes 0); then once before reading starts, and as each file starts and
+    finishes.
     """
 
     files_done: int
@@ -100,26 +105,14 @@ def _pool_size(workers: int | None, jobs: int) -> int:
     return max(0, min(workers, jobs))
 
 
-def ingest_paths(
-    paths: Sequence[str | os.PathLike[str]],
-    *,
-    progress: Callable[[IngestProgress], None] | None = None,
-    cancel: CancelToken | None = None,
-    limits: IngestLimits | None = None,
-    workers: int | None = None,
-) -> list[IngestRecord]:
-    """Read files and folders into records, one per file found, in a stable order.
-
-    Never raises for a bad file: each gets one sentence in `error` or `warnings`. Records of
-    readable files carry `.document`. Identical files are loaded once; the later copies get a
-    note. `workers=0` reads everything in this process (no crash isolation); `None` sizes the
-    pool to the machine.
-    """
-    limits = limits or IngestLimits()
-    found = walk_paths(paths, limits, cancel)
-    plan = plan_ingest(found, limits)
-    tracker = _Tracker(plan, progress)
-    tracker.report()
+def _read_all(
+    plan: Plan,
+    limits: IngestLimits,
+    workers: int | None,
+    cancel: CancelToken | None,
+    tracker: _Tracker,
+) -> dict[int, bytes]:
+    """Run every job (plain text here, the rest in reader processes); returns the digests."""
     digests: dict[int, bytes] = {}
     finished: set[int] = set()
 
@@ -130,9 +123,9 @@ def ingest_paths(
         finished.add(job.index)
         tracker.finished(job)
 
-    local = [j for j in plan.jobs if workers == 0 or j.kind in PLAIN_KINDS]
+    here = [j for j in plan.jobs if workers == 0 or j.kind in PLAIN_KINDS]
     isolated = [j for j in plan.jobs if not (workers == 0 or j.kind in PLAIN_KINDS)]
-    step = _local_work(local, limits, cancel, tracker.started, done)
+    step = _local_work(here, limits, cancel, tracker.started, done)
     size = _pool_size(workers, len(isolated))
     if size:
         pool = ReaderPool(size, limits)
@@ -147,6 +140,35 @@ def ingest_paths(
         if job.index not in finished:
             record = plan.records[job.index]
             record.ok, record.error = False, CANCELLED
+    return digests
+
+
+def ingest_paths(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    progress: Callable[[IngestProgress], None] | None = None,
+    cancel: CancelToken | None = None,
+    limits: IngestLimits | None = None,
+    workers: int | None = None,
+) -> list[IngestRecord]:
+    """Read files and folders into records, one per file found, in a stable order.
+
+    Never raises for a bad file: each gets one sentence in `error` or `warnings`. Records of
+    readable files carry `.document`. Identical files are loaded once; the later copies get a
+    note. Plain text is decoded in this thread; other formats in reader processes, `workers`
+    at a time (`None`: one per core). `workers=0` reads everything in this thread, without the
+    crash isolation of the reader processes (for tests and debugging).
+    """
+    limits = limits or IngestLimits()
+
+    def counting(count: int, path: str) -> None:
+        if progress is not None:
+            progress(IngestProgress(0, count, 0, 0, path))
+
+    plan = plan_ingest(walk_paths(paths, limits, cancel, counting), limits)
+    tracker = _Tracker(plan, progress)
+    tracker.report()
+    digests = _read_all(plan, limits, workers, cancel, tracker)
     mark_duplicates(plan, digests)
     return plan.records
 
@@ -160,7 +182,7 @@ def _unique_names(documents: list[Document]) -> list[Document]:
         if count > 1:
             stem, dot, ext = doc.name.rpartition(".")
             name = f"{stem} ({count}).{ext}" if dot and stem else f"{doc.name} ({count})"
-            doc = Document(doc.name and name, doc.text, doc.path, doc.kind, doc.pages, doc.warnings)
+            doc = dataclasses.replace(doc, name=name)
         out.append(doc)
     return out
 

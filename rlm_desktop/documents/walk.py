@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from rlm_desktop.cancel import CancelToken
@@ -32,6 +32,7 @@ NOISE_DIRS = frozenset(
 )
 NOISE_FILES = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db"})
 FOLDER = "folder"
+FOUND_REPORT_EVERY = 200
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Found:
 class _Walk:
     limits: IngestLimits
     cancel: CancelToken | None
+    on_found: Callable[[int, str], None] | None = None
     found: list[Found] = field(default_factory=list)
     files: int = 0
     stopped: bool = False
@@ -124,6 +126,8 @@ def _add_file(w: _Walk, path: str, name: str, st: os.stat_result, explicit: bool
         w.skipped.append(os.path.basename(path))
         return
     w.files += 1
+    if w.on_found is not None and w.files % FOUND_REPORT_EVERY == 0:
+        w.on_found(w.files, path)
     entry = Found(path, name, kind or "", st.st_size, (st.st_dev, st.st_ino))
     if reason:
         entry.error = reason
@@ -194,13 +198,18 @@ def _visit_file(w: _Walk, path: str, name: str, explicit: bool) -> None:
         else:
             sentence = os_error_sentence(exc, found=not explicit)
         w.files += 1
-        w.found.append(Found(path, name, "", error=sentence))
+        w.found.append(Found(path, name, kind_from_name(path) or "", error=sentence))
         return
     if not stat.S_ISREG(st.st_mode):
         if explicit:
             w.files += 1
             w.found.append(
-                Found(path, name, "", error="not a regular file (a pipe, device or socket)")
+                Found(
+                    path,
+                    name,
+                    kind_from_name(path) or "",
+                    error="not a regular file (a pipe, device or socket)",
+                )
             )
         return
     _add_file(w, path, name, st, explicit)
@@ -218,9 +227,13 @@ def walk_paths(
     paths: Sequence[str | os.PathLike[str]],
     limits: IngestLimits,
     cancel: CancelToken | None = None,
+    on_found: Callable[[int, str], None] | None = None,
 ) -> list[Found]:
-    """Every file found under `paths` (folders recursively), in argument then name order."""
-    w = _Walk(limits, cancel)
+    """Every file found under `paths` (folders recursively), in argument then name order.
+
+    `on_found(count, path)` hears every FOUND_REPORT_EVERY files, for progress on big folders.
+    """
+    w = _Walk(limits, cancel, on_found)
     for raw in paths:
         if w.stopped or (cancel is not None and cancel.cancelled):
             break

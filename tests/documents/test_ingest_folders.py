@@ -209,3 +209,16 @@ def test_fifo_is_not_read(tmp_path: Path) -> None:
     records = ingest_paths([fifo, tmp_path], workers=0)
     assert records[0].error == "not a regular file (a pipe, device or socket)"
     assert [Path(r.path).name for r in records[1:]] == ["a.txt"]  # quietly skipped in folders
+
+
+def test_progress_while_listing_a_big_folder(tmp_path: Path) -> None:
+    make_tree(tmp_path, {f"d{i // 100}/f{i:03d}.txt": f"file {i}\n" for i in range(450)})
+    seen: list[IngestProgress] = []
+    records = ingest_paths([tmp_path], workers=0, progress=seen.append)
+    assert len(records) == 450 and all(r.ok for r in records)
+    listing = [p for p in seen if p.bytes_total == 0]
+    assert [p.files_total for p in listing] == [200, 400]
+    assert all(p.files_done == 0 for p in listing)
+    reading = seen[len(listing) :]
+    assert reading[0].files_total == 450 and reading[0].files_done == 0
+    assert reading[-1].files_done == 450

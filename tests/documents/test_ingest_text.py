@@ -114,11 +114,15 @@ def test_source_code_and_data_files(tmp_path: Path) -> None:
         assert document is not None and document.text == content
 
 
-def test_empty_and_blank_files(tmp_path: Path) -> None:
-    (tmp_path / "empty.txt").write_bytes(b"")
+@pytest.mark.parametrize("workers", [0, 1])
+def test_empty_and_blank_files(tmp_path: Path, workers: int) -> None:
     (tmp_path / "blank.txt").write_bytes(b"  \n\n\t\n")
-    records = {Path(r.path).name: r for r in ingest_paths([tmp_path], workers=0)}
-    assert not records["empty.txt"].ok and records["empty.txt"].error == "the file is empty"
+    for name in ("empty.txt", "empty.pdf", "empty.docx", "empty.xlsx", "empty.html"):
+        (tmp_path / name).write_bytes(b"")
+    records = {Path(r.path).name: r for r in ingest_paths([tmp_path], workers=workers)}
+    for name in ("empty.txt", "empty.pdf", "empty.docx", "empty.xlsx", "empty.html"):
+        assert not records[name].ok and records[name].error == "the file is empty", name
+    assert records["empty.pdf"].kind == "pdf"
     assert not records["blank.txt"].ok
     assert records["blank.txt"].error == "the file holds only blank space, no text"
     assert context_from_records(list(records.values())).documents == []
