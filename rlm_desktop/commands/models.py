@@ -108,7 +108,7 @@ def _recommend(service: Any, args: argparse.Namespace) -> int:
         return 0
     print(f"{best.entry.id}: {best.entry.name} — {best.reason}.")
     print(f"  {best.entry.good_for}")
-    if not best.installed and not any(m.catalog_id == best.entry.id for m in service.installed()):
+    if not any(m.catalog_id == best.entry.id for m in service.installed()):
         print(f"  Download it with: rlm-desktop models download {best.entry.id}")
     return 0
 

@@ -22,7 +22,7 @@ from rlm_desktop.hub.hardware import free_disk
 from rlm_desktop.hub.installed import read_sidecar, sidecar_path
 from rlm_desktop.hub.placement import place, quarantine, write_json_atomic
 from rlm_desktop.hub.remote import RemoteFile, endpoint_or_default, fetch_remote_file
-from rlm_desktop.hub.transfer import Meter, fetch_to_part, part_state_path
+from rlm_desktop.hub.transfer import Meter, exclusive, fetch_to_part, part_state_path
 from rlm_desktop.llm.gguf_info import GGUFError, read_gguf_info
 from rlm_desktop.store.paths import models_dir
 
@@ -166,22 +166,13 @@ class Downloader:
                                              speed, eta, index, count, phase))  # fmt: skip
 
         part = target.with_name(target.name + ".part")
-        digest = fetch_to_part(remote, part, self.endpoint, self.timeout, self.max_retries,
-                               self.retry_wait, report, cancel)  # fmt: skip
-        report(remote.size, "verifying")
-        expected = remote.sha256 or remote.git_sha1
-        if expected and digest != expected:
-            reason = (f"{target.name}: sha256 {digest} does not match the hub's {expected} "
-                      f"({remote.repo}@{remote.commit or remote.revision})")  # fmt: skip
-            bad = quarantine(part, reason)
+        with exclusive(part):
+            digest = fetch_to_part(remote, part, self.endpoint, self.timeout, self.max_retries,
+                                   self.retry_wait, report, cancel)  # fmt: skip
+            report(remote.size, "verifying")
+            _verify(remote, part, target, digest)
+            place(part, target)
             part_state_path(part).unlink(missing_ok=True)
-            raise IntegrityError(
-                f"the downloaded {target.name} is damaged (its checksum does not match the "
-                f"hub's); it was moved to {bad} — try the download again",
-                bad,
-            )
-        place(part, target)
-        part_state_path(part).unlink(missing_ok=True)
         meter.done_before += remote.size
 
     def _validate(self, targets: list[Path]) -> None:
@@ -206,6 +197,22 @@ class Downloader:
             "files": [t.name for t in targets], "downloaded_at": time.time(),
             "sha256": {t.name: r.sha256 for t, r in zip(targets, remotes, strict=True)},
         })  # fmt: skip
+
+
+def _verify(remote: RemoteFile, part: Path, target: Path, digest: str) -> None:
+    """The hub's checksum must match; if not, quarantine the bytes and say so."""
+    expected = remote.sha256 or remote.git_sha1
+    if not expected or digest == expected:
+        return
+    reason = (f"{target.name}: sha256 {digest} does not match the hub's {expected} "
+              f"({remote.repo}@{remote.commit or remote.revision})")  # fmt: skip
+    bad = quarantine(part, reason)
+    part_state_path(part).unlink(missing_ok=True)
+    raise IntegrityError(
+        f"the downloaded {target.name} is damaged (its checksum does not match the hub's); "
+        f"it was moved to {bad} — try the download again",
+        bad,
+    )
 
 
 def _have(remote: RemoteFile, target: Path, known: dict[str, object]) -> bool:

@@ -37,7 +37,6 @@ class Assessment:
     gpu_fraction: float  # share of the weights that fit in GPU memory (0 without offload)
     verdict: str
     reason: str
-    installed: bool = False
 
     @property
     def memory_bytes(self) -> int:
@@ -56,7 +55,6 @@ class Assessment:
             "tokens_per_second": round(self.tokens_per_second, 1),
             "gpu_fraction": round(self.gpu_fraction, 2),
             "size_bytes": self.entry.size_bytes,
-            "installed": self.installed,
         }
 
 

@@ -116,6 +116,14 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, httpx2.TransportError) and not isinstance(exc, httpx2.ConnectError)
 
 
+def is_local_io_error(exc: BaseException) -> bool:
+    """A disk problem (full, no permission), not an HTTP one (hub HTTP errors are OSErrors)."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    network = (HfHubHTTPError, ConnectionError, TimeoutError)  # incl. OfflineModeIsEnabled
+    return isinstance(exc, OSError) and not isinstance(exc, network)
+
+
 def translate(
     exc: BaseException, endpoint: str, repo: str, filename: str, revision: str = "main"
 ) -> DownloadError:

@@ -9,7 +9,8 @@ import hashlib
 import json
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,13 @@ from typing import Any
 from rlm_desktop.cancel import Cancelled, CancelToken
 from rlm_desktop.hub.errors import DownloadError
 from rlm_desktop.hub.placement import write_json_atomic
-from rlm_desktop.hub.remote import RemoteFile, is_transient, open_stream, translate
+from rlm_desktop.hub.remote import (
+    RemoteFile,
+    is_local_io_error,
+    is_transient,
+    open_stream,
+    translate,
+)
 
 Report = Callable[[int, str], None]  # (bytes of this file done, phase)
 _RANGE = "bytes {start}-"
@@ -90,6 +97,33 @@ class _State:
     digest: Any
 
 
+@contextmanager
+def exclusive(part: Path) -> Iterator[None]:
+    """One download of a file at a time, across windows and CLI runs (a POSIX advisory lock,
+    released by the OS if the process dies, so it never goes stale)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory lock; the checksum still catches a mix-up
+        yield
+        return
+    lock = part.with_name(part.name + ".lock")
+    try:
+        fh = lock.open("a+b")
+    except OSError as exc:
+        raise _disk_error(exc, lock) from None
+    with fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            name = part.name.removesuffix(".part")
+            msg = f"{name} is already being downloaded by another window or command"
+            raise DownloadError(msg, retryable=False) from None
+        try:
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
+
+
 def fetch_to_part(
     remote: RemoteFile,
     part: Path,
@@ -100,7 +134,8 @@ def fetch_to_part(
     report: Report,
     cancel: CancelToken | None,
 ) -> str:
-    """Fill `part` with the whole file; returns its hex digest (sha256, or git sha1)."""
+    """Fill `part` with the whole file; returns its hex digest (sha256, or git sha1).
+    Hold `exclusive(part)` around this and the placement of the finished file."""
     try:
         state = _State(_resume_offset(remote, part), _hasher(remote))
         if state.offset:
@@ -114,6 +149,8 @@ def fetch_to_part(
             except Cancelled:
                 raise
             except Exception as exc:
+                if is_local_io_error(exc):
+                    raise _disk_error(exc, part) from None  # type: ignore[arg-type]
                 if not is_transient(exc) and not _is_http(exc, 416):
                     raise _as_error(exc, remote, endpoint, part) from None
                 failures = failures + 1 if state.offset == before else 1
@@ -192,7 +229,7 @@ def _as_error(exc: BaseException, remote: RemoteFile, endpoint: str, part: Path)
     error = translate(exc, endpoint, remote.repo, remote.filename, remote.revision)
     kept = part.stat().st_size if part.exists() else 0
     if kept and error.retryable:
-        return DownloadError(f"{error} (the {kept / 1e6:.0f} MB already fetched are kept)")
+        return DownloadError(f"{error} (the {kept / 1e6:.1f} MB already fetched are kept)")
     return error
 
 

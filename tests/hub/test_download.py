@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -215,3 +216,55 @@ def test_sharded_download(hub: FakeHub, models: Path, tmp_path: Path) -> None:
     gets = len(hub.gets())
     Downloader().download("org/sharded", names)
     assert len(hub.gets()) == gets  # both shards known and verified: nothing fetched again
+
+
+def test_disk_full_mid_download_keeps_the_part(
+    hub: FakeHub, models: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC while writing (simulated: no small tmpfs here) is a sentence, not a traceback."""
+    import errno
+
+    import rlm_desktop.hub.transfer as transfer
+
+    real = transfer._stream
+
+    def fill_then_fail(remote, part, state, *args):  # type: ignore[no-untyped-def]
+        hub.cut_after = 500_000
+        with contextlib.suppress(Exception):
+            real(remote, part, state, *args)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(transfer, "_stream", fill_then_fail)
+    with pytest.raises(DownloadError) as info:
+        Downloader().download(SMALL_REPO, SMALL_NAME)
+    assert str(info.value).startswith("the disk is full: free some space at")
+    assert partial_downloads() == {SMALL_NAME: 500_000}
+
+
+def test_permission_error_on_the_models_folder(
+    hub: FakeHub, models: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root, chmod cannot forbid anything, so the refusal itself is simulated."""
+    real_mkdir = Path.mkdir
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> None:
+        if self == models:
+            raise PermissionError(13, "Permission denied", str(self))
+        real_mkdir(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    with pytest.raises(DownloadError) as info:
+        Downloader().download(SMALL_REPO, SMALL_NAME)
+    assert str(info.value) == f"no permission to write to the models folder {models}"
+    assert not info.value.retryable
+
+
+def test_one_download_of_a_file_at_a_time(hub: FakeHub, models: Path) -> None:
+    from rlm_desktop.hub.transfer import exclusive
+
+    models.mkdir(parents=True)
+    busy = exclusive(models / (SMALL_NAME + ".part"))  # as if another window were downloading
+    with busy, pytest.raises(DownloadError, match="already being downloaded"):
+        Downloader().download(SMALL_REPO, SMALL_NAME)
+    assert Downloader().download(SMALL_REPO, SMALL_NAME).is_file()
+    assert not list(models.glob("*.lock"))
