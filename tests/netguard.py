@@ -5,14 +5,24 @@ block and makes it fail with PermissionError; assert `attempts == []` afterwards
 sockets (local IPC) are not network and are ignored. The hook is installed once per process
 (audit hooks cannot be removed) and is inert outside a block. Reusable by any test:
 `from tests.netguard import no_network`.
+
+`run_offline(body, home)` runs `body` in a fresh interpreter with the guard installed before
+anything else is imported (import-time network counts too); `body` ends with `report(...)`.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 _EVENTS = ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname", "socket.sendto")
 _state = threading.local()
@@ -58,3 +68,32 @@ def no_network(block: bool = True) -> Iterator[list[tuple[str, str]]]:
         yield record
     finally:
         _active.remove((record, block))
+
+
+# Installs the socket audit hook before anything else is imported; the script then ends with
+# `report()`, which prints the attempts and the imported modules as JSON.
+OFFLINE_PRELUDE = textwrap.dedent(
+    """
+    import json, sys
+    from tests.netguard import no_network
+    _guard = no_network()
+    _attempts = _guard.__enter__()
+
+    def report(**extra):
+        print("NETGUARD" + json.dumps({"attempts": _attempts, "modules": sorted(sys.modules),
+                                       **extra}))
+    """
+)
+
+
+def run_offline(body: str, home: Path, timeout: float = 120) -> dict[str, object]:
+    """Run `OFFLINE_PRELUDE + body` in a fresh interpreter with a private app home."""
+    env = {**os.environ, "RLM_DESKTOP_HOME": str(home), "PYTHONPATH": str(REPO_ROOT)}
+    env.pop("HF_ENDPOINT", None)
+    done = subprocess.run(
+        [sys.executable, "-c", OFFLINE_PRELUDE + body],
+        capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=timeout,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    line = next(x for x in done.stdout.splitlines() if x.startswith("NETGUARD"))
+    return json.loads(line.removeprefix("NETGUARD"))

@@ -1,41 +1,25 @@
 """Offline by default: starting the app core, reading the bundled model and choosing from the
 catalogue opens no socket and does not even import huggingface_hub.
 
-The run happens in a fresh interpreter so import-time behaviour counts too. Another test (the
-llama backend's) can reuse `OFFLINE_PRELUDE` and `run_offline()` to add "load a model and answer".
+The run happens in a fresh interpreter (tests.netguard.run_offline) so import-time behaviour
+counts too. The llama backend's tests can reuse `run_offline` to add "load a model and answer".
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
-from rlm_desktop.store.paths import REPO_ROOT
-from tests.netguard import no_network
-
-# Installs the socket audit hook before anything else is imported; the script then ends with
-# `report()`, which prints the attempts and the imported modules as JSON.
-OFFLINE_PRELUDE = textwrap.dedent(
-    """
-    import json, sys
-    from tests.netguard import no_network
-    _guard = no_network()
-    _attempts = _guard.__enter__()
-
-    def report(**extra):
-        print("NETGUARD" + json.dumps({"attempts": _attempts, "modules": sorted(sys.modules),
-                                       **extra}))
-    """
-)
+from tests.netguard import no_network, run_offline
 
 CORE_RUN = textwrap.dedent(
     """
-    import rlm_desktop.engine.events, rlm_desktop.llm.base, rlm_desktop.cancel
+    import importlib
+    CORE = ("rlm_desktop.cli", "rlm_desktop.engine.engine", "rlm_desktop.documents.ingest",
+            "rlm_desktop.llm.factory", "rlm_desktop.commands.models", "rlm_desktop.hub.service")
+    for name in CORE:
+        importlib.import_module(name)
     from rlm_desktop.hub.catalog import load_catalog
     from rlm_desktop.hub.fit import assess_all, recommend
     from rlm_desktop.hub.hardware import detect_hardware
@@ -45,7 +29,7 @@ CORE_RUN = textwrap.dedent(
     path = resolve_model("demo")
     info = read_gguf_info(path)
     catalog = load_catalog()
-    hw = detect_hardware(probe_llama=False)
+    hw = detect_hardware()  # imports llama_cpp if it is installed
     verdicts = [a.verdict for a in assess_all(catalog, hw)]
     best = recommend(catalog, hw)
     installed = [m.id for m in list_installed()]
@@ -54,19 +38,6 @@ CORE_RUN = textwrap.dedent(
            installed=installed)
     """
 )
-
-
-def run_offline(body: str, home: Path, timeout: float = 120) -> dict[str, object]:
-    """Run `OFFLINE_PRELUDE + body` in a fresh interpreter with a private app home."""
-    env = {**os.environ, "RLM_DESKTOP_HOME": str(home), "PYTHONPATH": str(REPO_ROOT)}
-    env.pop("HF_ENDPOINT", None)
-    done = subprocess.run(
-        [sys.executable, "-c", OFFLINE_PRELUDE + body],
-        capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=timeout,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    line = next(x for x in done.stdout.splitlines() if x.startswith("NETGUARD"))
-    return json.loads(line.removeprefix("NETGUARD"))
 
 
 def test_offline_core_run_opens_no_socket(home: Path, demo_gguf: Path) -> None:
