@@ -268,3 +268,15 @@ def test_one_download_of_a_file_at_a_time(hub: FakeHub, models: Path) -> None:
         Downloader().download(SMALL_REPO, SMALL_NAME)
     assert Downloader().download(SMALL_REPO, SMALL_NAME).is_file()
     assert not list(models.glob("*.lock"))
+
+
+def test_hub_offline_mode_is_a_sentence(
+    hub: FakeHub, models: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(DownloadError) as info:
+        Downloader().download(SMALL_REPO, SMALL_NAME)
+    assert str(info.value) == "downloads are switched off because HF_HUB_OFFLINE is set"
+    assert hub.requests == []
