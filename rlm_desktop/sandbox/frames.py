@@ -1,6 +1,7 @@
 """Reading `wire` frames from the worker with a deadline, a cancel check and a liveness check.
 
-The host never blocks on the worker: it waits in short `select` slices, so a cancel or a dead
+The host never blocks on the worker, nor buffers more than `max_frame` bytes for it: it waits
+in short `select` slices, so a cancel or a dead
 or stalled worker is noticed within about 20 ms, even mid-frame.
 """
 
@@ -26,8 +27,9 @@ class ReadTimeout(TimeoutError):
 
 
 class FrameReader:
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, max_frame: int = MAX_FRAME) -> None:
         self.fd = fd
+        self.max_frame = max_frame
         self.buffer = bytearray()
 
     def close(self) -> None:
@@ -39,14 +41,17 @@ class FrameReader:
         if len(self.buffer) < _HEADER.size:
             return None
         (size,) = _HEADER.unpack_from(self.buffer)
-        if size > MAX_FRAME:
-            raise WireClosed("frame too large")
+        if size > self.max_frame:
+            raise WireClosed(f"frame too large ({size:,} bytes)")
         end = _HEADER.size + size
         if len(self.buffer) < end:
             return None
         data = bytes(self.buffer[_HEADER.size : end])
         del self.buffer[:end]
-        message = json.loads(data.decode("utf-8"))
+        try:
+            message = json.loads(data.decode("utf-8"))
+        except (ValueError, RecursionError) as exc:
+            raise WireClosed("malformed frame") from exc
         if not isinstance(message, dict):
             raise WireClosed("malformed frame")
         return message

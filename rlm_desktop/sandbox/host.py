@@ -26,11 +26,19 @@ from rlm_desktop.cancel import Cancelled, CancelToken
 from rlm_desktop.documents.model import Context
 from rlm_desktop.sandbox import wire
 from rlm_desktop.sandbox.frames import FrameReader, ReadTimeout
+from rlm_desktop.sandbox.limits import default_limits
 from rlm_desktop.sandbox.worker import BOOT
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 RequestHandler = Callable[[dict[str, Any]], Any]
 _LIVE: weakref.WeakSet[Sandbox] = weakref.WeakSet()
+MIN_FRAME_LIMIT = 256 << 20  # the most the host buffers for one frame from the worker
+SIGNAL_NOTES = {
+    "SIGKILL": " (out of memory, or stopped from outside)",
+    "SIGXCPU": " (its CPU time limit was reached)",
+    "SIGSEGV": " (it crashed)",
+    "SIGSYS": " (a forbidden system call)",
+}
 
 
 class SandboxError(RuntimeError):
@@ -90,7 +98,8 @@ class Sandbox:
         host_r, worker_w = os.pipe()
         worker_r, host_w = os.pipe()
         self._tmp = tempfile.TemporaryDirectory(prefix="rlm-sandbox-")
-        cmd = [sys.executable, "-I", "-c", BOOT, PACKAGE_PARENT, str(worker_r), str(worker_w)]
+        cmd = [sys.executable, "-I", "-c", BOOT, PACKAGE_PARENT]
+        cmd += [str(worker_r), str(worker_w), str(os.getpid())]
         try:
             self._proc = subprocess.Popen(
                 cmd,
@@ -110,7 +119,7 @@ class Sandbox:
         os.close(worker_r)
         os.close(worker_w)
         self._to_worker = host_w
-        self._reader = FrameReader(host_r)
+        self._reader = FrameReader(host_r, max_frame=self._frame_limit())
         init = {
             "documents": [
                 {"name": d.name, "path": d.path, "kind": d.kind, "text": d.text, "pages": d.pages}
@@ -119,7 +128,7 @@ class Sandbox:
             "max_output_chars": self.config.max_output_chars,
             "helpers": self.config.helpers,
             "chunk_chars": self.config.chunk_chars,
-            "limits": self.config.limits,
+            "limits": self.limits(),
         }
         try:
             wire.send(self._to_worker, init)
@@ -128,6 +137,14 @@ class Sandbox:
             self.close()
             raise SandboxError(f"The sandbox worker did not start: {exc}") from exc
         self.layers = ["process"] + [str(x) for x in ready.get("layers", [])]
+
+    def limits(self) -> dict[str, Any]:
+        """The worker's resource limits: the defaults, then `config.limits` on top."""
+        return {**default_limits(self.config.cell_timeout), **self.config.limits}
+
+    def _frame_limit(self) -> int:
+        chars = sum(len(d.text) for d in self.context.documents)
+        return min(wire.MAX_FRAME, max(MIN_FRAME_LIMIT, 8 * chars))
 
     def close(self) -> None:
         """Stop the worker (and anything it started) and remove its temporary folder."""
@@ -178,12 +195,15 @@ class Sandbox:
                     self._answer(message)
                     deadline += time.monotonic() - paused
                     continue
-                return CellResult(
+                result = CellResult(
                     output=str(message.get("output", "")),
-                    error=message.get("error"),
-                    final=message.get("final"),
+                    error=_text_or_none(message.get("error")),
+                    final=_text_or_none(message.get("final")),
                     seconds=time.monotonic() - started,
                 )
+                if message.get("restart"):
+                    return self._restarted(result, str(message["restart"]))
+                return result
         except ReadTimeout:
             return self._lost(
                 f"TimeoutError: the cell ran longer than {self.config.cell_timeout:g} s "
@@ -199,6 +219,10 @@ class Sandbox:
             raise
 
     def _answer(self, request: dict[str, Any]) -> None:
+        problem = request_problem(request)
+        if problem:
+            wire.send(self._to_worker, {"type": "reply", "error": problem})
+            return
         try:
             reply: dict[str, Any] = {"type": "reply", "result": self.handler(request)}
         except (Cancelled, KeyboardInterrupt):
@@ -217,7 +241,9 @@ class Sandbox:
                 name = signal.Signals(-code).name
             except ValueError:
                 name = f"signal {-code}"
-            return f"WorkerCrashed: the REPL process was killed by {name}"
+            return (
+                f"WorkerCrashed: the REPL process was killed by {name}{SIGNAL_NOTES.get(name, '')}"
+            )
         return f"WorkerCrashed: the REPL process exited (code {code})"
 
     def _lost(self, reason: str, started: float) -> CellResult:
@@ -230,13 +256,53 @@ class Sandbox:
             restarted=True,
         )
 
+    def _restarted(self, result: CellResult, why: str) -> CellResult:
+        self.restart()
+        note = f"{why}; the REPL was restarted: all variables are gone (context is still loaded)."
+        result.output = f"{result.output}\n{note}" if result.output else note
+        result.restarted = True
+        return result
+
     def get_var(self, name: str) -> tuple[bool, str, list[str]]:
         """(found, value as text, names defined) for `FINAL_VAR(name)` written as text."""
         self.start()
         assert self._reader is not None
         wire.send(self._to_worker, {"type": "get_var", "name": name})
         reply = self._reader.read(time.monotonic() + self.config.cell_timeout, alive=self._alive)
-        return bool(reply.get("found")), str(reply.get("value", "")), list(reply.get("defined", []))
+        defined = reply.get("defined", [])
+        names = [str(x) for x in defined] if isinstance(defined, list) else []
+        return bool(reply.get("found")), str(reply.get("value", "")), names
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def request_problem(request: dict[str, Any]) -> str | None:
+    """Why a sub-call request from the worker is malformed (None when it is well formed).
+
+    The worker runs untrusted code, which may write its own frames: only the two request
+    shapes the worker's functions send reach the engine.
+    """
+    kind = request.get("kind")
+    if kind == "llm_query":
+        prompts = request.get("prompts")
+        if isinstance(prompts, list) and all(isinstance(p, str) for p in prompts):
+            return None
+    elif kind == "rlm_query":
+        docs = request.get("documents")
+        docs_ok = docs is None or (
+            isinstance(docs, list)
+            and all(
+                isinstance(d, dict)
+                and isinstance(d.get("name"), str)
+                and isinstance(d.get("text"), str)
+                for d in docs
+            )
+        )
+        if isinstance(request.get("question"), str) and docs_ok:
+            return None
+    return f"malformed sub-call request ({str(kind)[:40]!r})"
 
 
 class SubcallFailed(RuntimeError):

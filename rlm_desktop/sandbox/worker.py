@@ -8,22 +8,27 @@ answers them on the engine thread while this process waits.
 
 from __future__ import annotations
 
+import _thread
 import ast
 import io
 import linecache
 import sys
 import time
 import traceback
+import types
 from typing import Any
 
 from rlm_desktop.documents.model import join_documents
-from rlm_desktop.sandbox import hardening, wire
+from rlm_desktop.sandbox import hardening, procctl, wire
+from rlm_desktop.sandbox.guard import check_tree
 from rlm_desktop.sandbox.helpers import make_helpers
 
 BOOT = (
     "import sys; sys.path.insert(0, sys.argv[1]); "
-    "from rlm_desktop.sandbox.worker import main; main(int(sys.argv[2]), int(sys.argv[3]))"
+    "from rlm_desktop.sandbox.worker import main; "
+    "main(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))"
 )
+MAX_ERROR_CHARS = 2000
 
 
 class CappedWriter(io.TextIOBase):
@@ -92,7 +97,10 @@ class Repl:
         self.context = join_documents([(d.name, d.text) for d in self.docs])
         self.final = FinalSignal()
         self.cell_count = 0
+        self.guarded = False  # cells are checked by `guard` (the audit-hook layer is on)
         self.ns: dict[str, Any] = {"__name__": "__repl__"}
+        # dataclasses looks up a class's module when annotations are strings
+        sys.modules.setdefault("__repl__", types.ModuleType("__repl__"))
         self.ns.update(self._builtins(init))
         self.reserved = frozenset(self.ns)
 
@@ -196,39 +204,48 @@ class Repl:
         sys.stdout = sys.stderr = out
         try:
             tree = ast.parse(code, filename, "exec")
+            if self.guarded:
+                check_tree(tree)
             last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-            exec(compile(tree, filename, "exec"), self.ns)
+            exec(compile(tree, filename, "exec", dont_inherit=True), self.ns)
             if last is not None:
-                value = eval(compile(ast.Expression(last.value), filename, "eval"), self.ns)
+                expr = ast.Expression(last.value)
+                value = eval(compile(expr, filename, "eval", dont_inherit=True), self.ns)
                 if value is not None and out.size == 0 and not out.dropped:
                     print(value if isinstance(value, str) else repr(value))
         except BaseException as exc:
             error = self._report(exc, filename, out)
         finally:
             sys.stdout, sys.stderr = saved
-        return {
+        done = {
             "type": "done",
             "output": out.getvalue(),
             "error": error,
             "final": self.final.value,
             "seconds": time.perf_counter() - started,
         }
+        if _thread._count():  # a thread outlived its cell: only a fresh process is safe
+            done["restart"] = "a thread started by the cell was still running"
+        return done
 
     @staticmethod
     def _report(exc: BaseException, filename: str, out: CappedWriter) -> str:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
-        lines = ["Traceback (most recent call last):\n"]
+        lines = ["Traceback (most recent call last):\n"] if frames else []
         lines += traceback.format_list(frames)
         lines += traceback.format_exception_only(type(exc), exc)
         out.write("".join(lines))
         summary = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        return summary.splitlines()[0] if summary else type(exc).__name__
+        summary = summary.splitlines()[0] if summary else type(exc).__name__
+        return summary[:MAX_ERROR_CHARS]
 
 
-def main(rfd: int, wfd: int) -> None:
+def main(rfd: int, wfd: int, host_pid: int = 0) -> None:
+    procctl.die_with_parent(host_pid)
     init = wire.recv(rfd)
     repl = Repl(rfd, wfd, init)
-    layers = hardening.apply(init.get("limits", {}))
+    layers = hardening.apply(init.get("limits", {}), repl.ns)
+    repl.guarded = "audit-hook" in layers
     wire.send(wfd, {"type": "ready", "layers": layers})
     while True:
         try:

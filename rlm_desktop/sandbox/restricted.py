@@ -1,0 +1,208 @@
+"""The model's view of Python: guarded builtins and an `__import__` that admits the allow-list.
+
+Part of the Python layer. `install(namespace)` gives the REPL namespace its own builtins:
+- `__import__` returns a *copy* of an allowed module holding only its public names (no
+  sub-module outside the allow-list, nothing in `policy.HIDDEN_NAMES`), or a stand-in for
+  `os`/`os.path`/`sys` with only their harmless parts; anything else is ModuleNotFoundError;
+- `getattr`/`setattr`/`delattr`/`hasattr`/`vars` refuse the names `guard` refuses;
+- `eval`/`exec`/`compile` check the code like a cell and run it with these builtins;
+- `open`, `input`, `breakpoint`, `help` raise a clear error.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import operator
+import posixpath
+import sys
+import types
+from collections.abc import Callable
+from typing import Any
+
+from rlm_desktop.sandbox.guard import (
+    SandboxViolation,
+    attribute_denied,
+    check_attribute,
+    check_tree,
+)
+from rlm_desktop.sandbox.policy import (
+    ALLOWED_MODULES,
+    HIDDEN_NAMES,
+    ONLY_NAMES,
+    OS_NAMES,
+    OS_PATH_NAMES,
+    REMOVED_BUILTINS,
+    SHIM_MODULES,
+    SYS_DYNAMIC,
+    SYS_NAMES,
+)
+
+NOT_HERE = "model code cannot use files, the network, other programs or the app itself"
+
+
+def _refuse(what: str) -> Callable[..., Any]:
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise SandboxViolation(f"{what} is not available in the sandbox: {NOT_HERE}")
+
+    refused.__name__ = what.split("(")[0]
+    return refused
+
+
+def _shim(name: str, values: dict[str, Any], dynamic: Callable[[str], Any] | None) -> Any:
+    module = types.ModuleType(name, f"The sandbox's stand-in for {name}: harmless parts only.")
+    for key, value in values.items():
+        setattr(module, key, value)
+
+    def missing(attr: str) -> Any:
+        if dynamic is not None and attr in SYS_DYNAMIC:
+            return dynamic(attr)
+        raise AttributeError(f"{name}.{attr} is not available in the sandbox: {NOT_HERE}")
+
+    module.__getattr__ = missing  # type: ignore[attr-defined]
+    return module
+
+
+def _guarded_operator_names() -> dict[str, Any]:
+    def attrgetter(*names: str) -> Any:
+        for name in names:
+            for part in str(name).split("."):
+                check_attribute(part)
+        return operator.attrgetter(*names)
+
+    def methodcaller(name: str, /, *args: Any, **kwargs: Any) -> Any:
+        return operator.methodcaller(check_attribute(name), *args, **kwargs)
+
+    return {"attrgetter": attrgetter, "methodcaller": methodcaller}
+
+
+def make_import(modules: dict[str, Any]) -> Callable[..., Any]:
+    """The restricted `__import__`, over the modules already loaded (`sys.modules`)."""
+    path = _shim("os.path", {k: getattr(posixpath, k) for k in OS_PATH_NAMES}, None)
+    os_shim = _shim(
+        "os", {"path": path, **{k: getattr(posixpath, k, None) for k in OS_NAMES}}, None
+    )
+    os_shim.linesep = "\n"
+    real_sys = modules["sys"]
+    sys_shim = _shim(
+        "sys", {k: getattr(real_sys, k) for k in SYS_NAMES}, lambda attr: getattr(real_sys, attr)
+    )
+    copies: dict[str, Any] = {"os": os_shim, "os.path": path, "sys": sys_shim}
+
+    def copy_of(name: str) -> Any:
+        if name in copies:
+            return copies[name]
+        real = modules.get(name)
+        if real is None:
+            raise ModuleNotFoundError(f"module {name!r} is not loaded in the sandbox")
+        copy = types.ModuleType(name, getattr(real, "__doc__", None))
+        hidden, only = HIDDEN_NAMES.get(name, frozenset()), ONLY_NAMES.get(name)
+        for key, value in list(vars(real).items()):
+            if key.startswith("_") or key in hidden or (only is not None and key not in only):
+                continue
+            if isinstance(value, types.ModuleType):
+                sub = f"{name}.{key}"
+                if sub not in ALLOWED_MODULES or modules.get(sub) is not value:
+                    continue
+                value = copy_of(sub)
+            setattr(copy, key, value)
+        if name == "operator":
+            for key, value in _guarded_operator_names().items():
+                setattr(copy, key, value)
+        copies[name] = copy
+        return copy
+
+    def restricted_import(
+        name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0
+    ) -> Any:
+        if type(name) is not str or level != 0:
+            raise ImportError("relative imports are not available in the sandbox")
+        if name not in ALLOWED_MODULES and name not in SHIM_MODULES:
+            allowed = ", ".join(sorted(m for m in ALLOWED_MODULES if "." not in m))
+            raise ModuleNotFoundError(
+                f"module {name!r} is not available in the sandbox ({NOT_HERE}); "
+                f"available: {allowed}"
+            )
+        return copy_of(name if fromlist else name.partition(".")[0])
+
+    return restricted_import
+
+
+def make_builtins(namespace: dict[str, Any]) -> dict[str, Any]:
+    """The builtins for the REPL namespace (and for code it runs with eval/exec)."""
+    safe = {k: v for k, v in vars(builtins).items() if k not in REMOVED_BUILTINS}
+    real_compile, real_exec, real_eval = compile, exec, eval
+
+    def scope(given: Any) -> Any:
+        if given is None:
+            return namespace
+        if not isinstance(given, dict):
+            raise TypeError("globals must be a dict")
+        given.setdefault("__builtins__", safe)
+        if given["__builtins__"] is not safe:
+            raise SandboxViolation("custom __builtins__ are not available in the sandbox")
+        return given
+
+    def checked(source: Any, filename: str, mode: str) -> Any:
+        if isinstance(source, types.CodeType):
+            return source
+        if isinstance(source, bytes):
+            source = source.decode("utf-8")
+        tree = source if isinstance(source, ast.AST) else ast.parse(source, filename, mode)
+        check_tree(tree)
+        return tree
+
+    def safe_compile(source: Any, filename: str, mode: str, flags: int = 0, *a: Any, **k: Any):
+        tree = checked(source, str(filename), str(mode))
+        if flags & ast.PyCF_ONLY_AST:
+            return tree
+        return (
+            tree
+            if isinstance(tree, types.CodeType)
+            else real_compile(tree, filename, mode, dont_inherit=True)
+        )
+
+    def safe_eval(source: Any, globals: Any = None, locals: Any = None) -> Any:
+        code = safe_compile(source, "<eval>", "eval")
+        return real_eval(code, scope(globals), locals)
+
+    def safe_exec(source: Any, globals: Any = None, locals: Any = None) -> None:
+        code = safe_compile(source, "<exec>", "exec")
+        real_exec(code, scope(globals), locals)
+
+    def safe_getattr(obj: Any, name: str, *default: Any) -> Any:
+        return getattr(obj, check_attribute(name), *default)
+
+    def safe_setattr(obj: Any, name: str, value: Any) -> None:
+        setattr(obj, check_attribute(name), value)
+
+    def safe_delattr(obj: Any, name: str) -> None:
+        delattr(obj, check_attribute(name))
+
+    def safe_hasattr(obj: Any, name: str) -> bool:
+        return hasattr(obj, check_attribute(name))
+
+    def safe_vars(*obj: Any) -> dict[str, Any]:
+        found = vars(*obj) if obj else namespace
+        return {k: v for k, v in found.items() if not attribute_denied(k)}
+
+    safe.update(
+        __import__=make_import(sys.modules),
+        compile=safe_compile,
+        eval=safe_eval,
+        exec=safe_exec,
+        getattr=safe_getattr,
+        setattr=safe_setattr,
+        delattr=safe_delattr,
+        hasattr=safe_hasattr,
+        vars=safe_vars,
+        open=_refuse("open()"),
+        input=_refuse("input()"),
+        breakpoint=_refuse("breakpoint()"),
+        help=_refuse("help()"),
+    )
+    return safe
+
+
+def install(namespace: dict[str, Any]) -> None:
+    namespace["__builtins__"] = make_builtins(namespace)

@@ -1,0 +1,119 @@
+"""The escape corpus through the real worker, with every layer on.
+
+Per case: the effect did not happen (no secret, environment or listing printed, no canary
+file, the dropped document unchanged in bytes, times, mode and inode, no connection reached
+the listener, the victim process and this process alive, no process left behind), and the
+next cell in the same sandbox still works. One sandbox serves the whole module; cases that
+kill or hang the worker get a fresh one through the sandbox's own restart.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import time
+from collections.abc import Iterator
+
+import psutil
+import pytest
+
+from rlm_desktop.sandbox.host import CellResult, Sandbox, SandboxConfig
+from rlm_desktop.sandbox.worker import BOOT
+from tests.sandbox.arena import Arena
+from tests.sandbox.corpus import CORPUS, Case
+
+CELL_TIMEOUT = 2.0
+TEST_MEMORY = 512 << 20
+CATEGORIES = {
+    "open",
+    "os-subprocess",
+    "import-tricks",
+    "builtins-sys-modules",
+    "subclasses",
+    "gc-frames",
+    "ctypes-native",
+    "code-loading",
+    "network",
+    "signals",
+    "fork-bomb",
+    "memory-bomb",
+    "hang",
+    "output-flood",
+    "threads",
+    "documents",
+    "tamper",
+}
+
+
+def reply_to(request: dict) -> object:
+    if request.get("kind") == "llm_query":
+        return ["sub-call answer"] * len(request["prompts"])
+    return "child answer"
+
+
+@pytest.fixture(scope="module")
+def sandbox(arena: Arena) -> Iterator[Sandbox]:
+    config = SandboxConfig(cell_timeout=CELL_TIMEOUT, limits={"memory_bytes": TEST_MEMORY})
+    with Sandbox(arena.context(), reply_to, config) as box:
+        yield box
+
+
+def is_worker(process: psutil.Process) -> bool:
+    """A sandbox worker started by this process (other fixtures' sandboxes may be alive)."""
+    try:
+        return process.ppid() == os.getpid() and BOOT in process.cmdline()
+    except psutil.Error:
+        return False
+
+
+def leftover_processes(arena: Arena, sandbox: Sandbox) -> list[str]:
+    """Processes below this one that are neither a sandbox worker nor the victim."""
+    return [
+        f"{p.pid} {p.name()} {p.status()}"
+        for p in psutil.Process().children(recursive=True)
+        if p.pid not in {arena.victim.pid, sandbox.pid} and not is_worker(p)
+    ]
+
+
+def assert_no_effect(case: Case, arena: Arena, sandbox: Sandbox, result: CellResult) -> None:
+    text = "\n".join([result.output, result.error or "", result.final or ""])
+    assert "ESCAPED" not in text, f"{case.name}: the attack ran to its end:\n{text[:2000]}"
+    assert arena.secret_token not in text, "a secret file's content was printed"
+    assert arena.env_token not in text, "the app's environment was printed"
+    assert arena.listing_token not in text, "a directory was listed"
+    assert not arena.canary(case.name).exists(), "a file was created"
+    assert arena.secret.exists()
+    assert arena.victim.poll() is None, "the victim process was killed"
+    assert leftover_processes(arena, sandbox) == []
+    assert sandbox.pid is not None and psutil.pid_exists(sandbox.pid)
+    assert psutil.Process(sandbox.pid).children() == []
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=lambda c: f"{c.category}/{c.name}")
+def test_escape_case(case: Case, arena: Arena, sandbox: Sandbox) -> None:
+    before = arena.snapshot()
+    started = time.monotonic()
+    result = sandbox.run_cell(arena.fill(case.code, case.name))
+    assert time.monotonic() - started < CELL_TIMEOUT + 5, "the cell hung the host"
+    assert_no_effect(case, arena, sandbox, result)
+    assert arena.snapshot() == before, "the dropped document changed"
+    assert len(result.output) <= 1_000_000 + 500, "the output cap did not hold"
+    follow = sandbox.run_cell("6 * 7")
+    assert follow.error is None, follow.output
+    assert follow.output.strip() == "42"
+
+
+def test_no_connection_ever_reached_the_listener(arena: Arena) -> None:
+    time.sleep(0.5)  # the listener accepts in 0.2 s slices
+    assert arena.listener.accepted == 0
+
+
+def test_corpus_covers_the_issue() -> None:
+    counts = collections.Counter(case.category for case in CORPUS)
+    assert set(counts) == CATEGORIES
+    assert len(CORPUS) >= 60
+    assert len({case.name for case in CORPUS}) == len(CORPUS)
+
+
+def test_this_process_is_alive_and_its_group_intact() -> None:
+    assert psutil.Process(os.getpid()).status() != psutil.STATUS_ZOMBIE
