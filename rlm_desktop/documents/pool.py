@@ -25,6 +25,7 @@ from rlm_desktop.documents.jobs import Job, Outcome
 from rlm_desktop.documents.limits import IngestLimits, human_size
 
 CRASHED = "the reader stopped unexpectedly on this file (it may be damaged)"
+NO_READER = "the app could not start a reader process for this file"
 FORKSERVER_PRELOAD = ("__main__", "rlm_desktop.documents.pool", "pypdfium2", "lxml.html")
 STARTED = "started"
 STARTUP_SECONDS = 60.0
@@ -136,17 +137,29 @@ class ReaderPool:
             worker.conn.close()
         self._workers.clear()
 
-    def _dispatch(self, pending: deque[Job], started: Started | None) -> None:
+    def _reader(self) -> _Worker | None:
+        """An idle reader, or a new one; None when no process can be started."""
+        for worker in self._workers:
+            if worker.job is None:
+                return worker
+        try:
+            return self._spawn()
+        except (OSError, RuntimeError, ValueError):
+            return None
+
+    def _dispatch(self, pending: deque[Job], started: Started | None, done: Done) -> None:
         busy = sum(1 for w in self._workers if w.job is not None)
         while pending and busy < self.size:
-            idle = [w for w in self._workers if w.job is None]
-            worker = idle[0] if idle else self._spawn()
             job = pending.popleft()
+            worker = self._reader()
             try:
+                if worker is None:
+                    raise OSError("no reader")
                 worker.conn.send(job)
             except OSError:
-                self._retire(worker)
-                pending.appendleft(job)
+                if worker is not None:
+                    self._retire(worker)
+                done(job, Outcome(job.index, job.kind, error=NO_READER))
                 continue
             worker.job, worker.since, worker.reading = job, time.monotonic(), False
             busy += 1
@@ -215,7 +228,7 @@ class ReaderPool:
             if cancel is not None and cancel.cancelled:
                 self.close()
                 return
-            self._dispatch(pending, started)
+            self._dispatch(pending, started, done)
             conns = [w.conn for w in self._workers if w.job is not None]
             ready = wait(conns, timeout=0 if more_local else POLL_SECONDS) if conns else []
             if ready:

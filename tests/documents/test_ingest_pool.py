@@ -18,7 +18,7 @@ from rlm_desktop.documents.ingest import (
     ingest_paths,
 )
 from rlm_desktop.documents.pdfwrite import write_pdf
-from rlm_desktop.documents.pool import CRASHED, ReaderPool
+from rlm_desktop.documents.pool import CRASHED, NO_READER, ReaderPool
 
 
 def big_pdf(path: Path, pages: int = 300) -> Path:
@@ -137,3 +137,17 @@ def test_progress_counts_files_and_bytes(tmp_path: Path, workers: int | None) ->
     assert seen[-1].files_done == 3 and seen[-1].bytes_done == total
     assert [p.files_done for p in seen] == sorted(p.files_done for p in seen)
     assert {p.current for p in seen[1:]} == {str(tmp_path / n) for n in ("a.pdf", "b.txt", "c.txt")}
+
+
+def test_no_reader_process_can_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Simulated: the OS refuses new processes (e.g. a process limit was hit)."""
+
+    def refuse(self: ReaderPool) -> object:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(ReaderPool, "_spawn", refuse)
+    write_pdf(tmp_path / "a.pdf", ["pdf"])
+    (tmp_path / "b.txt").write_text("text still loads\n")
+    records = ingest_paths([tmp_path])
+    assert records[0].error == NO_READER
+    assert records[1].ok
