@@ -19,6 +19,11 @@ class ReadError(Exception):
 def os_error_sentence(exc: OSError, *, found: bool = True) -> str:
     """One sentence for an OS error on a file; `found` says the file was seen a moment ago."""
     code = exc.errno
+    if code is None:  # some libraries raise these without an errno
+        if isinstance(exc, FileNotFoundError):
+            code = errno.ENOENT
+        elif isinstance(exc, PermissionError):
+            code = errno.EACCES
     if code == errno.ENOENT:
         if found:
             return "the file disappeared before it could be read"

@@ -46,7 +46,8 @@ def _open(path: str) -> Any:
 def _looks_truncated(path: str) -> bool:
     with opened(path) as fd:
         size = os.fstat(fd).st_size
-        tail = os.pread(fd, 2048, max(0, size - 2048))
+        os.lseek(fd, max(0, size - 2048), os.SEEK_SET)
+        tail = os.read(fd, 2048)
     return b"%%EOF" not in tail
 
 

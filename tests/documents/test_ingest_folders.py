@@ -151,14 +151,21 @@ def test_huge_sparse_file_is_refused_without_reading(tmp_path: Path) -> None:
     )
 
 
-def test_file_vanishing_before_it_is_read(tmp_path: Path) -> None:
-    make_tree(tmp_path, {"a.txt": "first\n", "b.txt": "second\n"})
+@pytest.mark.parametrize("second", ["b.txt", "b.pdf", "b.docx"])
+@pytest.mark.parametrize("workers", [0, 1])
+def test_file_vanishing_before_it_is_read(tmp_path: Path, workers: int, second: str) -> None:
+    from rlm_desktop.documents.pdfwrite import write_pdf
 
-    def delete_b(progress: IngestProgress) -> None:
-        if progress.files_done == 1:
-            (tmp_path / "b.txt").unlink(missing_ok=True)
+    make_tree(tmp_path, {"a.txt": "first\n", "b.txt": "second\n", "b.docx": b"PK\x03\x04"})
+    write_pdf(tmp_path / "b.pdf", ["second"])
+    for other in {"b.txt", "b.pdf", "b.docx"} - {second}:
+        (tmp_path / other).unlink()
 
-    records = ingest_paths([tmp_path], workers=0, progress=delete_b)
+    def delete_second(progress: IngestProgress) -> None:
+        if progress.files_total == 2:  # listed, not yet read
+            (tmp_path / second).unlink(missing_ok=True)
+
+    records = ingest_paths([tmp_path], workers=workers, progress=delete_second)
     assert records[0].ok
     assert not records[1].ok
     assert records[1].error == "the file disappeared before it could be read"
@@ -202,6 +209,30 @@ def test_permission_denied_as_the_os_reports_it(
     assert records[1].ok
 
 
+def test_folder_permission_denied_as_the_os_reports_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Simulated (tests may run as root): the OS refuses to list one folder with EACCES."""
+    import rlm_desktop.documents.walk as walk
+
+    make_tree(tmp_path, {"closed/inside.txt": "x\n", "open.txt": "z\n"})
+    real_scandir = os.scandir
+
+    def refuse(path: str) -> object:
+        if str(path).endswith("closed"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(walk.os, "scandir", refuse)
+    records = ingest_paths([tmp_path], workers=0)
+    assert [(Path(r.path).name, r.kind, r.ok) for r in records] == [
+        ("closed", "folder", False),
+        ("open.txt", "text", True),
+    ]
+    assert records[0].error == "permission denied: the app is not allowed to read this folder"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
 def test_fifo_is_not_read(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)
