@@ -84,9 +84,9 @@ def _is_noise_file(name: str) -> bool:
 
 
 def _classify(path: str, explicit: bool) -> tuple[str | None, str | None]:
-    """(kind, None) for a readable type, (None, reason) for a known-unreadable one.
-
-    (None, None) means binary data of no known type: skipped quietly inside folders.
+    """(kind, None) for a readable type, (None, reason) for a known-unreadable one,
+    ("", reason) when the file cannot even be looked at, and (None, None) for binary data of
+    no known type. Inside folders the two (None, …) cases are only counted, not listed.
     """
     kind = kind_from_name(path)
     if kind:
@@ -97,9 +97,9 @@ def _classify(path: str, explicit: bool) -> tuple[str | None, str | None]:
     try:
         sample = read_head(path, SNIFF_BYTES)
     except ReadError as exc:
-        return None, str(exc)
+        return "", str(exc)
     except OSError as exc:
-        return None, os_error_sentence(exc)
+        return "", os_error_sentence(exc)
     if not sample:
         return "text", None  # reading says "the file is empty"
     kind = kind_from_content(sample)
