@@ -1,0 +1,71 @@
+"""The answer: formatted text (Markdown), a banner when the run did not end normally
+(stopped, out of budget, failed), and a Copy button.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QGuiApplication, QTextDocument
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+
+MARKDOWN = (
+    QTextDocument.MarkdownFeature.MarkdownDialectGitHub
+    | QTextDocument.MarkdownFeature.MarkdownNoHTML  # raw HTML in an answer stays text
+)
+BANNERS = {
+    "cancelled": "Stopped. Below is what was found before you stopped the run.",
+    "budget": "The run reached one of its limits: this is its best answer so far.",
+    "error": "The run stopped with an error",
+}
+
+
+class AnswerView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.answer = ""
+        title = QLabel("Answer")
+        title.setObjectName("sectionTitle")
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setAccessibleName("Copy the answer")
+        self.copy_button.setToolTip("Copy the answer to the clipboard")
+        self.copy_button.setEnabled(False)
+        self.copy_button.clicked.connect(self.copy)
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName("Run outcome")
+        self.banner.hide()
+        self.text = QTextBrowser()
+        self.text.setAccessibleName("Answer")
+        self.text.setOpenExternalLinks(False)
+        self.text.setOpenLinks(False)  # an answer's link never loads a file into the view
+        self.text.setAcceptDrops(False)
+        self.text.setPlaceholderText("The answer will appear here.")
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(self.copy_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.text, 1)
+
+    def clear(self) -> None:
+        self.show_answer("", "ok")
+
+    def show_answer(self, answer: str, status: str, error: str | None = None) -> None:
+        self.answer = answer
+        self.text.document().setMarkdown(answer, MARKDOWN)
+        self.copy_button.setEnabled(bool(answer))
+        banner = BANNERS.get(status)
+        if status == "error":
+            banner = f"{banner}: {error}" if error else f"{banner}."
+        self.banner.setProperty("status", status)
+        self.banner.setText(banner or "")
+        self.banner.setVisible(bool(banner))
+        self.banner.style().unpolish(self.banner)
+        self.banner.style().polish(self.banner)
+
+    def copy(self) -> None:
+        if self.answer:
+            QGuiApplication.clipboard().setText(self.answer)

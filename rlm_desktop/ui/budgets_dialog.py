@@ -1,0 +1,87 @@
+"""Run ▸ Limits…: the run budgets a user may change (turns, helper depth, time per code cell,
+time and tokens for the whole run). Kept in the settings file between launches.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rlm_desktop.store.settings import Budgets
+
+
+def _spin(low: int, high: int, value: int, name: str, step: int = 1, none: str = "") -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setSingleStep(step)
+    box.setValue(value)
+    box.setAccessibleName(name)
+    if none:
+        box.setSpecialValueText(none)
+    return box
+
+
+class BudgetsDialog(QDialog):
+    def __init__(self, budgets: Budgets, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Run limits")
+        self.setAccessibleName("Run limits")
+        self.turns = _spin(1, 200, budgets.max_iterations, "Model turns per run")
+        self.depth = _spin(0, 5, budgets.max_depth, "Helper run depth")
+        self.cell = QDoubleSpinBox()
+        self.cell.setRange(1, 3600)
+        self.cell.setSuffix(" s")
+        self.cell.setDecimals(0)
+        self.cell.setValue(budgets.cell_timeout)
+        self.cell.setAccessibleName("Time limit per code cell in seconds")
+        minutes = round((budgets.max_seconds or 0) / 60)
+        self.minutes = _spin(0, 24 * 60, minutes, "Time limit per run in minutes", none="none")
+        self.minutes.setSuffix(" min")
+        tokens = budgets.max_total_tokens or 0
+        self.tokens = _spin(0, 100_000_000, tokens, "Token limit per run", 10_000, none="none")
+        form = QFormLayout()
+        form.addRow("Model turns per run (and per helper run):", self.turns)
+        form.addRow("How deep helper runs may nest:", self.depth)
+        form.addRow("Time limit for one piece of code:", self.cell)
+        form.addRow("Time limit for the whole run:", self.minutes)
+        form.addRow("Token limit for the whole run:", self.tokens)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
+        restore.clicked.connect(lambda: self.set_budgets(Budgets()))
+        intro = QLabel("Limits keep a run from going on too long. A run that reaches one "
+                       "stops and gives its best answer so far.")  # fmt: skip
+        intro.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def set_budgets(self, budgets: Budgets) -> None:
+        self.turns.setValue(budgets.max_iterations)
+        self.depth.setValue(budgets.max_depth)
+        self.cell.setValue(budgets.cell_timeout)
+        self.minutes.setValue(round((budgets.max_seconds or 0) / 60))
+        self.tokens.setValue(budgets.max_total_tokens or 0)
+
+    def budgets(self) -> Budgets:
+        return Budgets(
+            max_iterations=self.turns.value(),
+            max_depth=self.depth.value(),
+            cell_timeout=float(self.cell.value()),
+            max_seconds=self.minutes.value() * 60.0 or None,
+            max_total_tokens=self.tokens.value() or None,
+        )

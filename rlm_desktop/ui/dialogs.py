@@ -1,0 +1,87 @@
+"""Small dialogs and desktop hand-offs: file pickers, the limits dialog, the model manager
+(when installed), the log folder and About.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+
+from rlm_desktop import __version__
+from rlm_desktop.store.paths import log_dir
+from rlm_desktop.store.settings import Budgets
+from rlm_desktop.ui.budgets_dialog import BudgetsDialog
+from rlm_desktop.ui.model_choice import MANAGER_MODULE
+
+log = logging.getLogger(__name__)
+DOCUMENT_FILTER = (
+    "Documents (*.pdf *.docx *.doc *.odt *.rtf *.txt *.md *.csv *.tsv *.xlsx *.xls *.ods "
+    "*.pptx *.odp *.html *.htm *.epub *.json *.xml *.py *.js *.ts *.java *.c *.cpp *.h *.go "
+    "*.rs *.rb *.sh *.sql *.log *.yaml *.yml *.toml *.ini);;All files (*)"
+)
+
+
+def pick_files(parent: QWidget) -> list[str]:
+    files, _ = QFileDialog.getOpenFileNames(parent, "Add documents", "", DOCUMENT_FILTER)
+    return files
+
+
+def pick_folder(parent: QWidget) -> list[str]:
+    folder = QFileDialog.getExistingDirectory(parent, "Add a folder of documents")
+    return [folder] if folder else []
+
+
+def pick_model(parent: QWidget) -> list[str]:
+    path, _ = QFileDialog.getOpenFileName(parent, "Open a model file", "", "GGUF models (*.gguf)")
+    return [path] if path else []
+
+
+def ask_budgets(parent: QWidget, budgets: Budgets) -> Budgets | None:
+    dialog = BudgetsDialog(budgets, parent)
+    return dialog.budgets() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+def open_model_manager(
+    parent: QWidget,
+    on_chosen: Callable[[str], None],
+    active_model: str | None = None,
+    download_recommended: bool = False,
+) -> QDialog | None:
+    """Open the model manager; its `model_chosen(path)` loads the model. With
+    `download_recommended`, the download of the model it recommends starts at once."""
+    try:
+        module = importlib.import_module(MANAGER_MODULE)
+        from rlm_desktop.hub.service import HubService
+    except ImportError as exc:
+        log.warning("model manager unavailable: %s", exc)
+        return None
+    service = HubService()
+    dialog = module.ModelManagerDialog(service, active_model, parent)
+    dialog.model_chosen.connect(on_chosen)
+    dialog.open()
+    if download_recommended:
+        best = service.recommend()
+        if best is not None and not best.entry.bundled and not best.installed:
+            dialog.start_download(best.entry.id)
+    return dialog
+
+
+def open_log_folder() -> bool:
+    folder = log_dir(ensure=True)
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+
+def about(parent: QWidget) -> None:
+    QMessageBox.about(
+        parent,
+        "About RLM Desktop",
+        f"<b>RLM Desktop {__version__}</b><p>Ask questions about your documents with a "
+        "language model that runs on this computer. The model reads the documents by writing "
+        "small programs, and can ask itself helper questions (the Recursive Language Model "
+        "recipe, arXiv 2512.24601).</p><p>Your documents never leave this computer.</p>",
+    )

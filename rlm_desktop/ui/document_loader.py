@@ -1,0 +1,128 @@
+"""Reading dropped files off the GUI thread: one background job per drop, its progress
+shown on the drop's "reading…" rows, its records replacing them when it is done.
+
+Removing a "reading…" row or clearing the list cancels its job (the ingest stops at the next
+file); files already listed are not read twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from rlm_desktop.cancel import CancelToken
+from rlm_desktop.documents.model import IngestRecord
+from rlm_desktop.ui.documents_model import READY, WARNING, DocRow, DocumentsModel
+from rlm_desktop.ui.format import human_size
+from rlm_desktop.ui.tasks import Task, TaskManager
+
+PROGRESS_EVERY_S = 0.1
+
+
+def _read(paths: list[str], cancel: CancelToken, report: Callable[[Any], None]) -> Any:
+    """The job (ingest thread): records plus each file's size on disk."""
+    from rlm_desktop.documents.ingest import ingest_paths
+
+    last = 0.0
+
+    def progress(p: Any) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= PROGRESS_EVERY_S or p.files_done == p.files_total:
+            last = now
+            report(p)
+
+    records = ingest_paths(paths, progress=progress, cancel=cancel)
+    sizes: dict[str, int] = {}
+    for record in records:
+        with contextlib.suppress(OSError):
+            sizes[record.path] = os.stat(record.path).st_size
+    return records, sizes
+
+
+class DocumentLoader(QObject):
+    busy_changed = Signal(bool)
+    job_finished = Signal(list)  # the new DocRows
+
+    def __init__(self, tasks: TaskManager, model: DocumentsModel, parent: QObject | None = None):
+        super().__init__(parent)
+        self.tasks = tasks
+        self.model = model
+        self._jobs: dict[int, Task] = {}
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._jobs)
+
+    def add(self, paths: list[str]) -> int | None:
+        """Start reading `paths` (files or folders); returns the job number, None if nothing new."""
+        known = {d.path for d in self.model.rows if d.status in (READY, WARNING)}
+        fresh = [os.path.abspath(p) for p in paths]
+        fresh = [p for p in dict.fromkeys(fresh) if p not in known]
+        if not fresh:
+            return None
+        job = self.model.add_reading(fresh)
+        cancel = CancelToken()
+        task = self.tasks.submit(lambda report: _read(fresh, cancel, report), "read documents",
+                                 cancel=cancel)  # fmt: skip
+        task.progress.connect(lambda p: self._progress(job, p))
+        task.done.connect(lambda result: self._done(job, result))
+        task.failed.connect(lambda exc: self._failed(job, fresh, exc))
+        self._jobs[job] = task
+        if len(self._jobs) == 1:
+            self.busy_changed.emit(True)
+        return job
+
+    def _progress(self, job: int, p: Any) -> None:
+        if job in self._jobs and p.files_total:
+            size = (
+                f", {human_size(p.bytes_done)} of {human_size(p.bytes_total)}"
+                if p.bytes_total
+                else ""
+            )
+            self.model.job_progress(job, f"{p.files_done} of {p.files_total} files{size}")
+
+    def _done(self, job: int, result: tuple[list[IngestRecord], dict[str, int]]) -> None:
+        task = self._jobs.pop(job, None)
+        if task is None:
+            return  # removed or cleared meanwhile
+        records, sizes = result
+        if task.cancel.cancelled:
+            records = [r for r in records if r.ok]
+        self.job_finished.emit(self.model.job_done(job, records, sizes))
+        self._idle()
+
+    def _failed(self, job: int, paths: list[str], exc: BaseException) -> None:
+        if self._jobs.pop(job, None) is None:
+            return
+        reason = f"the reader failed ({type(exc).__name__}: {exc})"
+        records = [IngestRecord(path=p, ok=False, error=reason) for p in paths]
+        self.job_finished.emit(self.model.job_done(job, records, {}))
+        self._idle()
+
+    def remove(self, rows: list[int]) -> list[DocRow]:
+        removed = self.model.remove_rows(rows)
+        for doc in removed:
+            if doc.job is not None and not any(d.job == doc.job for d in self.model.rows):
+                self._cancel(doc.job)
+        return removed
+
+    def clear(self) -> None:
+        for job in list(self._jobs):
+            self._cancel(job)
+        self.model.clear()
+
+    def _cancel(self, job: int) -> None:
+        task = self._jobs.pop(job, None)
+        if task is not None:
+            task.cancel.cancel()
+            self._idle()
+
+    def _idle(self) -> None:
+        if not self._jobs:
+            self.busy_changed.emit(False)

@@ -1,0 +1,124 @@
+"""The engine's thread, seen from the window: load a model, probe the sandbox, start runs.
+
+Everything that touches the backend (creating it, loading the model, every run) is a job on
+the one "engine" lane, so one thread owns the model and jobs queue behind each other. The
+window only gets signals: `model_loaded(BackendInfo)`, `model_failed(message)`,
+`sandbox_layers(list)` and, for each run, the task's `done(RunResult)`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from rlm_desktop.cancel import CancelToken
+from rlm_desktop.documents.model import Context
+from rlm_desktop.engine.config import EngineConfig
+from rlm_desktop.engine.engine import RlmEngine, RunResult
+from rlm_desktop.llm.base import Backend, BackendError, BackendInfo
+from rlm_desktop.ui.event_buffer import EventBuffer
+from rlm_desktop.ui.tasks import Task, TaskManager
+
+log = logging.getLogger(__name__)
+LANE = "engine"
+
+
+class _Holder:
+    """The backend, touched only by jobs on the engine lane."""
+
+    backend: Backend | None = None
+
+
+class EngineHost(QObject):
+    model_loading = Signal(str)  # what is being loaded, in words
+    model_loaded = Signal(object)  # BackendInfo
+    model_failed = Signal(str)  # one line for the user
+    sandbox_layers = Signal(list)
+
+    def __init__(self, tasks: TaskManager, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tasks = tasks
+        self._holder = _Holder()
+        self.info: BackendInfo | None = None  # the loaded model (GUI thread's copy)
+        self.spec: tuple[str, str | None] | None = None
+
+    # --- model ---------------------------------------------------------------------------
+    def load(self, spec: str, model: str | None) -> Task:
+        """Close the current backend and open `spec` / `model` on the engine thread."""
+        holder = self._holder
+        self.info = None
+        self.model_loading.emit(model or spec)
+
+        def job(report: Any) -> BackendInfo:
+            from rlm_desktop.llm.factory import make_backend
+
+            if holder.backend is not None:
+                old, holder.backend = holder.backend, None
+                old.close()
+            holder.backend = make_backend(spec, model)
+            return holder.backend.info
+
+        task = self._tasks.submit(job, "load model", lane=LANE)
+        task.done.connect(lambda info: self._loaded(info, spec, model))
+        task.failed.connect(self._failed)
+        return task
+
+    def _loaded(self, info: BackendInfo, spec: str, model: str | None) -> None:
+        self.info, self.spec = info, (spec, model)
+        self.model_loaded.emit(info)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, BackendError):
+            message = str(exc)
+        else:
+            message = f"The model could not be loaded: {type(exc).__name__}: {exc}"
+        self.model_failed.emit(message.strip().splitlines()[0] if message.strip() else message)
+
+    # --- sandbox ---------------------------------------------------------------------------
+    def probe_sandbox(self) -> Task:
+        """Start and stop one sandbox worker to learn which protection layers are active."""
+
+        def job(report: Any) -> list[str]:
+            from rlm_desktop.sandbox.host import Sandbox
+
+            sandbox = Sandbox(Context(), lambda request: None)
+            try:
+                sandbox.start()
+                return list(sandbox.layers)
+            finally:
+                sandbox.close()
+
+        task = self._tasks.submit(job, "probe sandbox", lane=LANE)
+        task.done.connect(self._layers)
+        return task
+
+    # --- runs ------------------------------------------------------------------------------
+    def run(
+        self,
+        question: str,
+        context: Context,
+        config: EngineConfig,
+        events: EventBuffer,
+        cancel: CancelToken,
+    ) -> Task:
+        """Queue one run; its events go to `events`, its RunResult to the task's `done`."""
+        holder = self._holder
+
+        def job(report: Any) -> RunResult:
+            if holder.backend is None:
+                raise BackendError("No model is loaded: choose a model first.")
+            engine = RlmEngine(holder.backend, config)
+            return engine.run(question, context, events.push, cancel)
+
+        task = self._tasks.submit(job, "run", lane=LANE, cancel=cancel)
+        task.done.connect(self._run_done)
+        return task
+
+    def _run_done(self, result: RunResult) -> None:
+        self._layers(result.sandbox_layers)
+
+    def _layers(self, layers: list[str]) -> None:
+        if layers:
+            self.sandbox_layers.emit(list(layers))

@@ -1,0 +1,310 @@
+"""The main window: documents, question, answer and the side pane "How the answer was found",
+with menus, shortcuts, drops anywhere on the window, and remembered settings.
+
+It only wires parts together: models and controllers do the work (documents → DocumentLoader,
+runs → RunController over the EngineHost's thread), widgets show it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent
+from PySide6.QtWidgets import QDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
+
+from rlm_desktop.documents.ingest import context_from_records
+from rlm_desktop.store.paths import config_dir
+from rlm_desktop.store.settings import Settings, save_settings
+from rlm_desktop.ui import dialogs
+from rlm_desktop.ui.answer_view import AnswerView
+from rlm_desktop.ui.ask_panel import AskPanel
+from rlm_desktop.ui.document_loader import DocumentLoader
+from rlm_desktop.ui.documents_model import DocumentsModel
+from rlm_desktop.ui.documents_panel import DocumentsPanel
+from rlm_desktop.ui.drops import DropOverlay, drop_message, dropped_paths, split_models
+from rlm_desktop.ui.engine_host import EngineHost
+from rlm_desktop.ui.icons import StatusIcons
+from rlm_desktop.ui.model_choice import demo_model_path, manager_available, resolve_model
+from rlm_desktop.ui.model_setup import ModelSetup
+from rlm_desktop.ui.run_controller import RunController, RunOutcome
+from rlm_desktop.ui.side_pane import SidePane
+from rlm_desktop.ui.status_bar import StatusBar
+from rlm_desktop.ui.tasks import TaskManager
+from rlm_desktop.ui.tree_model import RunTreeModel
+from rlm_desktop.ui.window_actions import WindowActions
+
+log = logging.getLogger(__name__)
+OUTCOME_LINES = {
+    "ok": "Answer found.",
+    "budget": "The run reached a limit; this is its best answer so far.",
+    "cancelled": "Stopped.",
+}
+
+
+def window_settings() -> QSettings:
+    """Geometry and splitter positions, kept in the app's config folder."""
+    return QSettings(str(config_dir(ensure=True) / "window.ini"), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings, backend: str | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.backend = backend or "llama"
+        self.setWindowTitle("RLM Desktop")
+        self.setAcceptDrops(True)
+        self.icons = StatusIcons()
+        self.tasks = TaskManager(self)
+        self.host = EngineHost(self.tasks, self)
+        self.tree_model = RunTreeModel(self.icons, self)
+        self.runs = RunController(self.host, self.tree_model, self)
+        self.docs_model = DocumentsModel(self.icons, self)
+        self.loader = DocumentLoader(self.tasks, self.docs_model, self)
+        self.actions = WindowActions(self, manager_available())
+        self._pending_question: str | None = None
+        self._loading_model = False
+        self._models_dialog: QDialog | None = None
+        self._build()
+        self._connect()
+        self._restore_geometry()
+
+    # --- building ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        a = self.actions
+        self.setup_card = ModelSetup(demo_model_path() is not None, manager_available())
+        self.setup_card.hide()
+        self.documents = DocumentsPanel(self.docs_model, a.add_files, a.add_folder)
+        self.ask_panel = AskPanel(a.ask, a.stop)
+        self.answer = AnswerView()
+        self.side = SidePane(self.tree_model)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.ask_panel)
+        lower_layout.addWidget(self.answer, 1)
+        self.left_split = QSplitter(Qt.Orientation.Vertical)
+        self.left_split.addWidget(self.documents)
+        self.left_split.addWidget(lower)
+        self.left_split.setStretchFactor(1, 2)
+        self.left_split.setChildrenCollapsible(False)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(8, 8, 8, 8)
+        left_layout.addWidget(self.setup_card)
+        left_layout.addWidget(self.left_split, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.side)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(self.splitter)
+        self.status = StatusBar(self)
+        self.setStatusBar(self.status)
+        self.overlay = DropOverlay(self)
+        self.side.setVisible(self.settings.show_side_pane)
+        a.toggle_side.setChecked(self.settings.show_side_pane)
+        self.setTabOrder(self.documents.table, self.ask_panel.question)
+        self.setTabOrder(self.ask_panel.question, self.ask_panel.ask_button)
+        self.setTabOrder(self.ask_panel.ask_button, self.answer.text)
+        self.setTabOrder(self.answer.text, self.side.tree)
+
+    def _connect(self) -> None:
+        a, host, runs = self.actions, self.host, self.runs
+        host.model_loading.connect(self._model_loading)
+        host.model_loaded.connect(self._model_loaded)
+        host.model_failed.connect(self._model_failed)
+        host.sandbox_layers.connect(self.status.set_sandbox)
+        runs.started.connect(self.side.on_run_started)
+        runs.progress.connect(self.ask_panel.progress.setText)
+        runs.stats_changed.connect(self.ask_panel.stats.setText)
+        runs.nodes_added.connect(self.side.on_nodes_added)
+        runs.nodes_changed.connect(self.side.on_nodes_changed)
+        runs.finished.connect(self._run_finished)
+        self.loader.busy_changed.connect(self._loader_busy)
+        self.documents.remove_requested.connect(self.loader.remove)
+        self.documents.clear_requested.connect(self.loader.clear)
+        self.setup_card.use_demo.connect(self.use_demo_model)
+        self.setup_card.open_file.connect(a.open_model.trigger)
+        self.setup_card.download.connect(lambda: self.open_models(download_recommended=True))
+        a.stop.setEnabled(False)
+
+    # --- start-up ------------------------------------------------------------------------------
+    def start(
+        self, files: list[str] | None = None, model: str | None = None, ask: str | None = None
+    ) -> None:
+        """What `rlm-desktop [FILES] [--model] [--backend] [--ask]` asks for."""
+        if self.backend.startswith("replay:"):
+            self.host.load(self.backend, None)
+        elif model or self.settings.last_model:
+            self.load_model(model or self.settings.last_model or "")
+        else:
+            self._show_setup("")
+        self.host.probe_sandbox()
+        if files:
+            self.add_documents(files)
+        if ask:
+            self.ask_panel.question.setPlainText(ask)
+            self.ask()
+
+    # --- models --------------------------------------------------------------------------------
+    def load_model(self, model: str) -> None:
+        if self.runs.running:
+            self.ask_panel.progress.setText("Stop the run before changing the model.")
+            return
+        if self.backend.startswith("replay:"):
+            self.backend = "llama"
+        self.host.load(self.backend, resolve_model(model))
+
+    def use_demo_model(self) -> None:
+        path = demo_model_path()
+        if path is not None:
+            self.load_model(str(path))
+
+    def open_models(self, download_recommended: bool = False) -> None:
+        active = self.host.spec[1] if self.host.spec else None
+        self._models_dialog = dialogs.open_model_manager(
+            self, self.load_model, active, download_recommended
+        )
+
+    def _model_loading(self, what: str) -> None:
+        self._loading_model = True
+        self.setup_card.hide()
+        self.status.set_model(None, loading=Path(what).name)
+
+    def _model_loaded(self, info: object) -> None:
+        self._loading_model = False
+        self.status.set_model(self.host.info)
+        spec = self.host.spec
+        if spec and spec[0] == "llama" and spec[1]:
+            self.settings.last_model = spec[1]
+            self._save_settings()
+        self._maybe_start_pending()
+
+    def _model_failed(self, message: str) -> None:
+        self._loading_model = False
+        self.status.set_model(None)
+        self._pending_question = None
+        self._show_setup(message)
+
+    def _show_setup(self, message: str) -> None:
+        self.setup_card.set_message(message)
+        self.setup_card.show()
+
+    # --- documents -----------------------------------------------------------------------------
+    def add_documents(self, paths: list[str]) -> None:
+        models, documents = split_models(paths)
+        if models:
+            self.load_model(models[0])
+        if documents:
+            self.loader.add(documents)
+
+    def _loader_busy(self, busy: bool) -> None:
+        if not busy:
+            self._maybe_start_pending()
+
+    # --- runs ------------------------------------------------------------------------------------
+    def ask(self) -> None:
+        question = self.ask_panel.text()
+        if self.runs.running:
+            return
+        if not question:
+            self.ask_panel.progress.setText("Type a question first.")
+            self.ask_panel.question.setFocus()
+            return
+        self._pending_question = question
+        self._maybe_start_pending()
+
+    def _maybe_start_pending(self) -> None:
+        question = self._pending_question
+        if question is None or self.runs.running:
+            return
+        if self.host.info is None:
+            waiting = "the model to load" if self._loading_model else None
+            if waiting is None:
+                self._pending_question = None
+                self.ask_panel.progress.setText("Choose a model first.")
+                self._show_setup("")
+                return
+        else:
+            waiting = "the documents to be read" if self.loader.busy else None
+        if waiting:
+            self.ask_panel.progress.setText(f"Waiting for {waiting}…")
+            return
+        self._pending_question = None
+        context = context_from_records(self.docs_model.ready_records())
+        self.answer.clear()
+        self.ask_panel.set_running(True)
+        self.actions.set_running(True)
+        self.runs.start(question, context, self.settings.budgets.apply())
+
+    def stop(self) -> None:
+        self._pending_question = None
+        self.runs.stop()
+
+    def _run_finished(self, outcome: RunOutcome) -> None:
+        self.ask_panel.set_running(False)
+        self.actions.set_running(False)
+        self.answer.show_answer(outcome.answer, outcome.status, outcome.error)
+        self.side.on_run_finished(outcome.status)
+        line = OUTCOME_LINES.get(outcome.status) or f"The run failed: {outcome.error}"
+        self.ask_panel.progress.setText(line)
+
+    # --- drops -----------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        paths = dropped_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.overlay.show_over(self.centralWidget(), drop_message(paths))
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.overlay.hide()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.overlay.hide()
+        paths = dropped_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.add_documents(paths)
+
+    # --- settings and closing ------------------------------------------------------------------
+    def set_side_pane(self, visible: bool) -> None:
+        self.side.setVisible(visible)
+        self.settings.show_side_pane = visible
+
+    def edit_limits(self) -> None:
+        budgets = dialogs.ask_budgets(self, self.settings.budgets)
+        if budgets is not None:
+            self.settings.budgets = budgets
+            self._save_settings()
+
+    def _save_settings(self) -> None:
+        try:
+            save_settings(self.settings)
+        except OSError as exc:
+            log.warning("settings not saved: %s", exc)
+
+    def _restore_geometry(self) -> None:
+        qs = window_settings()
+        if not self.restoreGeometry(qs.value("geometry", b"")):
+            self.resize(1280, 800)
+        self.splitter.restoreState(qs.value("splitter", b""))
+        self.left_split.restoreState(qs.value("left_split", b""))
+        self.side.splitter.restoreState(qs.value("side_split", b""))
+
+    def save_geometry(self) -> None:
+        qs = window_settings()
+        qs.setValue("geometry", self.saveGeometry())
+        qs.setValue("splitter", self.splitter.saveState())
+        qs.setValue("left_split", self.left_split.saveState())
+        qs.setValue("side_split", self.side.splitter.saveState())
+        qs.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_geometry()
+        self._save_settings()
+        self.runs.stop()
+        if not self.tasks.shutdown():
+            log.warning("a background job did not stop in time")
+        super().closeEvent(event)

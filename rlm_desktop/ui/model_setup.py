@@ -1,0 +1,81 @@
+"""The first-run card shown while no model is loaded: the bundled demo model (tiny, and it
+says so), a local .gguf file (also droppable onto the window), and the model manager's
+recommended download when the model manager is installed. A failed load's one-line reason
+shows here too.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from rlm_desktop.ui.model_choice import DEMO_BLURB
+
+INTRO = (
+    "RLM Desktop answers with a language model that runs on this computer: "
+    "nothing you drop here is sent anywhere. Choose one to start."
+)
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setObjectName("caption")
+    return label
+
+
+class ModelSetup(QFrame):
+    use_demo = Signal()
+    open_file = Signal()
+    download = Signal()
+
+    def __init__(
+        self, demo_available: bool, manager_available: bool, parent: QWidget | None = None
+    ):
+        super().__init__(parent)
+        self.setObjectName("modelSetup")
+        self.setAccessibleName("Choose a model")
+        title = QLabel("Choose a model to get started")
+        title.setObjectName("cardTitle")
+        self.message = QLabel()
+        self.message.setObjectName("errorLine")
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Model problem")
+        self.message.hide()
+        self.demo_button = QPushButton("Use the demo model")
+        self.demo_button.setAccessibleName("Use the demo model")
+        self.demo_button.setEnabled(demo_available)
+        self.file_button = QPushButton("Open a model file…")
+        self.file_button.setAccessibleName("Open a model file")
+        self.download_button = QPushButton("Download the recommended model…")
+        self.download_button.setAccessibleName("Download the recommended model")
+        self.demo_button.clicked.connect(self.use_demo)
+        self.file_button.clicked.connect(self.open_file)
+        self.download_button.clicked.connect(self.download)
+        demo_text = DEMO_BLURB if demo_available else "The demo model is not on this computer."
+        grid = QGridLayout()
+        rows = [
+            (self.demo_button, demo_text),
+            (
+                self.file_button,
+                "A .gguf file you already have. You can also drop it onto this window.",
+            ),
+        ]
+        if manager_available:
+            rows.append((self.download_button, "Opens the model manager, which suggests a model "
+                         "that fits this computer and downloads it."))  # fmt: skip
+        else:
+            self.download_button.hide()
+        for row, (button, text) in enumerate(rows):
+            grid.addWidget(button, row, 0)
+            grid.addWidget(_caption(text), row, 1)
+        grid.setColumnStretch(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(_caption(INTRO))
+        layout.addWidget(self.message)
+        layout.addLayout(grid)
+
+    def set_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))

@@ -1,0 +1,136 @@
+"""What one step of the run did: the model's words (streamed live), the code it ran
+(highlighted) and that code's output, with a one-line header (status, tokens, time).
+
+`show_node(node)` switches to a node and picks the tab that fits it; `refresh(node)` brings the
+same node up to date, appending streamed text rather than re-setting it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import (
+    QLabel,
+    QPlainTextEdit,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rlm_desktop.engine.tree import TreeNode
+from rlm_desktop.ui.code_view import CodeView, mono_font
+from rlm_desktop.ui.format import duration
+from rlm_desktop.ui.tree_model import STATUS_WORDS
+
+MAX_SHOWN = 200_000  # characters of one output shown (the rest is cut with a notice)
+
+
+def _text_pane(name: str) -> QPlainTextEdit:
+    pane = QPlainTextEdit()
+    pane.setReadOnly(True)
+    pane.setAcceptDrops(False)
+    pane.setFont(mono_font())
+    pane.setAccessibleName(name)
+    return pane
+
+
+def _words(node: TreeNode) -> str:
+    if node.kind == "run":
+        question = node.label.removeprefix("Question: ")
+        return f"Question:\n{question}\n\nAnswer:\n{node.answer or '(not yet)'}"
+    if node.kind == "subcall":
+        return f"Prompt:\n{node.text}\n\nReply:\n{node.answer or ''}"
+    if node.kind == "iteration" and node.note and node.status != "running":
+        return f"{node.text}\n\n— The app replied —\n{node.note}"
+    return node.text
+
+
+def _output(node: TreeNode) -> str:
+    text = node.output or ""
+    if len(text) > MAX_SHOWN:
+        text = text[:MAX_SHOWN] + f"\n[… {len(node.output) - MAX_SHOWN:,} more characters …]"
+    if node.error and node.error not in text:
+        text = f"{text}\n{node.error}".strip()
+    if node.answer and node.kind == "cell":
+        text = f"{text}\n\nFINAL answer: {node.answer}".strip()
+    return text
+
+
+class NodeDetails(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.node_id: str | None = None
+        self._shown_words = ""
+        self.header = QLabel("Select a step in the tree to see its details.")
+        self.header.setWordWrap(True)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.header.setAccessibleName("Selected step")
+        self.words = _text_pane("The model's words")
+        self.words.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.code = CodeView()
+        self.code.setAccessibleName("Code the model wrote")
+        self.output = _text_pane("Output of the code")
+        code_split = QSplitter(Qt.Orientation.Vertical)
+        code_split.addWidget(self.code)
+        code_split.addWidget(self.output)
+        code_split.setChildrenCollapsible(False)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Step details")
+        self.tabs.addTab(self.words, "Model's words")
+        self.tabs.addTab(code_split, "Code and output")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.tabs, 1)
+
+    def clear(self) -> None:
+        self.node_id, self._shown_words = None, ""
+        self.header.setText("Select a step in the tree to see its details.")
+        self.words.clear()
+        self.code.set_code("")
+        self.output.clear()
+
+    def show_node(self, node: TreeNode) -> None:
+        self.node_id, self._shown_words = node.id, ""
+        self.words.clear()
+        self.refresh(node)
+        self.tabs.setCurrentIndex(1 if node.kind == "cell" else 0)
+
+    def refresh(self, node: TreeNode) -> None:
+        if node.id != self.node_id:
+            return
+        self.header.setText(_header(node))
+        self._set_words(_words(node))
+        self.code.set_code(node.code)
+        output = _output(node)
+        if output != self.output.toPlainText():
+            self.output.setPlainText(output)
+
+    def _set_words(self, text: str) -> None:
+        if text == self._shown_words:
+            return
+        bar = self.words.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 4
+        if self._shown_words and text.startswith(self._shown_words):
+            cursor = QTextCursor(self.words.document())
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.insertText(text[len(self._shown_words) :])
+        else:
+            self.words.setPlainText(text)
+        self._shown_words = text
+        if at_end:
+            bar.setValue(bar.maximum())
+
+
+def _header(node: TreeNode) -> str:
+    parts = [f"<b>{_escape(node.label)}</b>", STATUS_WORDS.get(node.status, node.status)]
+    if node.prompt_tokens or node.completion_tokens:
+        parts.append(f"{node.prompt_tokens:,} tokens read, {node.completion_tokens:,} written")
+    if node.seconds:
+        parts.append(duration(node.seconds))
+    return " · ".join(parts)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,134 @@
+"""One run at a time, from the window's side: start, stop, and the ~30 ms batching timer.
+
+The engine thread pushes events into an `EventBuffer`; every tick the controller takes what
+arrived, applies it to the tree model's `RunTree` (within a time budget, so a backlog can never
+freeze the window), publishes new rows, and emits one progress line, one stats line and the
+set of changed nodes. The run's end is reported once every event has been applied.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from rlm_desktop.cancel import CancelToken
+from rlm_desktop.documents.model import Context
+from rlm_desktop.engine.config import EngineConfig
+from rlm_desktop.engine.engine import RunResult
+from rlm_desktop.engine.events import Event
+from rlm_desktop.engine.narrate import narrate
+from rlm_desktop.llm.base import BackendError
+from rlm_desktop.ui.engine_host import EngineHost
+from rlm_desktop.ui.event_buffer import EventBuffer
+from rlm_desktop.ui.run_stats import RunStats
+from rlm_desktop.ui.tree_model import RunTreeModel
+
+TICK_MS = 30
+APPLY_BUDGET_S = 0.008  # at most this long applying events per tick
+
+
+@dataclass
+class RunOutcome:
+    status: str  # "ok" | "budget" | "error" | "cancelled"
+    answer: str
+    error: str | None = None
+    result: RunResult | None = None
+
+
+class RunController(QObject):
+    started = Signal()
+    progress = Signal(str)  # a plain-language line
+    stats_changed = Signal(str)
+    nodes_added = Signal(list)  # ids of new rows, in order
+    nodes_changed = Signal(set)  # ids of nodes whose content changed
+    finished = Signal(object)  # RunOutcome
+
+    def __init__(self, host: EngineHost, model: RunTreeModel, parent: QObject | None = None):
+        super().__init__(parent)
+        self.host = host
+        self.model = model
+        self.stats = RunStats()
+        self.cancel: CancelToken | None = None
+        self._buffer = EventBuffer()
+        self._backlog: deque[Event] = deque()
+        self._outcome: RunOutcome | None = None
+        self._started = 0.0
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._drain)
+
+    @property
+    def running(self) -> bool:
+        return self.cancel is not None
+
+    def start(self, question: str, context: Context, config: EngineConfig) -> None:
+        if self.running:
+            return
+        self.model.reset()
+        self.stats = RunStats()
+        self.cancel = CancelToken()
+        self._buffer = EventBuffer()
+        self._backlog.clear()
+        self._outcome = None
+        self._started = time.monotonic()
+        task = self.host.run(question, context, config, self._buffer, self.cancel)
+        task.done.connect(self._task_done)
+        task.failed.connect(self._task_failed)
+        self._timer.start()
+        self.started.emit()
+        self.progress.emit("Starting…")
+        self.stats_changed.emit(self.stats.line())
+
+    def stop(self) -> None:
+        if self.cancel is not None and not self.cancel.cancelled:
+            self.cancel.cancel()
+            self.progress.emit("Stopping…")
+
+    def _task_done(self, result: RunResult) -> None:
+        self._outcome = RunOutcome(result.status, result.answer, result.error, result)
+
+    def _task_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, BackendError):
+            message = str(exc)
+        else:
+            message = f"Internal error: {type(exc).__name__}: {exc}"
+        self._outcome = RunOutcome("error", "", message)
+
+    def _drain(self) -> None:
+        batch = self._buffer.take()
+        self._backlog.extend(batch.events)
+        self.stats.streamed += batch.pieces
+        deadline = time.perf_counter() + APPLY_BUDGET_S
+        tree, changed, line = self.model.tree, set(), None
+        while self._backlog and time.perf_counter() < deadline:
+            event = self._backlog.popleft()
+            node = tree.apply(event)
+            if node is not None:
+                changed.add(node.id)
+            self.stats.update(event, tree)
+            said = narrate(event, tree)
+            line = said or line
+        added = self.model.publish()
+        self.model.touch(changed)
+        self.model.tick()
+        if not self.stats.final:
+            self.stats.seconds = time.monotonic() - self._started
+        if added:
+            self.nodes_added.emit(added)
+        if changed:
+            self.nodes_changed.emit(changed)
+        if line:
+            self.progress.emit(line)
+        self.stats_changed.emit(self.stats.line())
+        if self._outcome is not None and not self._backlog and not len(self._buffer):
+            self._finish(self._outcome)
+
+    def _finish(self, outcome: RunOutcome) -> None:
+        self._timer.stop()
+        self.cancel = None
+        if outcome.status == "error" and self.model.tree.root is None:
+            self.progress.emit(f"The run could not start: {outcome.error}")
+        self.finished.emit(outcome)

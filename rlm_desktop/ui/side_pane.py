@@ -1,0 +1,146 @@
+"""The side pane "How the answer was found": the live call tree above the selected step's
+details. While "Follow the running step" is on, the newest running step is selected and
+scrolled to as the run goes; clicking or collapsing anything else turns following off.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QSignalBlocker, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rlm_desktop.engine.tree import RUNNING
+from rlm_desktop.ui.node_details import NodeDetails
+from rlm_desktop.ui.tree_model import RunTreeModel
+
+
+class SidePane(QWidget):
+    def __init__(self, model: RunTreeModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self._steering = False  # True while the pane itself moves the selection
+        title = QLabel("How the answer was found")
+        title.setObjectName("paneTitle")
+        title.setAccessibleName("How the answer was found")
+        self.follow = QCheckBox("Follow the running step")
+        self.follow.setChecked(True)
+        self.follow.setAccessibleName("Follow the running step")
+        self.follow.toggled.connect(self._follow_toggled)
+        self.expand_all = QPushButton("Expand all")
+        self.expand_all.setAccessibleName("Expand every step")
+        self.collapse_all = QPushButton("Collapse all")
+        self.collapse_all.setAccessibleName("Collapse every step")
+        self.tree = QTreeView()
+        self.tree.setModel(model)
+        self.tree.setAccessibleName("Steps of the run")
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setAcceptDrops(False)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.expand_all.clicked.connect(self.tree.expandAll)
+        self.collapse_all.clicked.connect(self._collapse_all)
+        self.details = NodeDetails()
+        self.tree.selectionModel().currentChanged.connect(self._current_changed)
+        self.tree.collapsed.connect(self._user_moved)
+        model.modelReset.connect(self.details.clear)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.follow)
+        buttons.addStretch(1)
+        buttons.addWidget(self.expand_all)
+        buttons.addWidget(self.collapse_all)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(buttons)
+        top_layout.addWidget(self.tree, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(title)
+        layout.addWidget(self.splitter, 1)
+
+    # --- live updates (from the run controller) ---------------------------------------------
+    def on_nodes_added(self, node_ids: list[str]) -> None:
+        if not self.follow.isChecked():
+            return
+        running = [n for n in node_ids if self.model.tree.nodes[n].status == RUNNING]
+        if running:
+            self.go_to(running[-1])
+        elif self.tree.currentIndex() == QModelIndex() and node_ids:
+            self.go_to(node_ids[0])
+
+    def on_nodes_changed(self, node_ids: set[str]) -> None:
+        node_id = self.details.node_id
+        if node_id is not None and node_id in node_ids:
+            self.details.refresh(self.model.tree.nodes[node_id])
+
+    def on_run_started(self) -> None:
+        self.follow.setChecked(True)
+
+    def on_run_finished(self, status: str) -> None:
+        """A run that found its answer shows it: the root step holds question and answer."""
+        root = self.model.tree.root_id
+        if self.follow.isChecked() and root and status in ("ok", "budget"):
+            self.go_to(root)
+
+    def go_to(self, node_id: str) -> None:
+        """Select, reveal and show one node (without turning following off)."""
+        index = self.model.index_of(node_id)
+        if not index.isValid():
+            return
+        self._steering = True
+        try:
+            parent = index.parent()
+            while parent.isValid():
+                self.tree.expand(parent)
+                parent = parent.parent()
+            self.tree.setCurrentIndex(index)
+            self.tree.scrollTo(index)
+        finally:
+            self._steering = False
+        self._show(index)
+
+    # --- the user's moves ------------------------------------------------------------------
+    def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if not self._steering:
+            self._user_moved()
+        self._show(current)
+
+    def _show(self, index: QModelIndex) -> None:
+        node = self.model.node(index)
+        if node is not None and node.id != self.details.node_id:
+            self.details.show_node(node)
+
+    def _user_moved(self, *args: object) -> None:
+        if not self._steering and self.follow.isChecked():
+            with QSignalBlocker(self.follow):
+                self.follow.setChecked(False)
+
+    def _collapse_all(self) -> None:
+        self._user_moved()
+        self.tree.collapseAll()
+
+    def _follow_toggled(self, on: bool) -> None:
+        if on:
+            running = [n.id for n in self.model.tree.walk() if n.status == RUNNING]
+            if running:
+                self.go_to(running[-1])

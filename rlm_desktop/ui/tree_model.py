@@ -1,0 +1,182 @@
+"""`RunTreeModel`: a QAbstractItemModel over the engine's `RunTree`, updated incrementally.
+
+The run controller applies events to `model.tree` and then calls `publish()` (new nodes become
+rows with one beginInsertRows per parent and batch) and `touch(ids)` (dataChanged for nodes
+that changed); running nodes' times tick through `tick()`. Rows are only ever appended within
+a run, so a node's row is its place among its parent's children; a new run is one reset.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from rlm_desktop.engine.tree import RUNNING, RunTree, TreeNode
+from rlm_desktop.ui.format import duration, tokens
+from rlm_desktop.ui.icons import StatusIcons
+
+NODE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+STATUS_WORDS = {
+    "running": "running",
+    "done": "done",
+    "error": "stopped with an error",
+    "cancelled": "stopped by the user",
+    "budget": "out of budget",
+}
+Index = QModelIndex | QPersistentModelIndex
+NO_PARENT = QModelIndex()
+
+
+class RunTreeModel(QAbstractItemModel):
+    COLUMNS = ("Step", "Tokens", "Time")
+
+    def __init__(self, icons: StatusIcons, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.icons = icons
+        self.tree = RunTree()
+        self._ids: list[str] = [""]  # internal id (int) → node id; 0 is never used
+        self._num: dict[str, int] = {}
+        self._row: dict[str, int] = {}
+        self._shown: dict[str, int] = {}  # node id → children published as rows
+        self._top = 0
+
+    # --- updates (GUI thread, from the run controller) ----------------------------------------
+    def reset(self) -> None:
+        self.beginResetModel()
+        self.tree = RunTree()
+        self._ids, self._num, self._row, self._shown, self._top = [""], {}, {}, {}, 0
+        self.endResetModel()
+
+    def publish(self) -> list[str]:
+        """Turn nodes added to the tree since the last call into rows; returns their ids."""
+        added: list[str] = []
+        root = self.tree.root
+        if root is None:
+            return added
+        if self._top == 0:
+            self.beginInsertRows(QModelIndex(), 0, 0)
+            self._register(root.id, 0)
+            self._top = 1
+            self.endInsertRows()
+            added.append(root.id)
+        stack = [root.id]
+        while stack:  # parents before children, so each parent is a row before its rows
+            node = self.tree.nodes[stack.pop()]
+            shown = self._shown.get(node.id, 0)
+            if len(node.children) > shown:
+                first, last = shown, len(node.children) - 1
+                self.beginInsertRows(self.index_of(node.id), first, last)
+                for row in range(first, last + 1):
+                    self._register(node.children[row], row)
+                self._shown[node.id] = last + 1
+                self.endInsertRows()
+                added.extend(node.children[first:])
+            stack.extend(c for c in node.children if self.tree.nodes[c].children)
+        return added
+
+    def _register(self, node_id: str, row: int) -> None:
+        self._num[node_id] = len(self._ids)
+        self._ids.append(node_id)
+        self._row[node_id] = row
+
+    def touch(self, node_ids: set[str]) -> None:
+        """dataChanged for the nodes that changed and are already rows."""
+        last = len(self.COLUMNS) - 1
+        for node_id in node_ids:
+            if node_id in self._num:
+                row = self._row[node_id]
+                num = self._num[node_id]
+                self.dataChanged.emit(
+                    self.createIndex(row, 0, num), self.createIndex(row, last, num)
+                )
+
+    def tick(self) -> None:
+        """Refresh the time of running nodes (their clock moves without events)."""
+        col = self.COLUMNS.index("Time")
+        for node_id, num in self._num.items():
+            if self.tree.nodes[node_id].status == RUNNING:
+                index = self.createIndex(self._row[node_id], col, num)
+                self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole])
+
+    # --- lookup -------------------------------------------------------------------------------
+    def index_of(self, node_id: str, column: int = 0) -> QModelIndex:
+        num = self._num.get(node_id)
+        return QModelIndex() if num is None else self.createIndex(self._row[node_id], column, num)
+
+    def node(self, index: Index) -> TreeNode | None:
+        if not index.isValid():
+            return None
+        return self.tree.nodes.get(self._ids[index.internalId()])
+
+    # --- QAbstractItemModel ---------------------------------------------------------------------
+    def index(self, row: int, column: int, parent: Index = NO_PARENT) -> QModelIndex:
+        if parent.isValid():
+            node = self.node(parent)
+            if node is None or not 0 <= row < self._shown.get(node.id, 0):
+                return QModelIndex()
+            child = node.children[row]
+        elif row == 0 and self._top and self.tree.root_id:
+            child = self.tree.root_id
+        else:
+            return QModelIndex()
+        return self.createIndex(row, column, self._num[child])
+
+    def parent(self, index: Index = NO_PARENT) -> QModelIndex:  # type: ignore[override]
+        node = self.node(index)
+        if node is None or node.parent_id is None or node.parent_id not in self._num:
+            return QModelIndex()
+        return self.index_of(node.parent_id)
+
+    def rowCount(self, parent: Index = NO_PARENT) -> int:
+        if parent.column() > 0:
+            return 0
+        if not parent.isValid():
+            return self._top
+        node = self.node(parent)
+        return self._shown.get(node.id, 0) if node else 0
+
+    def columnCount(self, parent: Index = NO_PARENT) -> int:
+        return len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        node = self.node(index)
+        if node is None:
+            return None
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (node.label, _tokens(node), _time(node))[col]
+        if role == Qt.ItemDataRole.DecorationRole and col == 0:
+            return self.icons.get(node.status)
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return _describe(node)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col > 0:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == NODE_ID_ROLE:
+            return node.id
+        return None
+
+
+def _tokens(node: TreeNode) -> str:
+    total = node.prompt_tokens + node.completion_tokens
+    return tokens(total) if total else ""
+
+
+def _time(node: TreeNode) -> str:
+    if node.status == RUNNING and node.started:
+        return duration(max(0.0, time.time() - node.started))
+    return duration(node.seconds) if node.seconds or node.kind != "run" else ""
+
+
+def _describe(node: TreeNode) -> str:
+    parts = [f"{node.label} — {STATUS_WORDS.get(node.status, node.status)}"]
+    if node.prompt_tokens or node.completion_tokens:
+        parts.append(f"{node.prompt_tokens:,} tokens read, {node.completion_tokens:,} written")
+    if node.error:
+        parts.append(node.error)
+    return "\n".join(parts)

@@ -1,0 +1,83 @@
+"""The window's actions, shortcuts and menus (File, Run, View, Help). Buttons elsewhere
+trigger these same actions, so a shortcut and its button always agree.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow
+
+from rlm_desktop.ui import dialogs
+
+if TYPE_CHECKING:
+    from rlm_desktop.ui.main_window import MainWindow
+
+
+def _action(window: QMainWindow, text: str, tip: str, *keys: QKeySequence | str) -> QAction:
+    action = QAction(text, window)
+    action.setToolTip(tip)
+    action.setStatusTip(tip)
+    if keys:
+        action.setShortcuts([QKeySequence(k) for k in keys])
+    window.addAction(action)  # shortcuts work wherever the focus is in the window
+    return action
+
+
+class WindowActions:
+    def __init__(self, window: MainWindow, has_manager: bool) -> None:
+        self.has_manager = has_manager
+        std = QKeySequence.StandardKey
+        self.add_files = _action(window, "&Add files…", "Add documents to ask about", std.Open)
+        self.add_folder = _action(window, "Add &folder…", "Add every document in a folder")
+        self.open_model = _action(window, "Open a &model file…", "Use a .gguf model file")
+        self.use_demo = _action(
+            window, "Use the &demo model", "The tiny model included with the app"
+        )
+        self.models = _action(window, "&Models…", "Find, download and manage models")
+        self.models.setEnabled(has_manager)
+        self.quit = _action(window, "&Quit", "Close RLM Desktop", std.Quit)
+        self.ask = _action(
+            window, "&Ask", "Ask the question (Ctrl+Enter)", "Ctrl+Return", "Ctrl+Enter"
+        )
+        self.stop = _action(window, "&Stop", "Stop the run (Esc)", "Esc")
+        self.limits = _action(window, "&Limits…", "Turns, depth and time limits for runs")
+        self.toggle_side = _action(window, "&How the answer was found", "Show the side pane", "F9")
+        self.toggle_side.setCheckable(True)
+        self.open_log = _action(window, "Open &log folder", "Show the app's log files")
+        self.about = _action(window, "&About RLM Desktop", "Version and licence")
+
+        self.add_files.triggered.connect(lambda: window.add_documents(dialogs.pick_files(window)))
+        self.add_folder.triggered.connect(lambda: window.add_documents(dialogs.pick_folder(window)))
+        self.open_model.triggered.connect(lambda: window.add_documents(dialogs.pick_model(window)))
+        self.use_demo.triggered.connect(window.use_demo_model)
+        self.models.triggered.connect(lambda: window.open_models())
+        self.quit.triggered.connect(window.close)
+        self.ask.triggered.connect(window.ask)
+        self.stop.triggered.connect(window.stop)
+        self.limits.triggered.connect(window.edit_limits)
+        self.toggle_side.toggled.connect(window.set_side_pane)
+        self.open_log.triggered.connect(dialogs.open_log_folder)
+        self.about.triggered.connect(lambda: dialogs.about(window))
+
+        bar = window.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.add_files, self.add_folder])
+        file_menu.addSeparator()
+        file_menu.addActions([self.open_model, self.use_demo, self.models])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit)
+        run_menu = bar.addMenu("&Run")
+        run_menu.addActions([self.ask, self.stop])
+        run_menu.addSeparator()
+        run_menu.addAction(self.limits)
+        bar.addMenu("&View").addAction(self.toggle_side)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.open_log, self.about])
+
+    def set_running(self, running: bool) -> None:
+        self.ask.setEnabled(not running)
+        self.stop.setEnabled(running)
+        for action in (self.open_model, self.use_demo, self.models):
+            action.setEnabled(not running and (action is not self.models or self.has_manager))

@@ -1,0 +1,88 @@
+"""Dropping files onto the window: documents load off the GUI thread, each with its status,
+and a file that cannot be read shows why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from rlm_desktop.ui.documents_model import ERROR, READING, READY
+from tests.ui.conftest import MakeWindow, wait_documents
+
+
+def _mime(paths: list[Path]) -> QMimeData:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    return mime
+
+
+def drop(widget: object, paths: list[Path]) -> None:
+    """Deliver a drag-enter and a drop carrying file URLs, as the platform would."""
+    mime = _mime(paths)
+    pos = QPoint(40, 40)
+    action = Qt.DropAction.CopyAction
+    buttons, mods = Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(QPointF(pos), action, mime, buttons, mods)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(widget, QDropEvent(QPointF(pos), action, mime, buttons, mods))
+
+
+def status_column(window: object) -> list[str]:
+    model = window.docs_model  # type: ignore[attr-defined]
+    return [model.index(r, 3).data() for r in range(model.rowCount())]
+
+
+def test_drop_loads_documents_and_shows_why_a_file_failed(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"this is not a PDF")
+    window = make_window(responses=["FINAL(x)"])
+
+    drop(window, [docs / "a.txt", docs / "b.txt", broken])
+    assert [r.status for r in window.docs_model.rows] == [READING] * 3
+    assert window.documents.stack.currentWidget() is window.documents.table
+    wait_documents(qtbot, window)
+
+    rows = {r.name: r for r in window.docs_model.rows}
+    assert rows["a.txt"].status == READY and rows["a.txt"].kind == "text"
+    assert rows["b.txt"].status == READY
+    assert rows["broken.pdf"].status == ERROR
+    assert "not a valid PDF" in rows["broken.pdf"].message
+    statuses = status_column(window)
+    assert "Ready" in statuses
+    assert any(s.startswith("Could not read: ") and "PDF" in s for s in statuses)
+    sizes = [window.docs_model.index(r, 2).data() for r in range(3)]
+    assert all("bytes" in s for s in sizes)
+    assert "2 documents ready" in window.documents.summary.text()
+    assert "1 could not be read" in window.documents.summary.text()
+
+
+def test_drop_of_a_folder_reads_every_file_and_skips_duplicates(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path
+) -> None:
+    window = make_window(responses=["FINAL(x)"])
+    drop(window, [docs])
+    wait_documents(qtbot, window)
+    assert sorted(r.name for r in window.docs_model.rows) == ["a.txt", "b.txt"]
+    drop(window.ask_panel.question, [docs / "a.txt"])  # a drop on any part of the window
+    wait_documents(qtbot, window)
+    assert len(window.docs_model.rows) == 2
+
+
+def test_remove_and_clear(qtbot: QtBot, make_window: MakeWindow, docs: Path) -> None:
+    window = make_window(responses=["FINAL(x)"], files=[str(docs)])
+    wait_documents(qtbot, window)
+    table = window.documents.table
+    table.selectRow(0)
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert [r.name for r in window.docs_model.rows] == ["b.txt"]
+    window.documents.clear_button.click()
+    assert window.docs_model.rows == []
+    assert window.documents.stack.currentWidget() is window.documents.hint

@@ -1,0 +1,115 @@
+"""A replay run through the real engine and sandbox fills the side pane's tree with the right
+shape and statuses, shows the final answer, the progress line and the run statistics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex
+from PySide6.QtTest import QAbstractItemModelTester
+from pytestqt.qtbot import QtBot
+
+from rlm_desktop.engine.tree import RunTree
+from rlm_desktop.ui.tree_model import NODE_ID_ROLE, RunTreeModel
+from tests.ui.conftest import DEMO, MakeWindow, ask, wait_documents, wait_model
+
+QUESTION = "What is the magic number?"
+
+
+def shape(tree: RunTree, node_id: str | None = None) -> tuple[str, str, list[object]]:
+    node = tree.nodes[node_id or tree.root_id or ""]
+    return (node.kind, node.status, [shape(tree, c) for c in node.children])
+
+
+def rows(model: RunTreeModel, parent: QModelIndex | None = None) -> list[object]:
+    """The model's rows as (node id, children) — what a view would show."""
+    parent = parent or QModelIndex()
+    out: list[object] = []
+    for row in range(model.rowCount(parent)):
+        index = model.index(row, 0, parent)
+        out.append((index.data(NODE_ID_ROLE), rows(model, index)))
+    return out
+
+
+def tree_rows(tree: RunTree, node_id: str) -> tuple[str, list[object]]:
+    return (node_id, [tree_rows(tree, c) for c in tree.nodes[node_id].children])
+
+
+def test_demo_run_fills_the_tree_and_shows_the_answer(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    responses = json.loads((DEMO / "demo.json").read_text())["responses"]
+    window = make_window(responses=responses, files=[str(DEMO / "a.txt"), str(DEMO / "b.txt")])
+    tester = QAbstractItemModelTester(
+        window.tree_model, QAbstractItemModelTester.FailureReportingMode.Fatal
+    )
+    resets: list[int] = []
+    window.tree_model.modelReset.connect(lambda: resets.append(1))
+    wait_model(qtbot, window)
+    wait_documents(qtbot, window)
+
+    outcome = ask(qtbot, window, QUESTION)
+
+    assert outcome.status == "ok"
+    assert window.answer.answer == "42"
+    assert "42" in window.answer.text.toPlainText()
+    assert window.answer.copy_button.isEnabled()
+    assert not window.answer.banner.isVisible()
+    tree = window.tree_model.tree
+    done = "done"
+    cell = ("cell", done, [])
+    leaf = ("subcall", done, [])
+    child = ("subcall", done, [("iteration", done, [cell]), ("iteration", done, [])])
+    assert shape(tree) == (
+        "run",
+        done,
+        [
+            ("iteration", done, [cell]),
+            ("iteration", done, [("cell", done, [child])]),
+            ("iteration", done, [("cell", done, [leaf, leaf])]),
+            ("iteration", done, []),
+        ],
+    )
+    assert rows(window.tree_model) == [tree_rows(tree, tree.root_id or "")]
+    assert len(resets) == 1  # one reset when the run started; rows were inserted as it went
+    assert window.ask_panel.progress.text() == "Answer found."
+    stats = window.ask_panel.stats.text()
+    assert "6 turns" in stats and "3 sub-calls" in stats and "tokens/s" in stats
+    assert window.actions.ask.isEnabled() and not window.actions.stop.isEnabled()
+    root = window.tree_model.index(0, 0)
+    assert root.data().startswith("Question: ")
+    assert window.tree_model.index(0, 1).data()  # tokens
+    assert window.tree_model.index(0, 2).data().endswith(" s")  # time
+    assert window.side.details.node_id == tree.root_id  # following ends on the answer
+    assert "42" in window.side.details.words.toPlainText()
+    del tester
+
+
+def test_failed_run_keeps_what_was_done_and_says_why(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path
+) -> None:
+    window = make_window(responses=["Let me look.\n```repl\nprint(grep('magic'))\n```"],
+                         files=[str(docs)])  # fmt: skip
+    wait_model(qtbot, window)
+    wait_documents(qtbot, window)
+    outcome = ask(qtbot, window, QUESTION)
+    assert outcome.status == "error"
+    assert "ran out of recorded responses" in (outcome.error or "")
+    assert window.answer.banner.isVisible()
+    assert "ran out of recorded responses" in window.answer.banner.text()
+    assert window.ask_panel.progress.text().startswith("The run failed")
+    root = window.tree_model.tree.root
+    assert root is not None and root.status == "error"
+    assert window.tree_model.rowCount(window.tree_model.index(0, 0)) >= 1
+    assert len(window.docs_model.rows) == 2  # the documents stay
+
+
+def test_ask_without_a_question_or_model_explains(qtbot: QtBot, make_window: MakeWindow) -> None:
+    window = make_window(backend="llama")  # no model chosen yet: the first-run card
+    window.ask()
+    assert window.ask_panel.progress.text() == "Type a question first."
+    window.ask_panel.question.setPlainText("Anything?")
+    window.ask()
+    assert window.ask_panel.progress.text() == "Choose a model first."
+    assert window.setup_card.isVisible()

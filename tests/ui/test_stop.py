@@ -1,0 +1,59 @@
+"""Stop (the button or Esc) ends a run within a second, even while the model's code is in
+an endless loop inside the sandbox; the run ends as cancelled and keeps what it did."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from rlm_desktop.store.settings import Budgets, Settings
+from tests.ui.conftest import MakeWindow, wait_model
+
+LOOP = "Let me count.\n```repl\nwhile True:\n    pass\n```"
+
+
+def _running_cell(window: object) -> bool:
+    tree = window.tree_model.tree  # type: ignore[attr-defined]
+    return any(n.kind == "cell" and n.status == "running" for n in tree.nodes.values())
+
+
+def test_stop_during_an_endless_cell_ends_the_run_within_a_second(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    settings = Settings(budgets=Budgets(cell_timeout=600))
+    window = make_window(responses=[LOOP, "FINAL(never)"], settings=settings)
+    wait_model(qtbot, window)
+    window.ask_panel.question.setPlainText("Count forever?")
+    window.ask_panel.ask_button.click()
+    qtbot.waitUntil(lambda: _running_cell(window), timeout=10_000)
+    assert window.actions.stop.isEnabled()
+    assert not window.actions.ask.isEnabled()
+
+    with qtbot.waitSignal(window.runs.finished, timeout=5_000) as blocker:
+        started = time.monotonic()
+        window.ask_panel.stop_button.click()
+    elapsed = time.monotonic() - started
+
+    outcome = blocker.args[0]
+    assert outcome.status == "cancelled"
+    assert elapsed < 1.0, f"Stop took {elapsed:.2f} s"
+    tree = window.tree_model.tree
+    assert tree.root is not None and tree.root.status == "cancelled"
+    assert [n.status for n in tree.nodes.values() if n.kind == "cell"] == ["cancelled"]
+    assert window.answer.banner.isVisible() and "Stopped" in window.answer.banner.text()
+    assert window.ask_panel.progress.text() == "Stopped."
+    assert window.actions.ask.isEnabled()
+
+
+def test_escape_stops_a_streaming_turn(qtbot: QtBot, make_window: MakeWindow) -> None:
+    long_turn = "I am thinking about it " * 400 + "\n```repl\nprint(1)\n```"
+    window = make_window(responses=[long_turn, "FINAL(1)"], token_delay_s=0.01)
+    wait_model(qtbot, window)
+    window.ask_panel.question.setPlainText("Think?")
+    window.ask_panel.ask_button.click()
+    qtbot.waitUntil(lambda: "thinking" in window.side.details.words.toPlainText(), timeout=10_000)
+    with qtbot.waitSignal(window.runs.finished, timeout=3_000) as blocker:
+        qtbot.keyClick(window.ask_panel.question, Qt.Key.Key_Escape)
+    assert blocker.args[0].status == "cancelled"
