@@ -26,6 +26,8 @@ class EngineConfig:
     helpers: bool = True  # grep, chunks, map_query, ask_each_document in the REPL
     subcalls: bool = True  # llm_query / rlm_query available to model code
     chunk_chars: int | None = None  # helper chunk size; None: from the model's window
+    grep_results: int | None = None  # lines grep() shows; None: by prompt variant
+    examples: int | None = None  # worked examples in the small prompt (0-2); None: 2
     temperature: float = 0.0
     compact_at: float = 0.8  # compact older turns past this share of the window
 
@@ -46,6 +48,14 @@ class EngineConfig:
         if self.feedback_chars:
             return self.feedback_chars
         return 1500 if variant == "small" else 6000
+
+    def grep_limit(self, variant: str) -> int:
+        if self.grep_results:
+            return self.grep_results
+        return 5 if variant == "small" else 20
+
+    def example_count(self) -> int:
+        return 2 if self.examples is None else max(0, min(2, self.examples))
 
     def chunk_size(self, context_window: int) -> int:
         if self.chunk_chars:

@@ -1,20 +1,32 @@
 """GBNF grammars that constrain a small model's turn to the protocol (used by llama.cpp).
 
-A turn is either a short line of reasoning followed by exactly one ```repl block, or a single
-FINAL(...) / FINAL_VAR(...) line. `FINAL_ONLY` is used when the engine asks for the answer.
+`TURN`: either one short line of reasoning followed by exactly one ```repl block, or a single
+FINAL(...) / FINAL_VAR(...) line. `CODE_ONLY`: just the code branch (a first turn must look at
+the documents). `FINAL_ONLY`: just the answer line, when the engine asks for it.
+
+Every part has a length bound, so a constrained turn always ends well inside the engine's turn
+budget (768 tokens) instead of rambling until it is cut off unparsed: a thought of at most 240
+characters; 1–12 code lines of at most 160 characters, the first one not blank (the block is
+never empty); an answer of at most 400 characters without parentheses (so the first ")" closes
+it). Backticks cannot appear inside the block, so it closes exactly once. Checked with
+llama.cpp's own GBNF parser (`llama_sampler_init_grammar`; `LlamaGrammar.from_string` no longer
+parses in llama-cpp-python 0.3.36) and by parsing generated turns with `protocol.parse_turn`
+(tests/llm/test_llama_grammar.py, `rlm-desktop bench backend`).
 """
 
-TURN = r"""
-root       ::= final | code
-final      ::= "FINAL(" answer ")"  | "FINAL_VAR(" ident ")"
-answer     ::= [^\n)] [^\n)]*
-ident      ::= [a-zA-Z_] [a-zA-Z0-9_]*
-code       ::= thought? "```repl\n" codeline codeline? codeline? codeline? codeline? codeline? "```"
-thought    ::= [^`\n] [^`\n]* "\n"
-codeline   ::= [^`\n] [^`\n]* "\n"
+_FINAL = r"""
+final    ::= "FINAL(" answer ")" | "FINAL_VAR(" ident ")"
+answer   ::= [^\n()] [^\n()]{0,399}
+ident    ::= [a-zA-Z_] [a-zA-Z0-9_]{0,39}
 """
 
-FINAL_ONLY = r"""
-root       ::= "FINAL(" answer ")"
-answer     ::= [^\n)] [^\n)]*
+_CODE = r"""
+code     ::= thought? "```repl\n" first line{0,11} "```"
+thought  ::= [^`\n] [^`\n]{0,239} "\n"
+first    ::= [^`\n \t] [^`\n]{0,159} "\n"
+line     ::= [^`\n]{0,160} "\n"
 """
+
+TURN = "root ::= final | code\n" + _FINAL + _CODE
+CODE_ONLY = "root ::= code\n" + _CODE
+FINAL_ONLY = "root ::= final\n" + _FINAL

@@ -69,12 +69,16 @@ class RlmRun:
         self.session = f"d{depth}"
         self.current_cell: str | None = None
         self.cells_run = 0
+        self.code_seen: set[str] = set()
         cfg = shared.config
         self.total_turns = cfg.max_iterations
         self.feedback_limit = cfg.feedback_limit(shared.variant)
+        self.reminder = question if shared.variant == "small" else None
         self.conversation = Conversation(shared.backend.count_tokens)
         description = context.describe()
-        system = prompts.system_prompt(shared.variant, description, cfg.subcalls)
+        system = prompts.system_prompt(
+            shared.variant, description, cfg.subcalls, cfg.example_count(), cfg.helpers
+        )
         self.conversation.add("system", system)
         self.conversation.add("user", prompts.first_user_message(question, self.total_turns))
         self.sandbox = Sandbox(
@@ -85,6 +89,7 @@ class RlmRun:
                 max_output_chars=cfg.cell_output_chars,
                 helpers=cfg.helpers,
                 chunk_chars=cfg.chunk_size(shared.context_window),
+                grep_results=cfg.grep_limit(shared.variant),
             ),
         )
 
@@ -138,9 +143,18 @@ class RlmRun:
         node = shared.new_id()
         shared.iterations += 1
         shared.emit(IterationStarted(node, self.node_id, index=index, depth=self.depth))
-        completion = self._generate(node, shared.config.max_turn_tokens, grammar.TURN)
+        gbnf = grammar.TURN if self.cells_run else grammar.CODE_ONLY
+        completion = self._generate(node, shared.config.max_turn_tokens, gbnf)
+        parsed = parse_turn(completion.text)
+        if shared.grammar and self._is_repeat(parsed):
+            # A small model that re-runs code it already ran is stuck: ask it for the answer.
+            usage = completion.usage
+            completion = self._generate(node, shared.config.final_max_tokens, grammar.FINAL_ONLY)
+            usage.add(completion.usage)
+            completion.usage = usage
+            parsed = parse_turn(completion.text)
         self.conversation.add("assistant", completion.text)
-        result = self._act(parse_turn(completion.text), index, node)
+        result = self._act(parsed, index, node)
         u = completion.usage
         shared.emit(
             IterationFinished(
@@ -169,6 +183,11 @@ class RlmRun:
             return TurnResult(final=parsed.final.value)
         return self._final_var(parsed.final.value, next_index)
 
+    def _is_repeat(self, parsed: ParsedTurn) -> bool:
+        """Small models only: a turn whose code was all run before."""
+        keys = {" ".join(code.split()) for code in parsed.code_blocks}
+        return self.reminder is not None and bool(keys) and keys <= self.code_seen
+
     def _final_var(self, name: str, next_index: int) -> TurnResult:
         found, value, defined = self.sandbox.get_var(name)
         if found:
@@ -178,6 +197,10 @@ class RlmRun:
 
     def _run_cells(self, parsed: ParsedTurn, next_index: int, node: str) -> TurnResult:
         shared = self.shared
+        if self._is_repeat(parsed):
+            message = prompts.repeated_code_message(next_index, self.total_turns, self.reminder)
+            return TurnResult(feedback=message, error=True)
+        self.code_seen |= {" ".join(code.split()) for code in parsed.code_blocks}
         outputs: list[str] = []
         failures = 0
         for i, code in enumerate(parsed.code_blocks):
@@ -207,7 +230,9 @@ class RlmRun:
                 if var.final is not None:
                     return var
             notes.append(prompts.IGNORED_FINAL_NOTE)
-        feedback = prompts.output_message(outputs, notes, next_index, self.total_turns)
+        feedback = prompts.output_message(
+            outputs, notes, next_index, self.total_turns, self.reminder
+        )
         return TurnResult(feedback=feedback, error=failures == len(parsed.code_blocks))
 
     # --- budgets -------------------------------------------------------------------------
@@ -217,11 +242,13 @@ class RlmRun:
         node = shared.new_id()
         shared.iterations += 1
         shared.emit(IterationStarted(node, self.node_id, index=iterations, depth=self.depth))
-        self.conversation.add_user(prompts.final_request(reason))
+        self.conversation.add_user(prompts.final_request(reason, self.question))
         completion = self._generate(node, shared.config.final_max_tokens, grammar.FINAL_ONLY)
         _, prose = extract_code_blocks(completion.text)
         found = find_final(prose)
         answer = found.value if found and found.kind == "text" else prose.strip()
+        if found is None and prose.lstrip().startswith("FINAL"):
+            answer = ""  # only a placeholder such as FINAL(...): no answer
         if found and found.kind == "var":
             ok, value, _ = self.sandbox.get_var(found.value)
             answer = value if ok else found.value

@@ -11,21 +11,38 @@ from pathlib import Path
 
 _DIR = Path(__file__).with_name("prompts")
 
-SUBCALL_HELP = {
-    "small": (
-        '- llm_query("question: " + text) asks a helper model about a piece of text.\n'
-        '- map_query("question") asks the helper that question about every part of the '
-        "documents and returns the answers.\n"
-    ),
-    "large": (
-        "- llm_query(prompt) -> str: a plain model call on a prompt you build (e.g. a chunk\n"
-        "  plus a question); llm_query_batched(prompts) -> list[str] for many at once.\n"
-        "- rlm_query(question, sub_context) -> str (alias recursive_llm): a fresh RLM with its\n"
-        "  own REPL over sub_context (a string, list of strings or dict name -> text).\n"
-        "- map_query(question, text=None, chunk_chars=None): llm_query over every chunk.\n"
-        "- ask_each_document(question): {document name: answer} for each document.\n"
-    ),
+# What the REPL offers, line by line: ("s": needs sub-calls, "h": needs helpers; text).
+REPL_HELP: dict[str, list[tuple[str, str]]] = {
+    "small": [
+        ("h", '- grep("some words") shows the lines that contain those words, best first.'),
+        ("", "- print(context[:1000]) shows the first 1000 characters."),
+        ("s", '- llm_query("question: " + text) asks a helper model about a piece of text.'),
+        ("sh", '- map_query("question") asks the helper that question about every part'),
+        ("sh", "  of the documents and returns the answers."),
+    ],
+    "large": [
+        ("h", "- grep(pattern, text=None, max_results=None): matching lines with document"),
+        ("h", "  name and line number; case-insensitive, words in any order, best first"),
+        ("h", "  (a regex works too)."),
+        ("h", "- chunks(text=None, size=None): the text cut into pieces for sub-calls."),
+        ("s", "- llm_query(prompt) -> str: a plain model call on a prompt you build (e.g."),
+        ("s", "  a chunk plus a question); llm_query_batched(prompts) -> list[str]."),
+        ("s", "- rlm_query(question, sub_context) -> str (alias recursive_llm): a fresh"),
+        ("s", "  RLM with its own REPL over sub_context (str, list of str or dict)."),
+        ("sh", "- map_query(question, text=None, chunk_chars=None): llm_query per chunk."),
+        ("sh", "- ask_each_document(question): {document name: answer} for each one."),
+    ],
 }
+SMALL_EXAMPLES = (
+    "Question: When does the Elm Street library open?\n"
+    '```repl\ngrep("Elm Street library opens")\n```\n'
+    "Output: notes.txt:12: The Elm Street library opens at 9:30 on weekdays.\n"
+    "FINAL(9:30 on weekdays)",
+    "Question: Who signed the Baker contract?\n"
+    '```repl\ngrep("signed Baker contract")\n```\n'
+    "Output: contract.txt:40: The Baker contract was signed by Ana Ruiz.\n"
+    "FINAL(Ana Ruiz)",
+)
 
 
 @cache
@@ -33,10 +50,33 @@ def _template(name: str) -> str:
     return (_DIR / name).read_text(encoding="utf-8")
 
 
-def system_prompt(variant: str, context_description: str, subcalls: bool) -> str:
-    template = _template(f"system_{variant}.txt")
-    help_text = SUBCALL_HELP[variant] if subcalls else ""
-    return template.format(context_description=context_description, subcall_help=help_text)
+def repl_help(variant: str, subcalls: bool, helpers: bool) -> str:
+    lines = [
+        text
+        for needs, text in REPL_HELP[variant]
+        if (subcalls or "s" not in needs) and (helpers or "h" not in needs)
+    ]
+    return "".join(line + "\n" for line in lines)
+
+
+def system_prompt(
+    variant: str,
+    context_description: str,
+    subcalls: bool,
+    examples: int = 2,
+    helpers: bool = True,
+) -> str:
+    """The system prompt, naming only what the REPL really offers in this run."""
+    shown = SMALL_EXAMPLES[:examples] if helpers else ()
+    if len(shown) == 1:
+        example_text = "Example:\n" + shown[0]
+    else:
+        example_text = "".join(f"Example {i}:\n{ex}\n\n" for i, ex in enumerate(shown, 1))
+    return _template(f"system_{variant}.txt").format(
+        context_description=context_description,
+        repl_help=repl_help(variant, subcalls, helpers),
+        examples=example_text.strip(),
+    )
 
 
 def turn_counter(index: int, total: int) -> str:
@@ -50,16 +90,39 @@ def first_user_message(question: str, total: int) -> str:
     )
 
 
-def output_message(outputs: list[str], notes: list[str], index: int, total: int) -> str:
+def next_step(index: int, total: int, question: str | None) -> str:
+    """The closing line of every feedback turn; small models also get the question again.
+
+    Empty after the last turn: the engine then asks for the answer (`final_request`).
+    """
+    if index >= total:
+        return ""
+    if question is None:
+        return (
+            f"{turn_counter(index, total)} Write one ```repl block, or answer with FINAL(answer)."
+        )
+    # Measured with the 135M demo model: an instruction with a placeholder ("reply
+    # FINAL(the answer)") gets copied verbatim; the bare question followed by "Answer:" gets
+    # the answer read off the output.
+    return f"{turn_counter(index, total)} Question: {question}\nAnswer:"
+
+
+def output_message(
+    outputs: list[str], notes: list[str], index: int, total: int, question: str | None = None
+) -> str:
     parts = []
     for i, out in enumerate(outputs, start=1):
         label = "Output" if len(outputs) == 1 else f"Output of block {i}"
         parts.append(f"{label}:\n```\n{out.rstrip() or '(nothing was printed)'}\n```")
     parts.extend(notes)
-    parts.append(
-        f"{turn_counter(index, total)} Write one ```repl block, or answer with FINAL(answer)."
+    parts.append(next_step(index, total, question))
+    return "\n\n".join(p for p in parts if p)
+
+
+def repeated_code_message(index: int, total: int, question: str | None) -> str:
+    return "You already ran exactly this code; its output is above. " + next_step(
+        index, total, question
     )
-    return "\n\n".join(parts)
 
 
 def corrective_message(index: int, total: int) -> str:
@@ -91,8 +154,9 @@ IGNORED_FINAL_NOTE = (
 )
 
 
-def final_request(reason: str) -> str:
+def final_request(reason: str, question: str) -> str:
     return (
-        f"You have reached {reason}. Reply now with one line: FINAL(your best answer), "
+        f"You have reached {reason}. Question: {question}\n"
+        "Reply now with one line FINAL(...) that holds your best answer, "
         "based on what you found so far."
     )

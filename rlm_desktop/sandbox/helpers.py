@@ -7,6 +7,7 @@ They are ordinary functions: a large model may ignore them.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -108,8 +109,23 @@ def _snippet(line: str, needle: str) -> str:
     return ("…" if pos else "") + line[pos : pos + LINE_SNIPPET] + "…"
 
 
+def _word_rx(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])")
+
+
+def _pair_rx(first: str, second: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?<![a-z0-9]){re.escape(first)}(?:'s)?[^a-z0-9]+{re.escape(second)}(?![a-z0-9])"
+    )
+
+
 def _line_scorer(pattern: str) -> tuple[Callable[[str], float], str]:
-    """A scoring function for one line (0 = no match) and a needle for snippets."""
+    """A scoring function for one line (0 = no match) and a needle for snippets.
+
+    Words count 1 when found as whole words and 0.5 inside longer words; each pair of the
+    pattern's words found side by side in the same order adds 0.5; the whole phrase adds 1.
+    A line needs at least half of the words.
+    """
     if set(pattern) & _REGEX_CHARS:
         try:
             rx = re.compile(pattern, re.IGNORECASE)
@@ -119,14 +135,18 @@ def _line_scorer(pattern: str) -> tuple[Callable[[str], float], str]:
             return (lambda line: 1.0 if rx.search(line) else 0.0), pattern
     phrase = pattern.lower().strip()
     words = _words(pattern)
+    whole = [(w, _word_rx(w)) for w in words]
+    pairs = [_pair_rx(a, b) for a, b in itertools.pairwise(words)]
     need = max(1, -(-len(words) // 2))  # at least half the words, rounded up
 
     def score(line: str) -> float:
         low = line.lower()
-        if phrase and phrase in low:
-            return len(words) + 1.0
-        hits = sum(1 for w in words if w in low)
-        return float(hits) if hits >= need else 0.0
+        present = [w for w in words if w in low]
+        if len(present) < need:
+            return 0.0
+        total = sum(1.0 if rx.search(low) else 0.5 for w, rx in whole if w in low)
+        total += 0.5 * sum(1 for rx in pairs if rx.search(low))
+        return total + (1.0 if phrase and phrase in low else 0.0)
 
     return score, (words[0] if words else pattern)
 
@@ -136,10 +156,11 @@ def make_helpers(
     get_context: Callable[[], str],
     llm_query_batched: Callable[[list[str]], list[str]],
     chunk_chars: int,
+    grep_results: int = 20,
 ) -> dict[str, Callable[..., Any]]:
     """Build the helper functions bound to this REPL's documents and sub-call bridge."""
 
-    def grep(pattern: str, text: str | None = None, max_results: int = 20) -> GrepResults:
+    def grep(pattern: str, text: str | None = None, max_results: int | None = None) -> GrepResults:
         """Lines matching `pattern` (regex or words in any order), best first, with doc:line."""
         score, needle = _line_scorer(str(pattern))
         sources = [("text", text)] if text is not None else [(d.name, d.text) for d in documents]
@@ -150,7 +171,7 @@ def make_helpers(
                 if s > 0:
                     found.append(GrepMatch(name, number, _snippet(line, needle), s))
         found.sort(key=lambda m: -m.score)  # stable: document order within a score
-        return GrepResults(found[: max(1, int(max_results))])
+        return GrepResults(found[: max(1, int(max_results or grep_results))])
 
     def chunks(text: str | None = None, size: int | None = None) -> list[str]:
         """Split text (default: the whole context) into pieces of about `size` characters."""

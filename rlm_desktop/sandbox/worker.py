@@ -8,7 +8,6 @@ answers them on the engine thread while this process waits.
 
 from __future__ import annotations
 
-import _thread
 import ast
 import io
 import linecache
@@ -98,6 +97,7 @@ class Repl:
         self.final = FinalSignal()
         self.cell_count = 0
         self.guarded = False  # cells are checked by `guard` (the audit-hook layer is on)
+        self.threads = procctl.ThreadCount()
         self.ns: dict[str, Any] = {"__name__": "__repl__"}
         # dataclasses looks up a class's module when annotations are strings
         sys.modules.setdefault("__repl__", types.ModuleType("__repl__"))
@@ -165,8 +165,11 @@ class Repl:
         }
         if init.get("helpers", True):
             chunk_chars = int(init.get("chunk_chars", 4000))
+            grep_results = int(init.get("grep_results", 20))
             names.update(
-                make_helpers(self.docs, lambda: self.context, llm_query_batched, chunk_chars)
+                make_helpers(
+                    self.docs, lambda: self.context, llm_query_batched, chunk_chars, grep_results
+                )
             )
         return names
 
@@ -224,7 +227,7 @@ class Repl:
             "final": self.final.value,
             "seconds": time.perf_counter() - started,
         }
-        if _thread._count():  # a thread outlived its cell: only a fresh process is safe
+        if self.threads.others():  # a thread outlived its cell: only a fresh process is safe
             done["restart"] = "a thread started by the cell was still running"
         return done
 

@@ -10,7 +10,8 @@ def test_max_iterations_asks_once_for_the_best_answer() -> None:
     assert (run.result.status, run.result.answer) == ("budget", "42")
     assert run.backend.calls == 3
     last = run.prompt_of_call(2)
-    assert "turn limit (2 turns)" in last and "FINAL(your best answer)" in last
+    assert "turn limit (2 turns)" in last and "one line FINAL(...)" in last
+    assert "Turn 3 of 2" not in last
 
 
 def test_best_answer_without_final_uses_the_reply_text() -> None:

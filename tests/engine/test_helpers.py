@@ -58,3 +58,15 @@ def test_show_vars_lists_the_models_variables() -> None:
     run = replay([look("total = 3\nnames = ['a']\nprint(SHOW_VARS())"), "FINAL(x)"])
     out = run.prompt_of_call(1)
     assert "total: int" in out and "names: list, len 1" in out and "grep" not in out
+
+
+def test_grep_ranks_the_exact_name_above_near_misses() -> None:
+    lines = [
+        "Project Great Avocet's archive key is V861-J18.",
+        "Project Avocets's archive key is D907-N88.",
+        "Project Avocet's archive key is R243-J18.",
+        "Project Heron's archive key is K555-L12.",
+    ]
+    ctx = Context([Document(name="m.txt", text="\n".join(lines))])
+    run = replay([look("print(grep('archive key of Project Avocet')[0])"), "FINAL(x)"], context=ctx)
+    assert "m.txt:3: Project Avocet's archive key is R243-J18." in run.prompt_of_call(1)
