@@ -26,10 +26,6 @@ def make_tree(root: Path, files: dict[str, str | bytes]) -> None:
             path.write_text(content)
 
 
-def names(records: list) -> list[str]:
-    return [os.path.relpath(r.path) if not os.path.isabs(r.path) else r.path for r in records]
-
-
 def test_folder_recursion_order_and_noise(tmp_path: Path) -> None:
     root = tmp_path / "project"
     make_tree(
