@@ -32,6 +32,7 @@ from rlm_desktop.sandbox.worker import BOOT
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 RequestHandler = Callable[[dict[str, Any]], Any]
 _LIVE: weakref.WeakSet[Sandbox] = weakref.WeakSet()
+DEATH_WAIT_S = 0.5
 MIN_FRAME_LIMIT = 256 << 20  # the most the host buffers for one frame from the worker
 SIGNAL_NOTES = {
     "SIGKILL": " (out of memory, or stopped from outside)",
@@ -52,6 +53,7 @@ class SandboxConfig:
     start_timeout: float = 20.0
     helpers: bool = True
     chunk_chars: int = 4000
+    grep_results: int = 20  # lines grep() returns unless asked for more
     limits: dict[str, Any] = field(default_factory=dict)
 
 
@@ -128,6 +130,7 @@ class Sandbox:
             "max_output_chars": self.config.max_output_chars,
             "helpers": self.config.helpers,
             "chunk_chars": self.config.chunk_chars,
+            "grep_results": self.config.grep_results,
             "limits": self.limits(),
         }
         try:
@@ -235,8 +238,13 @@ class Sandbox:
         return self._proc is not None and self._proc.poll() is None
 
     def _death_reason(self) -> str:
-        code = self._proc.poll() if self._proc else None
-        if code is not None and code < 0:
+        code = None
+        if self._proc is not None:  # its pipe closes a moment before it can be reaped
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self._proc.wait(timeout=DEATH_WAIT_S)
+        if code is None:
+            return "WorkerCrashed: the REPL process sent a malformed message"
+        if code < 0:
             try:
                 name = signal.Signals(-code).name
             except ValueError:

@@ -4,11 +4,13 @@
   SIGKILL (then checks that the host did not die before it was set);
 - `lock_down`: no new privileges, not dumpable (no ptrace or /proc/PID/mem from outside), and
   every capability dropped, so a worker started by root is not root-powerful.
-Each returns False where it could not be done.
+Each returns False where it could not be done. `ThreadCount` tells whether a cell left a
+thread running.
 """
 
 from __future__ import annotations
 
+import _thread
 import os
 import signal
 import sys
@@ -78,3 +80,23 @@ def lock_down() -> bool:
     ok = prctl_call(lib, PR_SET_NO_NEW_PRIVS, 1)
     ok = prctl_call(lib, PR_SET_DUMPABLE, 0) and ok
     return _drop_capabilities(lib) and ok
+
+
+class ThreadCount:
+    """Threads besides the main one, from /proc/self/stat through a descriptor opened before
+    hardening (counts a thread the moment it is cloned); `_thread._count()` elsewhere."""
+
+    def __init__(self) -> None:
+        try:
+            self.fd = os.open("/proc/self/stat", os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            self.fd = -1
+
+    def others(self) -> int:
+        if self.fd >= 0:
+            try:
+                fields = os.pread(self.fd, 4096, 0).rsplit(b")", 1)[1].split()
+                return int(fields[17]) - 1  # field 20, num_threads
+            except (OSError, ValueError, IndexError):
+                pass
+        return _thread._count()

@@ -1,0 +1,111 @@
+"""No zombie or orphan workers: after close, cancel, the app's exit, SIGTERM or SIGKILL."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from rlm_desktop.cancel import Cancelled, CancelToken
+from rlm_desktop.documents.model import Context, Document
+from rlm_desktop.sandbox.host import Sandbox, SandboxConfig
+
+REPO = Path(__file__).resolve().parents[2]
+CONTEXT = Context([Document(name="a.txt", text="text")])
+
+
+def gone(pid: int, within: float = 5.0) -> bool:
+    """The process no longer runs (reaped, or a zombie waiting for init to reap it)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def my_children() -> list[int]:
+    return [p.pid for p in psutil.Process().children(recursive=True)]
+
+
+def test_close_leaves_nothing() -> None:
+    sandbox = Sandbox(CONTEXT, lambda r: None)
+    sandbox.start()
+    pid = sandbox.pid
+    assert pid is not None
+    sandbox.run_cell("x = 1")
+    sandbox.close()
+    assert not psutil.pid_exists(pid)  # killed and reaped, no zombie
+    assert pid not in my_children()
+
+
+def test_cancel_kills_the_worker_at_once() -> None:
+    cancel = CancelToken()
+    with Sandbox(CONTEXT, lambda r: None, SandboxConfig(cell_timeout=60)) as sandbox:
+        pid = sandbox.pid
+        assert pid is not None
+        threading.Timer(0.3, cancel.cancel).start()
+        started = time.monotonic()
+        with pytest.raises(Cancelled):
+            sandbox.run_cell("while True:\n    pass", cancel=cancel)
+        assert time.monotonic() - started < 2
+        assert not psutil.pid_exists(pid)
+
+
+def test_restarts_leave_nothing_behind() -> None:
+    with Sandbox(CONTEXT, lambda r: None, SandboxConfig(cell_timeout=0.5)) as sandbox:
+        pids = []
+        for _ in range(3):
+            pids.append(sandbox.pid)
+            assert sandbox.run_cell("while True:\n    pass").restarted
+        assert all(not psutil.pid_exists(pid) for pid in pids)
+        assert [p for p in my_children() if p in pids] == []
+
+
+HOST = """
+import sys, time
+sys.path.insert(0, {repo!r})
+from rlm_desktop.documents.model import Context, Document
+from rlm_desktop.sandbox.host import Sandbox
+sandbox = Sandbox(Context([Document(name="a.txt", text="text")]), lambda r: None)
+sandbox.start()
+print(sandbox.pid, flush=True)
+if {busy}:
+    sandbox.run_cell("while True:\\n    pass")  # the host waits here, the worker spins
+else:
+    time.sleep({sleep})
+"""
+
+
+def host_with_worker(busy: bool, sleep: float = 60) -> tuple[subprocess.Popen[str], int]:
+    code = textwrap.dedent(HOST).format(repo=str(REPO), busy=busy, sleep=sleep)
+    host = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert host.stdout is not None
+    worker = int(host.stdout.readline())
+    assert psutil.pid_exists(worker)
+    time.sleep(0.2)
+    return host, worker
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
+def test_worker_dies_with_a_killed_host(how: signal.Signals) -> None:
+    host, worker = host_with_worker(busy=True)
+    host.send_signal(how)
+    host.wait(10)
+    assert gone(worker), "the worker outlived its host"
+
+
+def test_app_exit_without_close_stops_the_worker() -> None:
+    host, worker = host_with_worker(busy=False, sleep=0)
+    assert host.wait(20) == 0
+    assert gone(worker)
