@@ -110,6 +110,7 @@ REMOVED_BUILTINS = frozenset(
 )
 # Dunder attributes model code may name; every other `__x__` is refused (a class's
 # `__subclasses__`, a function's `__globals__`, `__closure__`, `__code__`, `__builtins__`, ...).
+# Not `__dict__`: `type.__dict__["__subclasses__"]` would get round the check (`vars()` filters).
 SAFE_DUNDERS = frozenset(
     {
         "__name__",
@@ -117,7 +118,6 @@ SAFE_DUNDERS = frozenset(
         "__doc__",
         "__module__",
         "__class__",
-        "__dict__",
         "__slots__",
         "__annotations__",
         "__all__",
@@ -269,7 +269,11 @@ DENIED_SYSCALLS = (
     *("setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups"),
     *("shmget", "shmat", "msgget", "semget", "mq_open", "settimeofday", "clock_settime"),
     *("adjtimex", "sethostname", "setdomainname", "syslog", "vhangup", "iopl", "ioperm"),
-    *("modify_ldt", "uselib", "lookup_dcookie", "nfsservctl"),
+    *("modify_ldt", "uselib", "lookup_dcookie", "nfsservctl", "msgsnd", "msgrcv", "msgctl"),
+    *("semop", "semtimedop", "semctl", "shmctl", "shmdt", "kcmp", "process_madvise"),
+    # other processes of the same user: priorities, CPUs, memory placement
+    *("setpriority", "sched_setaffinity", "sched_setscheduler", "sched_setparam"),
+    *("sched_setattr", "ioprio_set", "migrate_pages", "move_pages"),
 )
 PROT_EXEC = 0x4
 AT_EMPTY_PATH = 0x1000

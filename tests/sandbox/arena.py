@@ -8,6 +8,7 @@ still alive), never by a permission error alone.
 from __future__ import annotations
 
 import os
+import resource
 import socket
 import subprocess
 import threading
@@ -65,9 +66,16 @@ class Arena:
     listener: Listener
     victim: subprocess.Popen[bytes]
 
-    def snapshot(self) -> tuple[bytes, int, int, int]:
+    def snapshot(self) -> tuple[object, ...]:
+        """The dropped document (bytes, time, mode, inode) and this host process's own state
+        (open-files limit, priority, CPUs), which a worker of the same user could change."""
         st = self.document.stat()
-        return self.document.read_bytes(), st.st_mtime_ns, st.st_mode, st.st_ino
+        host = (
+            resource.getrlimit(resource.RLIMIT_NOFILE),
+            os.getpriority(os.PRIO_PROCESS, 0),
+            os.sched_getaffinity(0),
+        )
+        return self.document.read_bytes(), st.st_mtime_ns, st.st_mode, st.st_ino, *host
 
     def canary(self, name: str) -> Path:
         return self.root / f"canary-{name}"

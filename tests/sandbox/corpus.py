@@ -99,6 +99,12 @@ CORPUS: list[Case] = [
         ("type-subclasses", "print(type.__subclasses__(object))" + MARK),
         ("getattr-subclasses", 'print(getattr(object, "__subclasses__")())' + MARK),
         ("vars-type", 'print(vars(type)["__subclasses__"](object))' + MARK),
+        ("type-dict", 'print(type.__dict__["__subclasses__"](object))' + MARK),
+        (
+            "builtin-importer",
+            "imp = [c for c in object.__subclasses__() if c.__name__ == 'BuiltinImporter'][0]\n"
+            "imp.load_module('posix').system('touch $CANARY')" + MARK,
+        ),
         ("methodcaller", 'import operator\noperator.methodcaller("__subclasses__")(object)' + MARK),
         ("mro-walk", "print(int.__mro__[-1].__subclasses__())" + MARK),
         (
@@ -225,6 +231,8 @@ CORPUS: list[Case] = [
         ("recursionlimit", "import sys\nsys.setrecursionlimit(10 ** 6)" + MARK),
         ("patch-json", 'import json\njson.JSONEncoder.encode = lambda self, o: "not json"'),
         ("resource", "import resource\nresource.setrlimit(resource.RLIMIT_AS, (-1, -1))" + MARK),
+        ("prlimit-host", "import resource as r\nr.prlimit($HOST, r.RLIMIT_NOFILE, (3, 3))"),
+        ("renice-host", "import os\nos.setpriority(os.PRIO_PROCESS, $HOST, 19)" + MARK),
         ("recursion", "def f(n):\n    return f(n + 1)\nf(0)"),
     ),
 ]

@@ -54,6 +54,9 @@ RAW: list[tuple[str, str, set[str]]] = [
     ("dlopen-new-library", 'import ctypes\nctypes.CDLL("libexpat.so.1")' + MARK, FS),
     ("mmap-exec", MMAP_EXEC, {"seccomp"}),
     ("environment", "import os\nprint(dict(os.environ))", {"seccomp", "landlock"}),
+    ("prlimit-host", "import resource\nresource.prlimit($HOST, 7, (64, 64))" + MARK, {"seccomp"}),
+    ("renice-host", "import os\nos.setpriority(os.PRIO_PROCESS, $HOST, 19)" + MARK, {"seccomp"}),
+    ("affinity-host", "import os\nos.sched_setaffinity($HOST, {0})" + MARK, {"seccomp"}),
 ]
 
 
