@@ -33,6 +33,8 @@ PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 RequestHandler = Callable[[dict[str, Any]], Any]
 _LIVE: weakref.WeakSet[Sandbox] = weakref.WeakSet()
 DEATH_WAIT_S = 0.5
+OUTPUT_NOTICE_ROOM = 4000  # the worker's truncation notice and error report ride on top
+MAX_ERROR_CHARS = 4000
 MIN_FRAME_LIMIT = 256 << 20  # the most the host buffers for one frame from the worker
 SIGNAL_NOTES = {
     "SIGKILL": " (out of memory, or stopped from outside)",
@@ -145,6 +147,13 @@ class Sandbox:
         """The worker's resource limits: the defaults, then `config.limits` on top."""
         return {**default_limits(self.config.cell_timeout), **self.config.limits}
 
+    def _capped(self, output: str) -> str:
+        """The worker caps its output; a subverted one might not."""
+        limit = self.config.max_output_chars + OUTPUT_NOTICE_ROOM
+        if len(output) <= limit:
+            return output
+        return output[:limit] + "\n[output truncated by the host]"
+
     def _frame_limit(self) -> int:
         chars = sum(len(d.text) for d in self.context.documents)
         return min(wire.MAX_FRAME, max(MIN_FRAME_LIMIT, 8 * chars))
@@ -199,8 +208,8 @@ class Sandbox:
                     deadline += time.monotonic() - paused
                     continue
                 result = CellResult(
-                    output=str(message.get("output", "")),
-                    error=_text_or_none(message.get("error")),
+                    output=self._capped(str(message.get("output", ""))),
+                    error=_text_or_none(message.get("error"), MAX_ERROR_CHARS),
                     final=_text_or_none(message.get("final")),
                     seconds=time.monotonic() - started,
                 )
@@ -275,15 +284,20 @@ class Sandbox:
         """(found, value as text, names defined) for `FINAL_VAR(name)` written as text."""
         self.start()
         assert self._reader is not None
-        wire.send(self._to_worker, {"type": "get_var", "name": name})
-        reply = self._reader.read(time.monotonic() + self.config.cell_timeout, alive=self._alive)
+        try:
+            wire.send(self._to_worker, {"type": "get_var", "name": name})
+            deadline = time.monotonic() + self.config.cell_timeout
+            reply = self._reader.read(deadline, alive=self._alive)
+        except (OSError, wire.WireClosed, ValueError, ReadTimeout):
+            self.restart()  # a hung or dead worker: the variable is gone with it
+            return False, "", []
         defined = reply.get("defined", [])
         names = [str(x) for x in defined] if isinstance(defined, list) else []
         return bool(reply.get("found")), str(reply.get("value", "")), names
 
 
-def _text_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)
+def _text_or_none(value: Any, limit: int | None = None) -> str | None:
+    return None if value is None else str(value)[:limit]
 
 
 def request_problem(request: dict[str, Any]) -> str | None:

@@ -17,37 +17,43 @@ except ImportError:  # Windows
     resource = None  # type: ignore[assignment]
 
 
-def _set(name: str, value: int) -> None:
+def _set(name: str, value: int) -> bool:
     limit = getattr(resource, name, None)
     if limit is None:
-        return
-    _soft, hard = resource.getrlimit(limit)
-    if hard != resource.RLIM_INFINITY and value > hard:
-        value = hard
-    resource.setrlimit(limit, (value, value))
+        return False
+    try:
+        _soft, hard = resource.getrlimit(limit)
+        if hard != resource.RLIM_INFINITY and value > hard:
+            value = hard
+        resource.setrlimit(limit, (value, value))
+    except (OSError, ValueError):  # e.g. RLIMIT_AS on macOS
+        return False
+    return True
 
 
-def _set_cpu(seconds: int) -> None:
-    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    soft = seconds if hard == resource.RLIM_INFINITY else min(seconds, hard)
-    top = soft + 5 if hard == resource.RLIM_INFINITY else hard
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, top))  # SIGXCPU at soft, SIGKILL at top
+def _set_cpu(seconds: int) -> bool:
+    try:
+        _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        soft = seconds if hard == resource.RLIM_INFINITY else min(seconds, hard)
+        top = soft + 5 if hard == resource.RLIM_INFINITY else hard
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, top))  # SIGXCPU at soft, SIGKILL at top
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def apply(limits: dict[str, Any]) -> bool:
-    """Set the limits; False where this platform has no rlimits."""
+    """Set the limits; True when the memory, CPU and file size caps all hold."""
     if resource is None:
         return False
     if hasattr(signal, "SIGXFSZ"):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     memory = int(limits.get("memory_bytes", 0))
-    if memory > 0:
-        _set("RLIMIT_AS", memory)
     cpu = int(limits.get("cpu_seconds", 0))
-    if cpu > 0:
-        _set_cpu(cpu)
-    _set("RLIMIT_FSIZE", int(limits.get("file_size", 0)))
+    ok = _set("RLIMIT_AS", memory) if memory > 0 else True
+    ok = (_set_cpu(cpu) if cpu > 0 else True) and ok
+    ok = _set("RLIMIT_FSIZE", int(limits.get("file_size", 0))) and ok
     _set("RLIMIT_CORE", 0)
     _set("RLIMIT_NPROC", int(limits.get("processes", 0)))
     _set("RLIMIT_NOFILE", int(limits.get("open_files", 64)))
-    return True
+    return ok

@@ -191,7 +191,10 @@ class Repl:
 
     def get_var(self, name: str) -> dict[str, Any]:
         if name in self.ns and name not in self.reserved:
-            return {"type": "var", "found": True, "value": str(self.ns[name])}
+            try:
+                return {"type": "var", "found": True, "value": str(self.ns[name])}
+            except Exception as exc:  # the model's own __str__ failed
+                return {"type": "var", "found": False, "error": f"{type(exc).__name__}: {exc}"}
         return {"type": "var", "found": False, "defined": self.user_vars()}
 
     # --- running a cell ------------------------------------------------------------------

@@ -184,3 +184,32 @@ def test_malformed_subcall_requests_never_reach_the_engine() -> None:
         assert result.output.count("malformed sub-call request") == 2
         assert seen == []
         works(sb)
+
+
+def test_host_caps_the_output_of_a_subverted_worker() -> None:
+    code = (
+        "from rlm_desktop.sandbox import wire\nimport sys, time\nw = int(sys.argv[3])\n"
+        'wire.send(w, {"type": "done", "output": "x" * 3_000_000, "error": ["e"] * 10 ** 5})\n'
+        "time.sleep(30)"
+    )
+    with sandbox(layers=RAW, max_output_chars=1000) as sb:
+        result = sb.run_cell(code)
+        assert len(result.output) < 1000 + 4100 and "truncated by the host" in result.output
+        assert result.error is not None and len(result.error) <= 4000
+        sb.restart()  # the worker is still asleep inside its cell
+        works(sb)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["while True:\n            pass", "raise ValueError('no text for you')"],
+    ids=["hangs", "raises"],
+)
+def test_final_var_of_a_hostile_object_does_not_hang_the_host(body: str) -> None:
+    code = f"class S:\n    def __str__(self):\n        {body}\ns = S()"
+    with sandbox(cell_timeout=1.0) as sb:
+        sb.run_cell(code)
+        started = time.monotonic()
+        assert sb.get_var("s") == (False, "", [])
+        assert time.monotonic() - started < 3
+        works(sb)
