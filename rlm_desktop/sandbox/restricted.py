@@ -66,7 +66,9 @@ def _shim(name: str, values: dict[str, Any], dynamic: Callable[[str], Any] | Non
 def _guarded_operator_names() -> dict[str, Any]:
     def attrgetter(*names: str) -> Any:
         for name in names:
-            for part in str(name).split("."):
+            if type(name) is not str:  # a str subclass could show the check another name
+                raise SandboxViolation("attrgetter takes plain strings in the sandbox")
+            for part in name.split("."):
                 check_attribute(part)
         return operator.attrgetter(*names)
 
@@ -148,7 +150,9 @@ def make_builtins(namespace: dict[str, Any]) -> dict[str, Any]:
             return source
         if isinstance(source, bytes):
             source = source.decode("utf-8")
-        tree = source if isinstance(source, ast.AST) else ast.parse(source, filename, mode)
+        if isinstance(source, ast.AST):  # a model-made tree may answer twice differently:
+            source = ast.unparse(source)  # check and compile a fresh one instead
+        tree = ast.parse(source, filename, mode)
         check_tree(tree)
         return tree
 

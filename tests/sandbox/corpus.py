@@ -66,6 +66,17 @@ CORPUS: list[Case] = [
         ("exec-import", "exec(\"import subprocess; subprocess.run(['touch', '$CANARY'])\")" + MARK),
         ("eval-import", "eval(\"__import__('os').system('touch $CANARY')\")" + MARK),
         ("compile-exec", 'exec(compile("import socket", "x", "exec"))' + MARK),
+        (
+            "compile-tricky-tree",  # an AST node that shows the check one name, compile another
+            "import ast\nfor k in range(1, 8):\n    class A(ast.Attribute):\n        n = 0\n"
+            "        @property\n        def attr(self):\n            A.n += 1\n"
+            "            return '__globals__' if A.n == k else 'name'\n"
+            "        @attr.setter\n        def attr(self, v):\n            pass\n"
+            "    t = ast.Expression(A(value=ast.Name('FINAL', ast.Load()), ctx=ast.Load()))\n"
+            "    try:\n        g = eval(compile(ast.fix_missing_locations(t), 'x', 'eval'))\n"
+            "        if 'sys' in g:\n            print('ESC' + 'APED')\n            break\n"
+            "    except Exception:\n        pass",
+        ),
         ("from-os-import", 'from os import system\nsystem("touch $CANARY")' + MARK),
         ("typing-sys", 'import typing\ntyping.sys.modules["os"].system("touch $CANARY")' + MARK),
         ("random-private-os", 'import random\nrandom._os.system("touch $CANARY")' + MARK),
@@ -131,6 +142,12 @@ CORPUS: list[Case] = [
         ("inspect", "import inspect\nprint(inspect.currentframe().f_back)" + MARK),
         ("traceback-module", "import traceback\nprint(traceback.extract_stack())" + MARK),
         ("match-class", "match grep:\n    case object(__globals__=g):\n        print(g)" + MARK),
+        (
+            "attrgetter-str-subclass",
+            "import operator\nclass S(str):\n    def __str__(self):\n        return 'name'\n"
+            "    def split(self, sep):\n        return ['name']\n"
+            "print(operator.attrgetter(S('__globals__'))(FINAL)['sys'])" + MARK,
+        ),
         (
             "attrgetter-globals",
             'import operator\nprint(operator.attrgetter("__globals__")(grep))' + MARK,
