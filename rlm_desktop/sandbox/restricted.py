@@ -132,7 +132,11 @@ def make_import(modules: dict[str, Any]) -> Callable[..., Any]:
 
 def make_builtins(namespace: dict[str, Any]) -> dict[str, Any]:
     """The builtins for the REPL namespace (and for code it runs with eval/exec)."""
-    safe = {k: v for k, v in vars(builtins).items() if k not in REMOVED_BUILTINS}
+    safe = {
+        k: v
+        for k, v in vars(builtins).items()
+        if k not in REMOVED_BUILTINS and (not k.startswith("_") or k == "__build_class__")
+    }  # no __loader__ (BuiltinImporter would load `posix`), __spec__, ...
     real_compile, real_exec, real_eval = compile, exec, eval
 
     def scope(given: Any) -> Any:

@@ -95,6 +95,12 @@ CORPUS: list[Case] = [
         ("sys-modules", 'import sys\nsys.modules["os"].system("touch $CANARY")' + MARK),
         ("replace-builtins", 'globals()["__builtins__"] = {"print": print}\nx = 1'),
         ("vars-builtins", 'vars(len)["__self__"]' + MARK),
+        (
+            "builtins-loader",
+            'b = globals()["__builtins__"]\n'
+            'b["__loader__"].load_module("posix").system("touch $CANARY")' + MARK,
+        ),
+        ("builtins-keys", 'print([k for k in globals()["__builtins__"] if k[:2] == "__"])'),
         ("sys-getframe", "import sys\nsys._getframe().f_globals" + MARK),
     ),
     *_cases(
