@@ -10,6 +10,8 @@ outside in:
 5. "audit-hook": the REPL's guarded builtins and restricted import (`restricted`, `guard`),
    then the PEP 578 hook (`audit`), last because the steps above use ctypes.
 `limits["layers"]` may name a subset (tests use it to check each layer on its own).
+Code that runs in the worker after this (the REPL helpers too) cannot import a module that was
+not loaded by then, nor open any file: import at module level, or add to `policy`.
 """
 
 from __future__ import annotations

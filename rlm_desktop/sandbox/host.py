@@ -56,6 +56,8 @@ class SandboxConfig:
     helpers: bool = True
     chunk_chars: int = 4000
     grep_results: int = 20  # lines grep() returns unless asked for more
+    # overrides `limits.default_limits` (memory_bytes, cpu_seconds, file_size, processes,
+    # open_files, recursion_limit); "layers" names a subset of `policy.LAYER_NAMES` (tests)
     limits: dict[str, Any] = field(default_factory=dict)
 
 

@@ -131,6 +131,9 @@ ORDINARY = [
     ("rlm_query('q', context)", "child answer"),
     ("print(grep('alice')[0])", "a.txt:1: Alice paid 120 EUR on 2024-03-01."),
     ("len(chunks(size=200)) >= 1", "True"),
+    ("map_query('who paid?', chunk_chars=200)", "['answer 0']"),
+    ("ask_each_document('who paid?')", "{'a.txt': 'answer 0', 'b.csv': 'answer 0'}"),
+    ("print(documents[0])", "<document 'a.txt': text, 51 chars>"),
     ("FINAL_VAR('r')\nNone", ""),
 ]
 
@@ -160,3 +163,11 @@ def test_hardened_worker_meets_the_engine_targets() -> None:
             trips.append(time.perf_counter() - t0)
     assert statistics.median(starts) < 0.3
     assert statistics.median(trips) < 0.005
+
+
+def test_an_error_inside_a_helper_is_reported_and_the_worker_lives(box: Sandbox) -> None:
+    pid = box.pid
+    result = box.run_cell("chunks(size='big')")
+    assert (result.error or "").startswith("ValueError") and "<cell" in result.output
+    assert box.pid == pid
+    assert box.run_cell("6 * 7").output.strip() == "42"
