@@ -1,8 +1,9 @@
 """Reading `wire` frames from the worker with a deadline, a cancel check and a liveness check.
 
-The host never blocks on the worker, nor buffers more than `max_frame` bytes for it: it waits
-in short `select` slices, so a cancel or a dead
-or stalled worker is noticed within about 20 ms, even mid-frame.
+The host never blocks on the worker: it waits in short `select` slices, so a cancel or a dead
+or stalled worker is noticed within about 20 ms, even mid-frame. Nor does it buffer more than
+`max_frame` bytes for one frame, or let a malformed frame (bad JSON, nesting too deep for the
+parser, not an object) escape as anything but `WireClosed`: the worker may be subverted.
 """
 
 from __future__ import annotations
