@@ -46,7 +46,7 @@ def test_timeout_kills_restarts_and_says_variables_are_gone() -> None:
         first = sb.pid
         started = time.monotonic()
         result = sb.run_cell("while True:\n    pass")
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 5
         assert result.restarted and "TimeoutError" in (result.error or "")
         assert "variables are gone" in result.output
         assert sb.pid != first and not psutil.pid_exists(first)
@@ -211,5 +211,5 @@ def test_final_var_of_a_hostile_object_does_not_hang_the_host(body: str) -> None
         sb.run_cell(code)
         started = time.monotonic()
         assert sb.get_var("s") == (False, "", [])
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 5
         works(sb)

@@ -58,7 +58,7 @@ def test_cancel_kills_the_worker_at_once() -> None:
         started = time.monotonic()
         with pytest.raises(Cancelled):
             sandbox.run_cell("while True:\n    pass", cancel=cancel)
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < 4
         assert not psutil.pid_exists(pid)
 
 
