@@ -11,6 +11,7 @@ $(PY):
 	$(PY) -m pip install -q --upgrade pip wheel setuptools
 
 $(STAMP): pyproject.toml scripts/install_llama.sh | $(PY)
+	bash scripts/system_deps.sh
 	bash scripts/install_llama.sh $(PY)
 	$(PY) -m pip install -q -e ".[test]"
 	touch $(STAMP)
