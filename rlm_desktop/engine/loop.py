@@ -155,8 +155,12 @@ class RlmRun:
             parsed = parse_turn(completion.text)
         self.conversation.add("assistant", completion.text)
         result = self._act(parsed, index, node)
+        self._finished(node, completion, result.feedback if result.final is None else "")
+        return result
+
+    def _finished(self, node: str, completion: Completion, note: str) -> None:
         u = completion.usage
-        shared.emit(
+        self.shared.emit(
             IterationFinished(
                 node,
                 self.node_id,
@@ -165,10 +169,9 @@ class RlmRun:
                 prompt_evaluated=u.prompt_evaluated,
                 completion_tokens=u.completion_tokens,
                 seconds=u.seconds,
-                note=result.feedback if result.final is None else "",
+                note=note,
             )
         )
-        return result
 
     # --- acting on a turn ----------------------------------------------------------------
     def _act(self, parsed: ParsedTurn, index: int, node: str) -> TurnResult:
@@ -252,18 +255,6 @@ class RlmRun:
         if found and found.kind == "var":
             ok, value, _ = self.sandbox.get_var(found.value)
             answer = value if ok else found.value
-        u = completion.usage
-        shared.emit(
-            IterationFinished(
-                node,
-                self.node_id,
-                text=completion.text,
-                prompt_tokens=u.prompt_tokens,
-                prompt_evaluated=u.prompt_evaluated,
-                completion_tokens=u.completion_tokens,
-                seconds=u.seconds,
-                note=f"Budget: {reason}.",
-            )
-        )
+        self._finished(node, completion, f"Budget: {reason}.")
         shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=answer, status="budget"))
         return RunOutcome(answer, "budget", iterations + 1)

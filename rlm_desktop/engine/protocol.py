@@ -49,7 +49,7 @@ class ParsedTurn:
         return bool(self.code_blocks)
 
 
-def _is_python(code: str) -> bool:
+def is_python(code: str) -> bool:
     try:
         ast.parse(code)
     except (SyntaxError, ValueError):
@@ -67,7 +67,7 @@ def extract_code_blocks(text: str) -> tuple[list[str], str]:
             continue
         if tag in CODE_TAGS:
             blocks.append(body.rstrip() + "\n")
-        elif tag == "" and _is_python(body):
+        elif tag == "" and is_python(body):
             untagged.append(body.rstrip() + "\n")
     prose = _FENCE.sub("\n", text)
     return (blocks or untagged), prose

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import ast
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -18,7 +17,7 @@ from rlm_desktop.documents.model import Context
 from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.engine import RlmEngine
 from rlm_desktop.engine.events import Event, IterationFinished, RunStarted
-from rlm_desktop.engine.protocol import parse_turn
+from rlm_desktop.engine.protocol import is_python, parse_turn
 from rlm_desktop.llm.base import Backend, GenerationRequest
 
 METHODS = ("rlm", "rlm_nosub", "direct")
@@ -62,14 +61,6 @@ def score(task: Task, answer: str) -> float:
     return 1.0 if squash.sub("", task.answer.lower()) in squash.sub("", answer.lower()) else 0.0
 
 
-def _valid(code: str) -> bool:
-    try:
-        ast.parse(code)
-    except (SyntaxError, ValueError):
-        return False
-    return True
-
-
 def run_rlm(task: Task, backend: Backend, config: EngineConfig, subcalls: bool) -> Outcome:
     protocol = Protocol()
     texts: list[str] = []
@@ -86,7 +77,7 @@ def run_rlm(task: Task, backend: Backend, config: EngineConfig, subcalls: bool) 
             protocol.turns += 1
             protocol.parsed += bool(turn.code_blocks or turn.final)
             protocol.blocks += len(turn.code_blocks)
-            protocol.valid_blocks += sum(_valid(c) for c in turn.code_blocks)
+            protocol.valid_blocks += sum(is_python(c) for c in turn.code_blocks)
             texts.append(event.text)
 
     engine = RlmEngine(backend, replace(config, subcalls=subcalls))
