@@ -1,0 +1,50 @@
+"""End to end: `rlm-desktop ask` runs a real RLM on the real demo model through llama.cpp."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.model
+
+
+def test_ask_runs_a_real_rlm_with_the_demo_model(tmp_path: Path, demo_model: Path) -> None:
+    doc = tmp_path / "small.txt"
+    doc.write_text(
+        "Meeting notes, 3 May.\nThe access code for the archive is 7731.\n"
+        "Next meeting: 10 May, room 4.\n"
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rlm_desktop",
+            "ask",
+            "What is the access code?",
+            "--doc",
+            str(doc),
+            "--model",
+            str(demo_model),
+            "--json",
+            "--max-iterations",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["status"] in ("ok", "budget"), result.get("error")
+    assert 1 <= result["iterations"] <= 4
+    backend = result["backend"]
+    assert backend["name"] == "llama.cpp" and backend["model"] == demo_model.name
+    assert (backend["device"], backend["gpu_layers"]) == ("cpu", 0)
+    assert backend["context_window"] == 8192
+    assert result["completion_tokens"] > 0
+    if result["iterations"] > 1:  # later turns reuse the cached conversation
+        assert result["prompt_evaluated"] < result["prompt_tokens"] * 0.8
