@@ -68,11 +68,14 @@ class DocumentLoader(QObject):
             return None
         job = self.model.add_reading(fresh)
         cancel = CancelToken()
-        task = self.tasks.submit(lambda report: _read(fresh, cancel, report), "read documents",
-                                 cancel=cancel)  # fmt: skip
-        task.progress.connect(lambda p: self._progress(job, p))
-        task.done.connect(lambda result: self._done(job, result))
-        task.failed.connect(lambda exc: self._failed(job, fresh, exc))
+        task = self.tasks.submit(
+            lambda report: _read(fresh, cancel, report),
+            "read documents",
+            cancel=cancel,
+            on_done=lambda result: self._done(job, result),
+            on_failed=lambda exc: self._failed(job, fresh, exc),
+            on_progress=lambda p: self._progress(job, p),
+        )
         self._jobs[job] = task
         if len(self._jobs) == 1:
             self.busy_changed.emit(True)

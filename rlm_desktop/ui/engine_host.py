@@ -9,6 +9,7 @@ window only gets signals: `model_loaded(BackendInfo)`, `model_failed(message)`,
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -60,10 +61,13 @@ class EngineHost(QObject):
             holder.backend = make_backend(spec, model)
             return holder.backend.info
 
-        task = self._tasks.submit(job, "load model", lane=LANE)
-        task.done.connect(lambda info: self._loaded(info, spec, model))
-        task.failed.connect(self._failed)
-        return task
+        return self._tasks.submit(
+            job,
+            "load model",
+            lane=LANE,
+            on_done=lambda info: self._loaded(info, spec, model),
+            on_failed=self._failed,
+        )
 
     def _loaded(self, info: BackendInfo, spec: str, model: str | None) -> None:
         self.info, self.spec = info, (spec, model)
@@ -90,9 +94,7 @@ class EngineHost(QObject):
             finally:
                 sandbox.close()
 
-        task = self._tasks.submit(job, "probe sandbox", lane=LANE)
-        task.done.connect(self._layers)
-        return task
+        return self._tasks.submit(job, "probe sandbox", lane=LANE, on_done=self._layers)
 
     # --- runs ------------------------------------------------------------------------------
     def run(
@@ -102,8 +104,10 @@ class EngineHost(QObject):
         config: EngineConfig,
         events: EventBuffer,
         cancel: CancelToken,
+        on_done: Callable[[RunResult], object],
+        on_failed: Callable[[BaseException], object],
     ) -> Task:
-        """Queue one run; its events go to `events`, its RunResult to the task's `done`."""
+        """Queue one run; its events go to `events`, its RunResult to `on_done`."""
         holder = self._holder
 
         def job(report: Any) -> RunResult:
@@ -112,12 +116,13 @@ class EngineHost(QObject):
             engine = RlmEngine(holder.backend, config)
             return engine.run(question, context, events.push, cancel)
 
-        task = self._tasks.submit(job, "run", lane=LANE, cancel=cancel)
-        task.done.connect(self._run_done)
-        return task
+        def done(result: RunResult) -> None:
+            self._layers(result.sandbox_layers)
+            on_done(result)
 
-    def _run_done(self, result: RunResult) -> None:
-        self._layers(result.sandbox_layers)
+        return self._tasks.submit(
+            job, "run", lane=LANE, cancel=cancel, on_done=done, on_failed=on_failed
+        )
 
     def _layers(self, layers: list[str]) -> None:
         if layers:

@@ -74,9 +74,8 @@ class RunController(QObject):
         self._backlog.clear()
         self._outcome = None
         self._started = time.monotonic()
-        task = self.host.run(question, context, config, self._buffer, self.cancel)
-        task.done.connect(self._task_done)
-        task.failed.connect(self._task_failed)
+        self.host.run(question, context, config, self._buffer, self.cancel,
+                      on_done=self._task_done, on_failed=self._task_failed)  # fmt: skip
         self._timer.start()
         self.started.emit()
         self.progress.emit("Starting…")

@@ -21,6 +21,7 @@ from rlm_desktop.cancel import CancelToken
 
 log = logging.getLogger(__name__)
 Job = Callable[[Callable[[Any], None]], Any]
+Slot_ = Callable[[Any], object]
 
 
 class Task(QObject):
@@ -84,10 +85,24 @@ class TaskManager(QObject):
         self._spare: set[Lane] = set()
 
     def submit(
-        self, job: Job, name: str, lane: str | None = None, cancel: CancelToken | None = None
+        self,
+        job: Job,
+        name: str,
+        lane: str | None = None,
+        cancel: CancelToken | None = None,
+        on_done: Slot_ | None = None,
+        on_failed: Slot_ | None = None,
+        on_progress: Slot_ | None = None,
     ) -> Task:
-        """Queue `job` on the named lane (started on first use), or on a lane of its own."""
+        """Queue `job` on the named lane (started on first use), or on a lane of its own.
+
+        The callbacks are connected before the job is queued, so none of its signals is lost.
+        """
         task = Task(job, name, cancel)
+        for signal, slot in ((task.done, on_done), (task.failed, on_failed),
+                             (task.progress, on_progress)):  # fmt: skip
+            if slot is not None:
+                signal.connect(slot)
         self._tasks.add(task)
         task.finished.connect(lambda: self._finished(task))
         if lane is None:

@@ -1,0 +1,95 @@
+"""First run without a model, a bad model file, and the unexpected-error dialog: the user gets
+one plain line or a dialog with the log's location, never a crash, and what is on screen stays.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from pytestqt.qtbot import QtBot
+
+from rlm_desktop.store.paths import log_dir
+from rlm_desktop.ui.crash import CrashReporter, setup_logging
+from rlm_desktop.ui.model_choice import DEMO_BLURB, demo_model_path
+from tests.ui.conftest import MakeWindow, wait_documents
+from tests.ui.test_drop_documents import drop
+
+
+def test_first_run_offers_the_demo_a_file_and_the_download(make_window: MakeWindow) -> None:
+    window = make_window(backend="llama")
+    card = window.setup_card
+    assert card.isVisible()
+    assert card.demo_button.isEnabled() == (demo_model_path() is not None)
+    assert "tiny" in DEMO_BLURB.lower()
+    assert card.file_button.isVisible()
+    assert card.download_button.isVisible() == window.actions.has_manager
+    assert window.status.model.text() == "No model"
+
+
+def test_a_bad_model_file_gives_one_line_not_a_crash(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "broken-model.gguf"
+    bad.write_bytes(b"GGUF but not really" * 10)
+    window = make_window(responses=["FINAL(x)"], files=[str(docs)])
+    wait_documents(qtbot, window)
+    qtbot.waitUntil(lambda: window.host.info is not None)
+    with qtbot.waitSignal(window.host.model_failed, timeout=20_000) as blocker:
+        drop(window, [bad])
+    message = blocker.args[0]
+    assert message and "\n" not in message
+    assert window.setup_card.isVisible()
+    assert window.setup_card.message.text() == message
+    assert window.host.info is None
+    assert window.status.model.text() == "No model"
+    assert len(window.docs_model.rows) == 2  # the documents stay
+
+
+def test_unexpected_error_shows_a_dialog_with_the_log(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path
+) -> None:
+    window = make_window(responses=["FINAL(x)"], files=[str(docs)])
+    wait_documents(qtbot, window)
+    logs = setup_logging(log_dir(ensure=True))
+    try:
+        reporter = CrashReporter(logs.file)
+        reporter.window = window
+        try:
+            raise RuntimeError("something broke")
+        except RuntimeError:
+            reporter.handle(*sys.exc_info())  # type: ignore[arg-type]
+        qtbot.waitUntil(lambda: reporter.dialog is not None and reporter.dialog.isVisible())
+        dialog = reporter.dialog
+        assert dialog is not None
+        assert str(logs.file) in dialog.informativeText()
+        assert "RuntimeError: something broke" in dialog.informativeText()
+        assert "still here" in dialog.text()
+        assert "something broke" in logs.file.read_text()
+        assert window.isVisible() and len(window.docs_model.rows) == 2
+        dialog.close()
+    finally:
+        logs.close()
+    assert (log_dir() / "native-crashes.log").exists()  # faulthandler's file
+
+
+@pytest.mark.qt_no_exception_capture
+def test_exception_in_a_slot_reaches_the_dialog(qtbot: QtBot, tmp_path: Path) -> None:
+    reporter = CrashReporter(tmp_path / "app.log")
+    restore = reporter.install()
+    try:
+
+        def broken() -> None:
+            raise ValueError("bad slot")
+
+        QTimer.singleShot(0, broken)
+        qtbot.waitUntil(lambda: reporter.count == 1)
+        qtbot.waitUntil(lambda: reporter.dialog is not None and reporter.dialog.isVisible())
+        assert reporter.dialog is not None
+        assert "ValueError: bad slot" in reporter.dialog.informativeText()
+        reporter.dialog.close()
+    finally:
+        restore()
+    assert sys.excepthook is not reporter.handle

@@ -1,0 +1,131 @@
+"""The side pane: the code view highlights, the tree collapses and expands (mouse and keys),
+and following the running step stops when the user picks another one."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QTextCursor
+from pytestqt.qtbot import QtBot
+
+from rlm_desktop.ui.code_view import CodeView
+from tests.ui.conftest import DEMO, MakeWindow, ask, wait_documents, wait_model
+
+CODE = "def total(values):\n    # add them up\n    return sum(int(v) for v in values) + 42\n"
+
+
+def colours(view: CodeView) -> dict[str, str]:
+    """Each character's foreground colour, by the word it belongs to."""
+    seen: dict[str, str] = {}
+    doc = view.document()
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            text = fragment.text().strip()
+            if text:
+                seen.setdefault(text, fragment.charFormat().foreground().color().name())
+            it += 1
+        block = block.next()
+    return seen
+
+
+def test_code_view_highlights_python(qtbot: QtBot) -> None:
+    view = CodeView()
+    qtbot.addWidget(view)
+    view.set_code(CODE)
+    assert view.toPlainText() == CODE
+    seen = colours(view)
+    assert seen["def"] != seen["total"]  # keyword and name differ
+    assert seen["# add them up"] not in (seen["def"], seen["total"])  # comments differ too
+    assert seen["42"] != seen["total"]
+    assert len(set(seen.values())) >= 4
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(1)
+    assert cursor.charFormat().fontWeight() > 400  # "def" is bold in the default style
+
+
+def _finished_demo(qtbot: QtBot, make_window: MakeWindow) -> object:
+    responses = json.loads((DEMO / "demo.json").read_text())["responses"]
+    window = make_window(responses=responses, files=[str(DEMO / "a.txt"), str(DEMO / "b.txt")])
+    wait_model(qtbot, window)
+    wait_documents(qtbot, window)
+    assert ask(qtbot, window, "What is the magic number?").status == "ok"
+    return window
+
+
+def test_selecting_a_cell_shows_its_highlighted_code_and_output(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    window = _finished_demo(qtbot, make_window)
+    side = window.side  # type: ignore[attr-defined]
+    model = side.model
+    first_turn = model.index(0, 0, model.index(0, 0))
+    cell = model.index(0, 0, first_turn)
+    side.tree.setCurrentIndex(cell)
+    assert side.details.tabs.currentIndex() == 1
+    assert "grep('magic number')" in side.details.code.toPlainText()
+    assert len(set(colours(side.details.code).values())) >= 2
+    assert "The magic number is the sum" in side.details.output.toPlainText()
+    assert not side.follow.isChecked()  # the user picked a step: following stops
+    side.tree.setCurrentIndex(first_turn)
+    assert side.details.tabs.currentIndex() == 0
+    assert "search both documents" in side.details.words.toPlainText()
+
+
+def test_tree_collapses_and_expands(qtbot: QtBot, make_window: MakeWindow) -> None:
+    window = _finished_demo(qtbot, make_window)
+    side = window.side  # type: ignore[attr-defined]
+    tree, model = side.tree, side.model
+    root = model.index(0, 0)
+    turn = model.index(0, 0, root)
+    side.collapse_all.click()
+    assert not tree.isExpanded(root)
+    assert tree.visualRect(turn).isEmpty()  # hidden under its collapsed parent
+    side.expand_all.click()
+    assert tree.isExpanded(root) and tree.isExpanded(turn)
+    assert not tree.visualRect(model.index(0, 0, turn)).isEmpty()
+
+    tree.setFocus()
+    tree.setCurrentIndex(root)
+    qtbot.keyClick(tree, Qt.Key.Key_Left)
+    assert not tree.isExpanded(root)
+    qtbot.keyClick(tree, Qt.Key.Key_Right)
+    assert tree.isExpanded(root)
+    qtbot.keyClick(tree, Qt.Key.Key_Down)
+    assert tree.currentIndex() == turn
+
+
+def test_follow_tracks_the_running_step_until_the_user_clicks(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    turn = "Looking.\n```repl\nx = 1\n```"
+    responses = [turn] * 6 + ["FINAL(done)"]
+    window = make_window(responses=responses, token_delay_s=0.02)
+    wait_model(qtbot, window)
+    side = window.side
+    window.ask_panel.question.setPlainText("Follow?")
+    window.ask_panel.ask_button.click()
+    tree = window.tree_model.tree
+
+    def current_is_running() -> bool:
+        node = side.model.node(side.tree.currentIndex())
+        return node is not None and node.status == "running" and node.kind == "iteration"
+
+    qtbot.waitUntil(current_is_running, timeout=10_000)
+    assert side.follow.isChecked()
+    root = side.model.index(0, 0)
+    rect = side.tree.visualRect(root)
+    qtbot.mouseClick(side.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert side.tree.currentIndex() == root
+    assert not side.follow.isChecked()
+    count = len(tree.nodes)
+    qtbot.waitUntil(lambda: len(tree.nodes) > count + 2, timeout=10_000)
+    assert side.tree.currentIndex() == root  # it no longer moves by itself
+    side.follow.setChecked(True)  # back on: jumps to the running step
+    assert side.tree.currentIndex() != root or not window.runs.running
+    with qtbot.waitSignal(window.runs.finished, timeout=10_000):
+        pass
+    assert side.tree.currentIndex() == side.model.index(0, 0) != QModelIndex()

@@ -1,0 +1,104 @@
+"""The window as a whole: the command line's files and --ask, the status bar, keyboard
+shortcuts and focus order, and an accessible name on every control."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QHeaderView,
+    QPlainTextEdit,
+    QTabWidget,
+    QTextEdit,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from rlm_desktop.store.paths import log_dir
+from rlm_desktop.ui.app import run_app
+from rlm_desktop.ui.main_window import MainWindow
+from tests.ui.conftest import DEMO, MakeWindow, wait_documents, wait_model, write_replay
+
+CONTROLS = (QAbstractButton, QAbstractItemView, QPlainTextEdit, QTextEdit, QAbstractSpinBox,
+            QTabWidget)  # fmt: skip
+
+
+def test_every_control_has_an_accessible_name(make_window: MakeWindow) -> None:
+    window = make_window(backend="llama")  # the first-run card is shown too
+    unnamed = [
+        f"{type(w).__name__} {w.objectName()!r} {getattr(w, 'text', lambda: '')()!r}"
+        for w in window.findChildren(QWidget)
+        if isinstance(w, CONTROLS)
+        and not isinstance(w, QHeaderView)
+        and not w.objectName().startswith("qt_")
+        and w.parent() is not None
+        and type(w.parent()).__name__ not in ("QTabBar", "QAbstractSpinBox")
+        and not w.accessibleName()
+    ]
+    assert unnamed == []
+
+
+def test_keyboard_ask_and_focus_order(qtbot: QtBot, make_window: MakeWindow) -> None:
+    window = make_window(responses=["Looking.\n```repl\nx = 7\n```", "FINAL(seven)"])
+    wait_model(qtbot, window)
+    question = window.ask_panel.question
+    question.setFocus()
+    qtbot.keyClicks(question, "How many?")
+    with qtbot.waitSignal(window.runs.finished, timeout=20_000):
+        qtbot.keyClick(question, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert window.answer.answer == "seven"
+    assert question.toPlainText() == "How many?"  # Ctrl+Enter asked, it did not type a newline
+    question.setFocus()
+    qtbot.keyClick(question, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is window.ask_panel.ask_button
+    assert window.status.sandbox.text().startswith("Sandbox: ")
+    assert "process" in window.status.sandbox.text()
+    assert window.status.model.text().startswith("Model: test recording")
+    assert window.status.device.text() == "CPU only"
+    assert window.status.memory.text().startswith("Memory: ")
+
+
+def test_run_app_opens_files_and_asks(qtbot: QtBot) -> None:
+    responses = json.loads((DEMO / "demo.json").read_text())["responses"]
+    replay = write_replay(log_dir(ensure=True), responses)
+    args = argparse.Namespace(
+        files=[str(DEMO / "a.txt"), str(DEMO / "b.txt")],
+        model=None,
+        backend=f"replay:{replay}",
+        ask="What is the magic number?",
+    )
+    seen: dict[str, object] = {}
+
+    def watch() -> None:
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        if windows and windows[0].answer.answer:
+            seen["answer"] = windows[0].answer.answer
+            seen["documents"] = len(windows[0].docs_model.rows)
+            windows[0].close()
+        else:
+            QTimer.singleShot(50, watch)
+
+    QTimer.singleShot(50, watch)
+    assert run_app(args) == 0
+    assert seen == {"answer": "42", "documents": 2}
+    log_text = (log_dir() / "rlm-desktop.log").read_text()
+    assert "log started" in log_text and "window closed" in log_text
+
+
+def test_files_on_the_command_line_and_ask_wait_for_reading(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    responses = json.loads((DEMO / "demo.json").read_text())["responses"]
+    window = make_window(responses=responses, files=[str(DEMO)])
+    window.ask_panel.question.setPlainText("What is the magic number?")
+    with qtbot.waitSignal(window.runs.finished, timeout=20_000) as blocker:
+        window.ask()  # documents and model still loading: the run waits for them
+    assert blocker.args[0].status == "ok"
+    wait_documents(qtbot, window)
+    assert window.answer.answer == "42"
