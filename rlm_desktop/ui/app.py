@@ -23,6 +23,7 @@ from rlm_desktop.ui.style import STYLE
 
 log = logging.getLogger(__name__)
 APP_NAME = "RLM Desktop"
+GIL_SWITCH_S = 0.002
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -33,6 +34,9 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
     )
+    # The GUI thread shares the GIL with the engine and reader threads: a shorter switch
+    # interval (default 5 ms) bounds how long it waits for the GIL after each Qt call.
+    sys.setswitchinterval(GIL_SWITCH_S)
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)

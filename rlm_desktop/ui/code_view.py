@@ -4,7 +4,7 @@ palette. Text is inserted token by token with QTextCharFormats (no HTML round tr
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from pygments.lexers import PythonLexer
 from pygments.styles import get_style_by_name
@@ -27,6 +27,12 @@ def is_dark(palette: QPalette | None = None) -> bool:
     """Whether the application palette (or `palette`) is a dark one."""
     palette = palette or QGuiApplication.palette()
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+@cache
+def python_lexer() -> PythonLexer:
+    """One lexer, made when the first code view is: its first use compiles many regexes."""
+    return PythonLexer(stripnl=False, ensurenl=False)
 
 
 @lru_cache(maxsize=512)
@@ -58,6 +64,7 @@ class CodeView(QPlainTextEdit):
         self._code = ""
         self._style = ""
         self._apply_style()
+        list(python_lexer().get_tokens("x = 1"))  # pay the lexer's one-off set-up now, not mid-run
 
     def _apply_style(self) -> None:
         dark = is_dark()
@@ -79,7 +86,7 @@ class CodeView(QPlainTextEdit):
         self.clear()
         cursor = QTextCursor(self.document())
         cursor.beginEditBlock()
-        for token, value in PythonLexer(stripnl=False, ensurenl=False).get_tokens(self._code):
+        for token, value in python_lexer().get_tokens(self._code):
             cursor.insertText(value, _format(self._style, token))
         cursor.endEditBlock()
         self.moveCursor(QTextCursor.MoveOperation.Start)

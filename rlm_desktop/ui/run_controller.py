@@ -27,7 +27,8 @@ from rlm_desktop.ui.run_stats import RunStats
 from rlm_desktop.ui.tree_model import RunTreeModel
 
 TICK_MS = 30
-APPLY_BUDGET_S = 0.008  # at most this long applying events per tick
+APPLY_BUDGET_S = 0.005  # at most this long applying events per tick
+CLOCK_S = 0.25  # how often running steps' times are refreshed
 
 
 @dataclass
@@ -55,7 +56,7 @@ class RunController(QObject):
         self._buffer = EventBuffer()
         self._backlog: deque[Event] = deque()
         self._outcome: RunOutcome | None = None
-        self._started = 0.0
+        self._started = self._ticked = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._drain)
@@ -112,7 +113,10 @@ class RunController(QObject):
             line = said or line
         added = self.model.publish()
         self.model.touch(changed)
-        self.model.tick()
+        now = time.monotonic()
+        if now - self._ticked >= CLOCK_S:
+            self._ticked = now
+            self.model.tick()
         if not self.stats.final:
             self.stats.seconds = time.monotonic() - self._started
         if added:

@@ -48,8 +48,11 @@ class SidePane(QWidget):
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in (1, 2):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        metrics = self.tree.fontMetrics()
+        for col, sample in ((1, "Tokens 99.9k"), (2, "10 min 00 s")):
+            # Fixed widths: sizing to contents would read every row on every update.
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, metrics.horizontalAdvance(sample) + 16)
         self.expand_all.clicked.connect(self.tree.expandAll)
         self.collapse_all.clicked.connect(self._collapse_all)
         self.details = NodeDetails()

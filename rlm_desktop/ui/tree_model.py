@@ -40,12 +40,14 @@ class RunTreeModel(QAbstractItemModel):
         self._row: dict[str, int] = {}
         self._shown: dict[str, int] = {}  # node id → children published as rows
         self._top = 0
+        self._running: set[str] = set()  # rows whose clock may still be running
 
     # --- updates (GUI thread, from the run controller) ----------------------------------------
     def reset(self) -> None:
         self.beginResetModel()
         self.tree = RunTree()
         self._ids, self._num, self._row, self._shown, self._top = [""], {}, {}, {}, 0
+        self._running = set()
         self.endResetModel()
 
     def publish(self) -> list[str]:
@@ -76,6 +78,7 @@ class RunTreeModel(QAbstractItemModel):
         return added
 
     def _register(self, node_id: str, row: int) -> None:
+        self._running.add(node_id)
         self._num[node_id] = len(self._ids)
         self._ids.append(node_id)
         self._row[node_id] = row
@@ -94,10 +97,11 @@ class RunTreeModel(QAbstractItemModel):
     def tick(self) -> None:
         """Refresh the time of running nodes (their clock moves without events)."""
         col = self.COLUMNS.index("Time")
-        for node_id, num in self._num.items():
-            if self.tree.nodes[node_id].status == RUNNING:
-                index = self.createIndex(self._row[node_id], col, num)
-                self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole])
+        nodes = self.tree.nodes
+        for node_id in [n for n in self._running if nodes[n].status == RUNNING]:
+            index = self.createIndex(self._row[node_id], col, self._num[node_id])
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole])
+        self._running = {n for n in self._running if nodes[n].status == RUNNING}
 
     # --- lookup -------------------------------------------------------------------------------
     def index_of(self, node_id: str, column: int = 0) -> QModelIndex:

@@ -1,0 +1,195 @@
+"""`rlm-desktop bench ui`: how long the window's event loop stalls while it works (offscreen).
+
+A 1 ms timer on the GUI thread records the gap between its ticks; a stall is a gap beyond the
+interval. Measured twice, on the real window with real widgets:
+- run: a replay run through the real engine and sandbox whose tree has about `--nodes` nodes
+  over 7 levels (run → turn → code → helper run → turn → code → helper question), streaming
+  word by word with no delay, so the engine emits thousands of events a second;
+- ingest: reading `--ingest-mb` MB of text files dropped as one folder.
+Targets: p99 < 16 ms and max < 50 ms for both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+WORDS = [
+    "the",
+    "quick",
+    "brown",
+    "fox",
+    "jumps",
+    "over",
+    "the",
+    "lazy",
+    "dog",
+    "while",
+    "invoice",
+    "1234",
+    "was",
+    "paid",
+    "in",
+    "full",
+]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--nodes", type=int, default=500, help="nodes in the run's tree")
+    parser.add_argument("--words", type=int, default=40, help="words in each helper's reply")
+    parser.add_argument("--ingest-mb", type=int, default=200, help="MB of text to ingest")
+    parser.add_argument("--interval-ms", type=int, default=1, help="the probe timer's interval")
+
+
+def replay_responses(nodes: int, words: int, turns: int = 10) -> list[str]:
+    """Responses in call order for a tree of about `nodes` nodes (see the module docstring)."""
+    per_turn = max(8, (nodes - 2) // turns)
+    leaves = per_turn - 6  # turn, cell, helper run, its 2 turns and 1 cell; the rest are leaves
+    outer, inner = leaves // 2, leaves - leaves // 2
+    reply = " ".join(WORDS[i % len(WORDS)] for i in range(words))
+    root_turn = (
+        "I will ask helpers about each part, then a helper run.\n```repl\n"
+        f"answers = llm_query_batched(['part ' + str(i) for i in range({outer})])\n"
+        "summary = rlm_query('Summarise this part', 'Some text about invoices.')\n"
+        "print(len(answers), summary)\n```"
+    )
+    child_turn = (
+        "Checking each line.\n```repl\n"
+        f"lines = llm_query_batched(['line ' + str(i) for i in range({inner})])\n"
+        "print(len(lines))\n```"
+    )
+    responses: list[str] = []
+    for _ in range(turns):
+        responses += [root_turn, *[reply] * outer, child_turn, *[reply] * inner, "FINAL(ok)"]
+    return [*responses, "FINAL(done)"]
+
+
+class StallMeter:
+    """Gaps between the ticks of a precise timer on the GUI thread."""
+
+    def __init__(self, interval_ms: int) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.interval = interval_ms / 1000
+        self.gaps: list[float] = []
+        self._last = 0.0
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(now - self._last)
+        self._last = now
+
+    def start(self) -> None:
+        self.gaps = []
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> dict[str, float]:
+        self._timer.stop()
+        stalls = sorted(max(0.0, g - self.interval) * 1000 for g in self.gaps) or [0.0]
+        p99 = stalls[min(len(stalls) - 1, int(len(stalls) * 0.99))]
+        return {"p99_ms": round(p99, 2), "max_ms": round(stalls[-1], 2), "ticks": len(stalls)}
+
+
+def _wait(app: Any, done: Callable[[], bool], timeout: float) -> None:
+    from PySide6.QtCore import QEventLoop
+
+    end = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > end:
+            raise TimeoutError("the window did not finish in time")
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+
+def _write_text(folder: Path, megabytes: int, files: int = 20) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    line = (" ".join(WORDS) + "\n").encode()
+    size = megabytes * (1 << 20) // files
+    block = line * (size // len(line) + 1)
+    for i in range(files):
+        (folder / f"part-{i:02d}.txt").write_bytes(block[:size])
+
+
+def _depth(tree: Any) -> int:
+    depths = {tree.root_id: 1}
+    for node in tree.walk():
+        for child in node.children:
+            depths[child] = depths[node.id] + 1
+    return max(depths.values())
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    import json
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    old_home = os.environ.get("RLM_DESKTOP_HOME")
+    with tempfile.TemporaryDirectory(prefix="rlm-bench-ui-") as tmp:
+        os.environ["RLM_DESKTOP_HOME"] = tmp  # the window's settings go here, not the user's
+        try:
+            from rlm_desktop.store.settings import Budgets, Settings
+            from rlm_desktop.ui.app import create_application
+            from rlm_desktop.ui.main_window import MainWindow
+
+            app = create_application([])
+            replay = Path(tmp) / "replay.json"
+            replay.write_text(json.dumps({"responses": replay_responses(args.nodes, args.words)}))
+            settings = Settings(budgets=Budgets(max_iterations=20, max_depth=1))
+            window = MainWindow(settings, backend=f"replay:{replay}")
+            window.show()
+            window.start()
+            _wait(app, lambda: window.host.info is not None, 60)
+            meter = StallMeter(args.interval_ms)
+
+            outcomes: list[Any] = []
+            window.runs.finished.connect(outcomes.append)
+            window.ask_panel.question.setPlainText("Summarise every part.")
+            meter.start()
+            started = time.perf_counter()
+            window.ask()
+            _wait(app, lambda: bool(outcomes), 600)
+            seconds = time.perf_counter() - started
+            run_stalls = meter.stop()
+            tree = window.tree_model.tree
+            events = window.runs._buffer.total
+
+            folder = Path(tmp) / "documents"
+            _write_text(folder, args.ingest_mb)
+            meter.start()
+            started = time.perf_counter()
+            window.add_documents([str(folder)])
+            _wait(app, lambda: not window.loader.busy, 600)
+            ingest_seconds = time.perf_counter() - started
+            ingest_stalls = meter.stop()
+            ready = window.docs_model.count("ready", "warning")
+            window.close()
+        finally:
+            if old_home is None:
+                os.environ.pop("RLM_DESKTOP_HOME", None)
+            else:
+                os.environ["RLM_DESKTOP_HOME"] = old_home
+    return {
+        "run_stall_p99_ms": run_stalls["p99_ms"],
+        "run_stall_max_ms": run_stalls["max_ms"],
+        "ingest_stall_p99_ms": ingest_stalls["p99_ms"],
+        "ingest_stall_max_ms": ingest_stalls["max_ms"],
+        "run_status": outcomes[0].status,
+        "run_events": events,
+        "run_events_per_s": round(events / seconds),
+        "run_seconds": round(seconds, 2),
+        "tree_nodes": len(tree.nodes),
+        "tree_levels": _depth(tree),
+        "ingest_mb": args.ingest_mb,
+        "ingest_files_ready": ready,
+        "ingest_seconds": round(ingest_seconds, 2),
+        "probe_interval_ms": args.interval_ms,
+        "targets": {"stall_p99_ms": 16, "stall_max_ms": 50},
+    }

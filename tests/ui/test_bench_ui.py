@@ -1,0 +1,28 @@
+"""`rlm-desktop bench ui` runs end to end (small sizes here) and reports its figures."""
+
+from __future__ import annotations
+
+import argparse
+
+from pytestqt.qtbot import QtBot
+
+from rlm_desktop.bench.ui import replay_responses
+from rlm_desktop.bench.ui import run as bench_run
+
+
+def test_replay_responses_make_the_asked_tree() -> None:
+    responses = replay_responses(nodes=500, words=5)
+    assert responses[-1] == "FINAL(done)"
+    assert sum(r.startswith("I will ask helpers") for r in responses) == 10
+
+
+def test_bench_ui_reports_stalls(qtbot: QtBot) -> None:
+    args = argparse.Namespace(nodes=82, words=5, ingest_mb=2, interval_ms=1)
+    result = bench_run(args)
+    for key in ("run_stall_p99_ms", "run_stall_max_ms", "ingest_stall_p99_ms",
+                "ingest_stall_max_ms"):  # fmt: skip
+        assert isinstance(result[key], float) and result[key] >= 0
+    assert result["run_status"] == "ok"
+    assert result["tree_levels"] == 7
+    assert result["tree_nodes"] == 82
+    assert result["ingest_files_ready"] == 20
