@@ -1,8 +1,10 @@
 """GBNF grammars that constrain a small model's turn to the protocol (used by llama.cpp).
 
 `TURN`: either one short line of reasoning followed by exactly one ```repl block, or a single
-FINAL(...) / FINAL_VAR(...) line. `CODE_ONLY`: just the code branch (a first turn must look at
-the documents). `FINAL_ONLY`: just the answer line, when the engine asks for it.
+FINAL(...) / FINAL_VAR(...) line. `CODE_ONLY`: just a ```repl block, no reasoning line (a first
+turn must look at the documents; measured with the 135M demo model, a reasoning line there
+tends to copy the worked example into the code). `FINAL_ONLY`: just the answer line, when the
+engine asks for it.
 
 Every part has a length bound, so a constrained turn always ends well inside the engine's turn
 budget (768 tokens) instead of rambling until it is cut off unparsed: a thought of at most 240
@@ -20,13 +22,19 @@ answer   ::= [^\n()] [^\n()]{0,399}
 ident    ::= [a-zA-Z_] [a-zA-Z0-9_]{0,39}
 """
 
-_CODE = r"""
-code     ::= thought? "```repl\n" first line{0,11} "```"
-thought  ::= [^`\n] [^`\n]{0,239} "\n"
+_BLOCK = r"""
+block    ::= "```repl\n" first line{0,11} "```"
 first    ::= [^`\n \t] [^`\n]{0,159} "\n"
 line     ::= [^`\n]{0,160} "\n"
 """
+_CODE = (
+    r"""
+code     ::= thought? block
+thought  ::= [^`\n] [^`\n]{0,239} "\n"
+"""
+    + _BLOCK
+)
 
 TURN = "root ::= final | code\n" + _FINAL + _CODE
-CODE_ONLY = "root ::= code\n" + _CODE
+CODE_ONLY = "root ::= block\n" + _BLOCK
 FINAL_ONLY = "root ::= final\n" + _FINAL
