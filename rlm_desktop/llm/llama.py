@@ -80,7 +80,8 @@ class LlamaBackend:
         self.ctx = ctx
         self.chat = chat
         self.seed = seed
-        budget = min(512 << 20, plan.n_ctx * 64 << 10)
+        # Host memory for saved sequence states: about one more window's KV cache.
+        budget = max(32 << 20, min(1 << 30, info.kv_cache_bytes(plan.n_ctx)))
         self.sessions = SessionTable(ctx, plan.n_slots, budget_bytes=budget)
         notes = [*plan.notes, *chat.notes]
         if not chat.uses_template:
@@ -217,9 +218,12 @@ class LlamaBackend:
         try:
             boundary = self._system_boundary(prompt, tokens)
             head = tokens[:boundary] if boundary and reused < boundary else None
-            if head and not self.sessions.has_prefix(head) and self._evaluate(slot, head):
-                self.sessions.remember_prefix(slot)
-            complete = self._evaluate(slot, tokens)
+            complete = True
+            if head and not self.sessions.has_prefix(head):
+                complete = self._evaluate(slot, head)  # then save the system prompt's state
+                if complete:
+                    self.sessions.remember_prefix(slot)
+            complete = complete and self._evaluate(slot, tokens)
         finally:
             self.ctx.should_abort = None
         usage = Usage(prompt_tokens=len(tokens), prompt_evaluated=len(slot.tokens) - reused)
