@@ -131,3 +131,16 @@ def test_calls_from_another_thread_are_refused(llama: LlamaBackend) -> None:
     assert len(errors) == 1 and isinstance(errors[0], ThreadOwnershipError)
     assert "thread" in str(errors[0]) and "\n" not in str(errors[0])
     assert llama.complete(request(chat(SYSTEM, "hi"), "thread", 2)).usage.completion_tokens >= 1
+
+
+def test_a_child_with_other_documents_reuses_the_shared_part_of_the_system_prompt(
+    llama: LlamaBackend,
+) -> None:
+    static = SYSTEM + " Functions: grep(text), chunks(n), llm_query(prompt). " * 3
+    llama.complete(request(chat(static + "\nThe documents: a.txt (10 chars).", "Q: a?"), "d0"))
+    other = static + "\nThe documents: b.txt, c.txt (99 chars)."
+    child = llama.complete(request(chat(other, "Q: b?"), "d1"))
+    llama.end_session("d1")
+    assert (
+        child.usage.prompt_evaluated <= child.usage.prompt_tokens - llama.count_tokens(static) + 4
+    )
