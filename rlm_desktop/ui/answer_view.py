@@ -11,6 +11,11 @@ MARKDOWN = (
     QTextDocument.MarkdownFeature.MarkdownDialectGitHub
     | QTextDocument.MarkdownFeature.MarkdownNoHTML  # raw HTML in an answer stays text
 )
+PLACEHOLDERS = {
+    "ok": "The answer will appear here.",
+    "cancelled": "No answer: the run was stopped before it found one.",
+    "error": "No answer: the run stopped with an error (see above).",
+}
 BANNERS = {
     "cancelled": "Stopped. Below is what was found before you stopped the run.",
     "budget": "The run reached one of its limits: this is its best answer so far.",
@@ -39,7 +44,10 @@ class AnswerView(QWidget):
         self.text.setOpenExternalLinks(False)
         self.text.setOpenLinks(False)  # an answer's link never loads a file into the view
         self.text.setAcceptDrops(False)
-        self.text.setPlaceholderText("The answer will appear here.")
+        self.text.setPlaceholderText(PLACEHOLDERS["ok"])
+        font = self.text.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.text.setFont(font)
         top = QHBoxLayout()
         top.addWidget(title)
         top.addStretch(1)
@@ -60,6 +68,7 @@ class AnswerView(QWidget):
         banner = BANNERS.get(status)
         if status == "error":
             banner = f"{banner}: {error}" if error else f"{banner}."
+        self.text.setPlaceholderText(PLACEHOLDERS.get(status, PLACEHOLDERS["ok"]))
         self.banner.setProperty("status", status)
         self.banner.setText(banner or "")
         self.banner.setVisible(bool(banner))

@@ -289,7 +289,8 @@ class MainWindow(QMainWindow):
         qs = window_settings()
         if not self.restoreGeometry(qs.value("geometry", b"")):
             self.resize(1280, 800)
-        self.splitter.restoreState(qs.value("splitter", b""))
+        if not self.splitter.restoreState(qs.value("splitter", b"")):
+            self.splitter.setSizes([560, 440])  # proportions: documents and answer on the left
         self.left_split.restoreState(qs.value("left_split", b""))
         self.side.splitter.restoreState(qs.value("side_split", b""))
 

@@ -23,6 +23,11 @@ from rlm_desktop.ui.code_view import CodeView, mono_font
 from rlm_desktop.ui.format import duration
 from rlm_desktop.ui.tree_model import STATUS_WORDS
 
+PLACEHOLDERS = {
+    "running": "Waiting for the model's words…",
+    "error": "This step stopped with an error before the model wrote anything.",
+    "cancelled": "This step was stopped before the model wrote anything.",
+}
 MAX_SHOWN = 200_000  # characters of one output shown (the rest is cut with a notice)
 
 
@@ -101,6 +106,7 @@ class NodeDetails(QWidget):
         if node.id != self.node_id:
             return
         self.header.setText(_header(node))
+        self.words.setPlaceholderText(PLACEHOLDERS.get(node.status, ""))
         self._set_words(_words(node))
         self.code.set_code(node.code)
         output = _output(node)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -21,6 +22,13 @@ from PySide6.QtWidgets import (
 from rlm_desktop.engine.tree import RUNNING
 from rlm_desktop.ui.node_details import NodeDetails
 from rlm_desktop.ui.tree_model import RunTreeModel
+
+HINT = (
+    "<p style='font-size:12pt'><b>Watch the model work</b></p>"
+    "<p>Ask a question and each step appears here as it happens: the model's turns, the "
+    "code it writes to read your documents, that code's output, and the helper questions "
+    "it asks itself. Click a step to see it in full.</p>"
+)
 
 
 class SidePane(QWidget):
@@ -76,10 +84,20 @@ class SidePane(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
+        self.hint = QLabel(HINT)
+        self.hint.setObjectName("paneHint")
+        self.hint.setWordWrap(True)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setAccessibleName("What this pane shows")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.hint)
+        self.pages.addWidget(self.splitter)
+        model.rowsInserted.connect(lambda *_: self.pages.setCurrentWidget(self.splitter))
+        model.modelReset.connect(lambda: self.pages.setCurrentIndex(int(model.rowCount() > 0)))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(title)
-        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.pages, 1)
 
     # --- live updates (from the run controller) ---------------------------------------------
     def on_nodes_added(self, node_ids: list[str]) -> None:
@@ -100,10 +118,16 @@ class SidePane(QWidget):
         self.follow.setChecked(True)
 
     def on_run_finished(self, status: str) -> None:
-        """A run that found its answer shows it: the root step holds question and answer."""
-        root = self.model.tree.root_id
-        if self.follow.isChecked() and root and status in ("ok", "budget"):
-            self.go_to(root)
+        """Show where the run ended: its answer, or the step where it stopped or failed."""
+        tree = self.model.tree
+        if not self.follow.isChecked() or tree.root_id is None:
+            return
+        target = tree.root_id
+        if status in ("error", "cancelled"):
+            ended = [n.id for n in tree.walk() if n.status == status and n.kind != "run"]
+            target = ended[-1] if ended else target
+        self.go_to(target)
+        self.tree.expand(self.model.index_of(tree.root_id))
 
     def go_to(self, node_id: str) -> None:
         """Select, reveal and show one node (without turning following off)."""

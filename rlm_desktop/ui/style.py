@@ -16,6 +16,7 @@ QFrame#modelSetup {
     border: 1px solid palette(mid); border-radius: 10px; background: palette(base);
     padding: 6px;
 }
+QLabel#paneHint { color: palette(placeholder-text); padding: 24px; }
 QLabel#caption { color: palette(placeholder-text); }
 QLabel#errorLine, QLabel#banner[status="error"] {
     background: rgba(214, 69, 69, 0.16); border-radius: 6px; padding: 6px 8px;
