@@ -143,7 +143,7 @@ class RlmRun:
         node = shared.new_id()
         shared.iterations += 1
         shared.emit(IterationStarted(node, self.node_id, index=index, depth=self.depth))
-        gbnf = grammar.TURN if self.cells_run else grammar.CODE_ONLY
+        gbnf = grammar.TURN if self.cells_run else self._first_grammar()
         completion = self._generate(node, shared.config.max_turn_tokens, gbnf)
         parsed = parse_turn(completion.text)
         if shared.grammar and self._is_repeat(parsed):
@@ -157,6 +157,11 @@ class RlmRun:
         result = self._act(parsed, index, node)
         self._finished(node, completion, result.feedback if result.final is None else "")
         return result
+
+    def _first_grammar(self) -> str:
+        if self.reminder is not None and self.shared.config.helpers:  # small model, grep on
+            return grammar.first_look(self.question)
+        return grammar.CODE_ONLY
 
     def _finished(self, node: str, completion: Completion, note: str) -> None:
         u = completion.usage

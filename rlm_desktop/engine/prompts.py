@@ -36,12 +36,12 @@ REPL_HELP: dict[str, list[tuple[str, str]]] = {
 SMALL_EXAMPLES = (
     "Question: When does the Elm Street library open?\n"
     '```repl\ngrep("Elm Street library opens")\n```\n'
-    "Output: notes.txt:12: The Elm Street library opens at 9:30 on weekdays.\n"
-    "FINAL(9:30 on weekdays)",
+    "Output: The Elm Street library opens at 9:30 on weekdays.  (notes.txt, line 12)\n"
+    "FINAL(The Elm Street library opens at 9:30 on weekdays.)",
     "Question: Who signed the Baker contract?\n"
     '```repl\ngrep("signed Baker contract")\n```\n'
-    "Output: contract.txt:40: The Baker contract was signed by Ana Ruiz.\n"
-    "FINAL(Ana Ruiz)",
+    "Output: The Baker contract was signed by Ana Ruiz.  (contract.txt, line 40)\n"
+    "FINAL(The Baker contract was signed by Ana Ruiz.)",
 )
 
 

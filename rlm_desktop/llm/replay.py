@@ -3,8 +3,8 @@
 FILE is JSON `{"responses": ["...", ...]}`. Every model call (root turns, sub-RLM turns and
 leaf `llm_query` calls alike; `llm_query_batched` in list order) takes the next response.
 Running out is a clear error. Optional keys: `"token_delay_s"` (seconds between streamed
-pieces, for demos and cancel tests), `"model"` (a label) and `"context_window"` (tokens). It runs the real engine and the
-real sandbox: only the model is recorded.
+pieces, for demos and cancel tests), `"model"` (a label) and `"context_window"` (tokens).
+It runs the real engine and the real sandbox: only the model is recorded.
 """
 
 from __future__ import annotations

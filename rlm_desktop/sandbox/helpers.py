@@ -80,7 +80,9 @@ class GrepMatch:
     score: float
 
     def __str__(self) -> str:
-        return f"{self.document}:{self.line}: {self.text}"
+        # The text first: a small model copying its answer from the line starts with the
+        # words, and the answer grammar stops it at the "(" of the location.
+        return f"{self.text}  ({self.document}, line {self.line})"
 
 
 class GrepResults(list):

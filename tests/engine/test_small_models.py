@@ -23,10 +23,16 @@ def test_examples_and_helpers_can_be_left_out_of_the_prompt() -> None:
     assert "print(context[:1000])" in system
 
 
-def test_first_turn_must_be_code_then_code_or_final() -> None:
+def test_first_turn_greps_words_of_the_question_then_code_or_final() -> None:
     run = replay([look(), "FINAL(42)"], **SMALL)
-    assert run.backend.requests[0].grammar == grammar.CODE_ONLY
+    first = run.backend.requests[0].grammar or ""
+    assert '"magic" | "number"' in first and "print(context[:2000])" in first
     assert run.backend.requests[1].grammar == grammar.TURN
+
+
+def test_first_turn_without_helpers_is_any_code_block() -> None:
+    run = replay([look("print(context[:10])"), "FINAL(42)"], helpers=False, **SMALL)
+    assert run.backend.requests[0].grammar == grammar.CODE_ONLY
 
 
 def test_large_models_get_no_grammar_by_default() -> None:

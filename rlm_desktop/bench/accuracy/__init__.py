@@ -27,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--prompt", choices=("auto", "small", "large"), default="auto")
     parser.add_argument("--grammar", choices=("auto", "on", "off"), default="auto")
     parser.add_argument("--no-helpers", action="store_true", help="hide grep/chunks/map_query")
+    parser.add_argument("--examples", type=int, default=None, help="worked examples (0-2)")
+    parser.add_argument("--grep-results", type=int, default=None, help="lines grep() shows")
+    parser.add_argument("--chunk-chars", type=int, default=None, help="helper chunk size")
     parser.add_argument("--max-iterations", type=int, default=6)
     parser.add_argument("--max-seconds", type=float, default=120.0, help="per RLM run")
     parser.add_argument("--n-ctx", type=int, default=None, help="the model's window (tokens)")
@@ -48,6 +51,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         prompt_variant=args.prompt,
         grammar=args.grammar,
         helpers=not args.no_helpers,
+        examples=args.examples,
+        grep_results=args.grep_results,
+        chunk_chars=args.chunk_chars,
     )
     families = {f.strip() for f in args.families.split(",") if f.strip()}
     methods = [m.strip() for m in args.methods.split(",") if m.strip() in METHODS]
@@ -68,6 +74,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "prompt": config.variant_for(backend.info.n_params),
             "grammar": config.grammar_on(config.variant_for(backend.info.n_params)),
             "helpers": config.helpers,
+            "examples": config.example_count(),
+            "grep_results": config.grep_limit(config.variant_for(backend.info.n_params)),
+            "chunk_chars": config.chunk_size(backend.info.context_window),
             "max_iterations": config.max_iterations,
             "max_seconds": config.max_seconds,
             "quick": args.quick,
