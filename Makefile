@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup lint bench clean-venv
+.PHONY: run test setup lint llama clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ models/SmolLM2-135M-Instruct.Q4_1.gguf: | $(PY)
 	$(PY) scripts/fetch_demo_model.py
 
 setup: $(STAMP) models/SmolLM2-135M-Instruct.Q4_1.gguf
+
+# Rebuild llama.cpp for another backend: CMAKE_ARGS="-DGGML_CUDA=on" make llama
+llama: | $(PY)
+	bash scripts/install_llama.sh $(PY)
 
 run: setup
 	$(PY) -m rlm_desktop $(ARGS)
