@@ -9,6 +9,7 @@ from functools import cache, lru_cache
 from pygments.lexers import PythonLexer
 from pygments.styles import get_style_by_name
 from pygments.token import _TokenType
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -21,6 +22,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 LIGHT_STYLE, DARK_STYLE = "default", "github-dark"
+PALETTE_EVENTS = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
 
 
 def is_dark(palette: QPalette | None = None) -> bool:
@@ -95,3 +97,9 @@ class CodeView(QPlainTextEdit):
         """Follow a light/dark palette change."""
         self._apply_style()
         self._render()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        wanted = DARK_STYLE if is_dark() else LIGHT_STYLE
+        if event.type() in PALETTE_EVENTS and wanted != self._style:
+            self.restyle()

@@ -36,6 +36,7 @@ from rlm_desktop.ui.tree_model import RunTreeModel
 from rlm_desktop.ui.window_actions import WindowActions
 
 log = logging.getLogger(__name__)
+CLOSE_WAIT_MS = 30_000  # a run stops within a second; loading a model cannot be interrupted
 OUTCOME_LINES = {
     "ok": "Answer found.",
     "budget": "The run reached a limit; this is its best answer so far.",
@@ -305,7 +306,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_geometry()
         self._save_settings()
+        self.hide()  # the window goes at once; a model still loading may take a moment
         self.runs.stop()
-        if not self.tasks.shutdown():
-            log.warning("a background job did not stop in time")
+        if not self.tasks.shutdown(CLOSE_WAIT_MS):
+            log.warning("a background job did not stop within %d ms", CLOSE_WAIT_MS)
         super().closeEvent(event)

@@ -52,7 +52,9 @@ class RunStats:
 
     @property
     def tokens_per_second(self) -> float:
-        return self.written / self.seconds if self.seconds > 0.05 else 0.0
+        """Tokens read and written per second of the run so far."""
+        total = self.prompt_tokens + self.written
+        return total / self.seconds if self.seconds > 0.05 else 0.0
 
     def line(self) -> str:
         """'4.2 s · 6 turns · 3 sub-calls · 3,919 tokens (194 written) · 46 tokens/s'."""

@@ -93,3 +93,16 @@ def test_exception_in_a_slot_reaches_the_dialog(qtbot: QtBot, tmp_path: Path) ->
     finally:
         restore()
     assert sys.excepthook is not reporter.handle
+
+
+@pytest.mark.model
+def test_the_demo_model_button_loads_the_bundled_model(
+    qtbot: QtBot, make_window: MakeWindow, demo_model: Path
+) -> None:
+    window = make_window(backend="llama")
+    with qtbot.waitSignal(window.host.model_loaded, timeout=60_000):
+        window.setup_card.demo_button.click()
+    assert not window.setup_card.isVisible()
+    assert "SmolLM2" in window.status.model.text()
+    assert window.status.device.text() in ("CPU only",) or "GPU" in window.status.device.text()
+    assert window.settings.last_model == str(demo_model.resolve())

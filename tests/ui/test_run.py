@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QAbstractItemModelTester
 from pytestqt.qtbot import QtBot
 
@@ -55,6 +56,8 @@ def test_demo_run_fills_the_tree_and_shows_the_answer(
     assert window.answer.answer == "42"
     assert "42" in window.answer.text.toPlainText()
     assert window.answer.copy_button.isEnabled()
+    window.answer.copy_button.click()
+    assert QGuiApplication.clipboard().text() == "42"
     assert not window.answer.banner.isVisible()
     tree = window.tree_model.tree
     done = "done"

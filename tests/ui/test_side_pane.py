@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QColor, QPalette, QTextCursor
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from rlm_desktop.ui.code_view import CodeView
@@ -129,3 +130,25 @@ def test_follow_tracks_the_running_step_until_the_user_clicks(
     with qtbot.waitSignal(window.runs.finished, timeout=10_000):
         pass
     assert side.tree.currentIndex() == side.model.index(0, 0) != QModelIndex()
+
+
+def test_code_view_follows_a_dark_palette(qtbot: QtBot) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    light = app.palette()
+    view = CodeView()
+    qtbot.addWidget(view)
+    view.set_code(CODE)
+    light_colours = colours(view)
+    dark = QPalette(light)
+    roles = QPalette.ColorRole
+    for role, colour in ((roles.Window, "#202124"), (roles.Base, "#17181a"), (roles.Text, "#eee")):
+        dark.setColor(role, QColor(colour))
+    try:
+        app.setPalette(dark)
+        qtbot.waitUntil(lambda: view.palette().color(QPalette.ColorRole.Base).lightness() < 128)
+        assert colours(view) != light_colours
+        assert view.toPlainText() == CODE
+    finally:
+        app.setPalette(light)
+    qtbot.waitUntil(lambda: view.palette().color(QPalette.ColorRole.Base).lightness() > 128)

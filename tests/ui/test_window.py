@@ -7,6 +7,7 @@ import argparse
 import json
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -102,3 +103,14 @@ def test_files_on_the_command_line_and_ask_wait_for_reading(
     assert blocker.args[0].status == "ok"
     wait_documents(qtbot, window)
     assert window.answer.answer == "42"
+
+
+def test_help_opens_the_log_folder(make_window: MakeWindow, monkeypatch: object) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(  # type: ignore[attr-defined]
+        QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True
+    )
+    window = make_window(backend="llama")
+    window.actions.open_log.trigger()
+    assert opened == [str(log_dir())]
+    assert log_dir().is_dir()
