@@ -36,11 +36,11 @@ REPL_HELP: dict[str, list[tuple[str, str]]] = {
 SMALL_EXAMPLES = (
     "Question: When does the Elm Street library open?\n"
     '```repl\ngrep("Elm Street library opens")\n```\n'
-    "Output: The Elm Street library opens at 9:30 on weekdays.  (notes.txt, line 12)\n"
+    "Output:\nnotes.txt, line 12:\nThe Elm Street library opens at 9:30 on weekdays.\n"
     "FINAL(The Elm Street library opens at 9:30 on weekdays.)",
     "Question: Who signed the Baker contract?\n"
     '```repl\ngrep("signed Baker contract")\n```\n'
-    "Output: The Baker contract was signed by Ana Ruiz.  (contract.txt, line 40)\n"
+    "Output:\ncontract.txt, line 40:\nThe Baker contract was signed by Ana Ruiz.\n"
     "FINAL(The Baker contract was signed by Ana Ruiz.)",
 )
 

@@ -8,7 +8,7 @@ from rlm_desktop.engine.events import CellFinished
 def test_final_as_text_after_looking() -> None:
     run = replay([look(), "FINAL(42)"])
     assert (run.result.status, run.result.answer, run.result.iterations) == ("ok", "42", 2)
-    assert "The magic number is 42.  (a.txt, line 2)" in run.prompt_of_call(1)
+    assert "a.txt, line 2:\nThe magic number is 42." in run.prompt_of_call(1)
 
 
 def test_final_as_a_repl_function() -> None:

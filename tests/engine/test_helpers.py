@@ -8,7 +8,7 @@ from rlm_desktop.documents.model import Context, Document
 
 def test_grep_is_forgiving_words_in_any_order_case_insensitive() -> None:
     run = replay([look("print(grep('archive key of project cormorant'))"), "FINAL(K-7731)"])
-    assert "Project Cormorant's archive key is K-7731.  (b.txt, line 1)" in run.prompt_of_call(1)
+    assert "b.txt, line 1:\nProject Cormorant's archive key is K-7731." in run.prompt_of_call(1)
 
 
 def test_grep_ranks_the_best_line_first_and_accepts_regex() -> None:
@@ -17,8 +17,8 @@ def test_grep_ranks_the_best_line_first_and_accepts_regex() -> None:
     code = "r = grep('archive key')\nprint(r[0])\nprint(len(r))\nprint(grep(r'is \\d+'))"
     run = replay([look(code), "FINAL(x)"], context=ctx)
     out = run.prompt_of_call(1)
-    assert "the archive key is 5  (n.txt, line 2)\n3\n" in out  # best first; "unrelated" left out
-    assert out.split("\n3\n", 1)[1].startswith("the archive key is 5  (n.txt, line 2)\n```")
+    assert "n.txt, line 2:\nthe archive key is 5\n3\n" in out  # best first; "unrelated" left out
+    assert out.split("\n3\n", 1)[1].startswith("n.txt, line 2:\nthe archive key is 5\n```")
 
 
 def test_grep_with_no_match_says_so() -> None:
@@ -69,4 +69,4 @@ def test_grep_ranks_the_exact_name_above_near_misses() -> None:
     ]
     ctx = Context([Document(name="m.txt", text="\n".join(lines))])
     run = replay([look("print(grep('archive key of Project Avocet')[0])"), "FINAL(x)"], context=ctx)
-    assert "Project Avocet's archive key is R243-J18.  (m.txt, line 3)" in run.prompt_of_call(1)
+    assert "m.txt, line 3:\nProject Avocet's archive key is R243-J18." in run.prompt_of_call(1)

@@ -55,14 +55,14 @@ def test_a_small_model_rerunning_its_code_is_asked_for_the_answer() -> None:
     assert len(cells) == 1  # the repeated code was not run again
 
 
-def test_grep_shows_five_lines_for_small_models_unless_asked() -> None:
+def test_grep_shows_one_line_for_small_models_unless_asked() -> None:
     text = "\n".join(f"line {i} mentions the harbour" for i in range(30))
     from rlm_desktop.documents.model import Context, Document
 
     ctx = Context([Document(name="h.txt", text=text)])
     code = "print(len(grep('harbour')), len(grep('harbour', max_results=12)))"
     run = replay([look(code), "FINAL(x)"], context=ctx, **SMALL)
-    assert "5 12" in run.prompt_of_call(1)
+    assert "1 12" in run.prompt_of_call(1)
     run = replay([look(code), "FINAL(x)"], context=ctx)
     assert "20 12" in run.prompt_of_call(1)
 
