@@ -84,9 +84,10 @@ def turn_counter(index: int, total: int) -> str:
 
 
 def first_user_message(question: str, total: int) -> str:
+    # The question last: sibling child RLMs then share the cached start of this message.
     return (
-        f"Question: {question}\n\n{turn_counter(0, total)} Look at the documents first: "
-        "write one ```repl block."
+        f"{turn_counter(0, total)} Look at the documents first: write one ```repl block.\n\n"
+        f"Question: {question}"
     )
 
 
