@@ -306,7 +306,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_geometry()
         self._save_settings()
-        self.hide()  # the window goes at once; a model still loading may take a moment
         self.runs.stop()
         if not self.tasks.shutdown(CLOSE_WAIT_MS):
             log.warning("a background job did not stop within %d ms", CLOSE_WAIT_MS)

@@ -77,7 +77,11 @@ def test_run_app_opens_files_and_asks(qtbot: QtBot) -> None:
     seen: dict[str, object] = {}
 
     def watch() -> None:
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        windows = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, MainWindow) and w.isVisible()  # earlier tests' windows are closed
+        ]
         if windows and windows[0].answer.answer:
             seen["answer"] = windows[0].answer.answer
             seen["documents"] = len(windows[0].docs_model.rows)
