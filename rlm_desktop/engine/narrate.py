@@ -7,9 +7,28 @@ from __future__ import annotations
 from rlm_desktop.engine import events as ev
 from rlm_desktop.engine.tree import RunTree
 
+# What a cell is doing, in words, from the helpers its code calls (first match wins).
+_CODE_HINTS = (
+    ("rlm_query", "handing part of the documents to a helper run"),
+    ("recursive_llm", "handing part of the documents to a helper run"),
+    ("ask_each_document", "asking a helper question about each document"),
+    ("map_query", "asking a helper question about each part of the documents"),
+    ("llm_query_batched", "asking helper questions"),
+    ("llm_query", "asking the model a helper question"),
+    ("grep(", "searching the documents"),
+    ("chunks(", "splitting the documents into parts"),
+    ("FINAL", "writing down the answer"),
+    ("documents[", "reading a document"),
+    ("context", "reading the documents"),
+)
+
 
 def _who(depth: int) -> str:
     return "" if depth == 0 else f" (helper run, level {depth})"
+
+
+def _doing(code: str) -> str:
+    return next((words for needle, words in _CODE_HINTS if needle in code), "")
 
 
 def narrate(event: ev.Event, tree: RunTree) -> str | None:
@@ -22,6 +41,9 @@ def narrate(event: ev.Event, tree: RunTree) -> str | None:
     if isinstance(event, ev.IterationStarted):
         return f"Turn {event.index + 1}: the model is thinking{_who(depth)}…"
     if isinstance(event, ev.CellStarted):
+        doing = _doing(event.code)
+        if doing:
+            return f"Running the model's code{_who(depth)}: {doing}…"
         return f"Running the model's code{_who(depth)}…"
     if isinstance(event, ev.SubcallStarted):
         parent = tree.nodes.get(event.parent_id or "")
