@@ -114,8 +114,12 @@ def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
     window.ask()
     tree = window.tree_model.tree
     wait_until(app, lambda: sum(n.kind == "subcall" for n in tree.nodes.values()) >= 1)
-    wait_until(app, lambda: any(n.depth == 1 and n.kind == "iteration" and len(n.text) > 20
-                                for n in tree.nodes.values()))  # fmt: skip
+    wait_until(
+        app,
+        lambda: any(
+            n.depth == 1 and n.kind == "iteration" and len(n.text) > 20 for n in tree.nodes.values()
+        ),
+    )
     save(window, "running")
     wait_until(app, lambda: not window.runs.running, 60)
     save(window, "finished")

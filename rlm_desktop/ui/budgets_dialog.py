@@ -62,8 +62,10 @@ class BudgetsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
         restore.clicked.connect(lambda: self.set_budgets(Budgets()))
-        intro = QLabel("Limits keep a run from going on too long. A run that reaches one "
-                       "stops and gives its best answer so far.")  # fmt: skip
+        intro = QLabel(
+            "Limits keep a run from going on too long. A run that reaches one "
+            "stops and gives its best answer so far."
+        )
         intro.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

@@ -45,8 +45,9 @@ class LogSetup:
 def setup_logging(folder: Path, level: int = logging.INFO) -> LogSetup:
     """Log to `folder/rlm-desktop.log` (1 MB × 4 files) and dump native crashes beside it."""
     folder.mkdir(parents=True, exist_ok=True)
-    handler = RotatingFileHandler(folder / LOG_FILE, maxBytes=1 << 20, backupCount=3,
-                                  encoding="utf-8")  # fmt: skip
+    handler = RotatingFileHandler(
+        folder / LOG_FILE, maxBytes=1 << 20, backupCount=3, encoding="utf-8"
+    )
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
     )

@@ -44,8 +44,18 @@ class DocRow:
             status, message = WARNING, "; ".join(record.warnings)
         else:
             status, message = READY, ""
-        return cls(record.path, name, status, record.kind, message, size, record.pages,
-                   record.chars, None, record)  # fmt: skip
+        return cls(
+            record.path,
+            name,
+            status,
+            record.kind,
+            message,
+            size,
+            record.pages,
+            record.chars,
+            None,
+            record,
+        )
 
     def status_text(self) -> str:
         if self.status == READING:

@@ -62,8 +62,13 @@ class ModelSetup(QFrame):
             ),
         ]
         if manager_available:
-            rows.append((self.download_button, "Opens the model manager, which suggests a model "
-                         "that fits this computer and downloads it."))  # fmt: skip
+            rows.append(
+                (
+                    self.download_button,
+                    "Opens the model manager, which suggests a model "
+                    "that fits this computer and downloads it.",
+                )
+            )
         else:
             self.download_button.hide()
         for row, (button, text) in enumerate(rows):

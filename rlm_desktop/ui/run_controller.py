@@ -75,8 +75,15 @@ class RunController(QObject):
         self._backlog.clear()
         self._outcome = None
         self._started = time.monotonic()
-        self.host.run(question, context, config, self._buffer, self.cancel,
-                      on_done=self._task_done, on_failed=self._task_failed)  # fmt: skip
+        self.host.run(
+            question,
+            context,
+            config,
+            self._buffer,
+            self.cancel,
+            on_done=self._task_done,
+            on_failed=self._task_failed,
+        )
         self._timer.start()
         self.started.emit()
         self.progress.emit("Starting…")

@@ -99,8 +99,11 @@ class TaskManager(QObject):
         The callbacks are connected before the job is queued, so none of its signals is lost.
         """
         task = Task(job, name, cancel)
-        for signal, slot in ((task.done, on_done), (task.failed, on_failed),
-                             (task.progress, on_progress)):  # fmt: skip
+        for signal, slot in (
+            (task.done, on_done),
+            (task.failed, on_failed),
+            (task.progress, on_progress),
+        ):
             if slot is not None:
                 signal.connect(slot)
         self._tasks.add(task)

@@ -19,8 +19,12 @@ def test_replay_responses_make_the_asked_tree() -> None:
 def test_bench_ui_reports_stalls(qtbot: QtBot) -> None:
     args = argparse.Namespace(nodes=82, words=5, ingest_mb=2, interval_ms=1)
     result = bench_run(args)
-    for key in ("run_stall_p99_ms", "run_stall_max_ms", "ingest_stall_p99_ms",
-                "ingest_stall_max_ms"):  # fmt: skip
+    for key in (
+        "run_stall_p99_ms",
+        "run_stall_max_ms",
+        "ingest_stall_p99_ms",
+        "ingest_stall_max_ms",
+    ):
         assert isinstance(result[key], float) and result[key] >= 0
     assert result["run_status"] == "ok"
     assert result["tree_levels"] == 7

@@ -92,8 +92,9 @@ def test_demo_run_fills_the_tree_and_shows_the_answer(
 def test_failed_run_keeps_what_was_done_and_says_why(
     qtbot: QtBot, make_window: MakeWindow, docs: Path
 ) -> None:
-    window = make_window(responses=["Let me look.\n```repl\nprint(grep('magic'))\n```"],
-                         files=[str(docs)])  # fmt: skip
+    window = make_window(
+        responses=["Let me look.\n```repl\nprint(grep('magic'))\n```"], files=[str(docs)]
+    )
     wait_model(qtbot, window)
     wait_documents(qtbot, window)
     outcome = ask(qtbot, window, QUESTION)

@@ -17,8 +17,11 @@ from tests.ui.conftest import MakeWindow
 
 def test_settings_round_trip_and_damaged_file(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
-    settings = Settings(last_model="/models/x.gguf", show_side_pane=False,
-                        budgets=Budgets(max_iterations=7, max_seconds=120.0))  # fmt: skip
+    settings = Settings(
+        last_model="/models/x.gguf",
+        show_side_pane=False,
+        budgets=Budgets(max_iterations=7, max_seconds=120.0),
+    )
     save_settings(settings, path)
     assert load_settings(path) == settings
     assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]  # no temporary left
@@ -37,8 +40,9 @@ def test_budgets_dialog_reads_and_writes_budgets(qtbot: QtBot) -> None:
     assert dialog.turns.value() == 9
     dialog.depth.setValue(1)
     dialog.minutes.setValue(3)
-    assert dialog.budgets() == Budgets(max_iterations=9, max_depth=1, max_seconds=180.0,
-                                       max_total_tokens=50_000)  # fmt: skip
+    assert dialog.budgets() == Budgets(
+        max_iterations=9, max_depth=1, max_seconds=180.0, max_total_tokens=50_000
+    )
     dialog.set_budgets(Budgets())
     assert dialog.budgets() == Budgets()
 

@@ -26,8 +26,14 @@ from rlm_desktop.ui.app import run_app
 from rlm_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import DEMO, MakeWindow, wait_documents, wait_model, write_replay
 
-CONTROLS = (QAbstractButton, QAbstractItemView, QPlainTextEdit, QTextEdit, QAbstractSpinBox,
-            QTabWidget)  # fmt: skip
+CONTROLS = (
+    QAbstractButton,
+    QAbstractItemView,
+    QPlainTextEdit,
+    QTextEdit,
+    QAbstractSpinBox,
+    QTabWidget,
+)
 
 
 def test_every_control_has_an_accessible_name(make_window: MakeWindow) -> None:
