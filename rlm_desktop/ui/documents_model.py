@@ -100,7 +100,14 @@ class DocumentsModel(QAbstractTableModel):
         self, job: int, records: list[IngestRecord], sizes: dict[str, int]
     ) -> list[DocRow]:
         """Replace the job's rows with its records (files already listed are skipped)."""
-        self.remove_rows([r for r, d in enumerate(self.rows) if d.job == job])
+        paths = {r.path for r in records}
+        self.remove_rows(
+            [
+                r
+                for r, d in enumerate(self.rows)
+                if d.job == job or (d.status == ERROR and d.path in paths)
+            ]  # a retry replaces
+        )
         known = {d.path for d in self.rows if d.status in (READY, WARNING)}
         new = [
             DocRow.from_record(r, sizes.get(r.path))

@@ -45,16 +45,20 @@ def _words(node: TreeNode) -> str:
         question = node.label.removeprefix("Question: ")
         return f"Question:\n{question}\n\nAnswer:\n{node.answer or '(not yet)'}"
     if node.kind == "subcall":
-        return f"Prompt:\n{node.text}\n\nReply:\n{node.answer or ''}"
+        return f"Prompt:\n{_cut(node.text)}\n\nReply:\n{node.answer or ''}"
     if node.kind == "iteration" and node.note and node.status != "running":
         return f"{node.text}\n\n— The app replied —\n{node.note}"
     return node.text
 
 
+def _cut(text: str) -> str:
+    if len(text) <= MAX_SHOWN:
+        return text
+    return text[:MAX_SHOWN] + f"\n[… {len(text) - MAX_SHOWN:,} more characters …]"
+
+
 def _output(node: TreeNode) -> str:
-    text = node.output or ""
-    if len(text) > MAX_SHOWN:
-        text = text[:MAX_SHOWN] + f"\n[… {len(node.output) - MAX_SHOWN:,} more characters …]"
+    text = _cut(node.output or "")
     if node.error and node.error not in text:
         text = f"{text}\n{node.error}".strip()
     if node.answer and node.kind == "cell":

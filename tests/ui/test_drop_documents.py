@@ -86,3 +86,16 @@ def test_remove_and_clear(qtbot: QtBot, make_window: MakeWindow, docs: Path) -> 
     window.documents.clear_button.click()
     assert window.docs_model.rows == []
     assert window.documents.stack.currentWidget() is window.documents.hint
+
+
+def test_dropping_a_failed_file_again_replaces_its_row(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"not a PDF")
+    window = make_window(responses=["FINAL(x)"])
+    drop(window, [broken])
+    wait_documents(qtbot, window)
+    drop(window, [broken])
+    wait_documents(qtbot, window)
+    assert [(r.name, r.status) for r in window.docs_model.rows] == [("broken.pdf", ERROR)]
