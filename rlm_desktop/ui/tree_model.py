@@ -16,7 +16,20 @@ from rlm_desktop.engine.tree import RUNNING, RunTree, TreeNode
 from rlm_desktop.ui.format import duration, tokens
 from rlm_desktop.ui.icons import StatusIcons
 
-NODE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+NODE_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+DISPLAY, DECORATION = int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.DecorationRole)
+ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+ROLES = frozenset(
+    {
+        DISPLAY,
+        DECORATION,
+        ALIGNMENT,
+        NODE_ID_ROLE,
+        int(Qt.ItemDataRole.ToolTipRole),
+        int(Qt.ItemDataRole.AccessibleTextRole),
+    }
+)
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 STATUS_WORDS = {
     "running": "running",
     "done": "done",
@@ -148,22 +161,23 @@ class RunTreeModel(QAbstractItemModel):
             return self.COLUMNS[section]
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        node = self.node(index)
+    def data(self, index: Index, role: int = DISPLAY) -> object:
+        # Called for every visible cell and role on each repaint: plain ints, early exits.
+        if role not in ROLES or not index.isValid():
+            return None
+        node = self.tree.nodes.get(self._ids[index.internalId()])
         if node is None:
             return None
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == DISPLAY:
             return (node.label, _tokens(node), _time(node))[col]
-        if role == Qt.ItemDataRole.DecorationRole and col == 0:
-            return self.icons.get(node.status)
-        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return _describe(node)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col > 0:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == DECORATION:
+            return self.icons.get(node.status) if col == 0 else None
+        if role == ALIGNMENT:
+            return RIGHT if col > 0 else None
         if role == NODE_ID_ROLE:
             return node.id
-        return None
+        return _describe(node)  # tool tip, accessible text
 
 
 def _tokens(node: TreeNode) -> str:
