@@ -177,6 +177,7 @@ class MainWindow(QMainWindow):
     def _model_loaded(self, info: object) -> None:
         self._loading_model = False
         self.status.set_model(self.host.info)
+        log.info("model loaded: %s", self.host.info)
         spec = self.host.spec
         if spec and spec[0] == "llama" and spec[1]:
             self.settings.last_model = spec[1]
@@ -185,6 +186,7 @@ class MainWindow(QMainWindow):
 
     def _model_failed(self, message: str) -> None:
         self._loading_model = False
+        log.warning("model not loaded: %s", message)
         self.status.set_model(None)
         self._pending_question = None
         self._show_setup(message)
@@ -245,6 +247,7 @@ class MainWindow(QMainWindow):
         self.runs.stop()
 
     def _run_finished(self, outcome: RunOutcome) -> None:
+        log.info("run ended: %s %s", outcome.status, outcome.error or "")
         self.ask_panel.set_running(False)
         self.actions.set_running(False)
         self.answer.show_answer(outcome.answer, outcome.status, outcome.error)
