@@ -1,10 +1,6 @@
-"""The desktop window (PySide6). Thin: it turns engine events and ingest records into widgets.
+"""The desktop window (PySide6): a thin layer that turns engine events into widgets.
 
-Entry point: `rlm_desktop.ui.app.run_app`. Nothing below `rlm_desktop.ui` is imported by the
-engine, the documents, the hub or the CLI's headless commands. Importing this package applies
-`qt_compat.immortalize_singletons()` (a guard against a PySide6 6.12 bug on Python 3.11).
+PySide6 6.12.0 corrupts the reference counts of None/True/False on Python 3.11 (it assumes
+they are immortal, as from Python 3.12 on) and aborts after a few thousand signals; the
+project pins PySide6 below 6.12 on Python < 3.12 (pyproject.toml).
 """
-
-from rlm_desktop.ui.qt_compat import immortalize_singletons
-
-immortalize_singletons()

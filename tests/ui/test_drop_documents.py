@@ -26,7 +26,7 @@ def drop(widget: object, paths: list[Path]) -> None:
     pos = QPoint(40, 40)
     action = Qt.DropAction.CopyAction
     buttons, mods = Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPointF(pos), action, mime, buttons, mods)
+    enter = QDragEnterEvent(pos, action, mime, buttons, mods)
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted()
     QApplication.sendEvent(widget, QDropEvent(QPointF(pos), action, mime, buttons, mods))
