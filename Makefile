@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup lint llama clean-venv
+.PHONY: run test setup lint llama screenshots clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ run: setup
 
 test: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
+
+# PNGs of the window's main states under a virtual X server, into docs/screenshots/
+screenshots: setup
+	bash scripts/system_deps.sh --screenshots
+	$(PY) scripts/screenshots.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
