@@ -82,6 +82,8 @@ class SubcallStarted(Event):
     kind: str  # "llm_query" | "rlm_query"
     prompt: str
     depth: int = 1
+    batch_index: int = 0  # position within one llm_query_batched call (0-based)
+    batch_size: int = 1
 
 
 @dataclass

@@ -99,3 +99,17 @@ def test_child_rlm_has_its_own_fresh_repl() -> None:
     ]
     run = replay(responses)
     assert "False sub text" in run.prompt_of_call(2)
+
+
+def test_batched_sub_calls_say_which_one_of_how_many() -> None:
+    from rlm_desktop.engine.narrate import narrate
+    from rlm_desktop.engine.tree import RunTree
+
+    code = "print(llm_query_batched(['a?', 'b?', 'c?']))"
+    run = replay([look(code), "1", "2", "3", "FINAL(ok)"])
+    tree, lines = RunTree(), []
+    for event in run.events:
+        tree.apply(event)
+        lines.append(narrate(event, tree))
+    asked = [line for line in lines if line and line.startswith("Asking")]
+    assert asked == [f"Asking the model helper questions, {i} of 3…" for i in (1, 2, 3)]
