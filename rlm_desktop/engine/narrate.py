@@ -46,13 +46,17 @@ def narrate(event: ev.Event, tree: RunTree) -> str | None:
             return f"Running the model's code{_who(depth)}: {doing}…"
         return f"Running the model's code{_who(depth)}…"
     if isinstance(event, ev.SubcallStarted):
-        parent = tree.nodes.get(event.parent_id or "")
-        children = parent.children if parent else []
-        siblings = [c for c in children if tree.nodes[c].kind == "subcall"]
-        count = f" {len(siblings)}" if len(siblings) > 1 else ""
+        who = _who(event.depth - 1)
         if event.kind == "rlm_query":
-            return f"Starting helper run{count} on a part of the documents{_who(event.depth - 1)}…"
-        return f"Asking the model a helper question{count}{_who(event.depth - 1)}…"
+            parent = tree.nodes.get(event.parent_id or "")
+            children = parent.children if parent else []
+            runs = sum(1 for c in children if tree.nodes[c].subcall_kind == "rlm_query")
+            count = f" {runs}" if runs > 1 else ""
+            return f"Starting helper run{count} on a part of the documents{who}…"
+        if event.batch_size > 1:
+            of = f", {event.batch_index + 1} of {event.batch_size}"
+            return f"Asking the model helper questions{of}{who}…"
+        return f"Asking the model a helper question{who}…"
     if isinstance(event, ev.CellFinished) and event.error:
         return f"The code stopped with an error: {event.error}"
     if isinstance(event, ev.FinalAnswer) and depth == 0 and node and node.kind == "run":

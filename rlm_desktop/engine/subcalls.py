@@ -33,7 +33,8 @@ class SubcallBridge:
         if not self.shared.config.subcalls:
             raise SubcallFailed(f"{kind} is not available in this run")
         if kind == "llm_query":
-            return [self.leaf(str(p)) for p in request.get("prompts", [])]
+            prompts = [str(p) for p in request.get("prompts", [])]
+            return [self.leaf(p, batch=(i, len(prompts))) for i, p in enumerate(prompts)]
         if kind == "rlm_query":
             docs = request.get("documents")
             context = (
@@ -52,12 +53,24 @@ class SubcallBridge:
         keep = max(200, int(len(prompt) * room / max(1, backend.count_tokens(prompt))) - 100)
         return prompt[:keep] + "\n[... prompt cut to fit the model's window ...]"
 
-    def leaf(self, prompt: str, kind: str = "llm_query", note: str = "") -> str:
+    def leaf(
+        self, prompt: str, kind: str = "llm_query", note: str = "", batch: tuple[int, int] = (0, 1)
+    ) -> str:
         shared = self.shared
         shared.cancel.raise_if_cancelled()
         node, cell = shared.new_id(), self.run.current_cell
         shared.subcalls += 1
-        shared.emit(SubcallStarted(node, cell, kind=kind, prompt=prompt, depth=self.run.depth + 1))
+        shared.emit(
+            SubcallStarted(
+                node,
+                cell,
+                kind=kind,
+                prompt=prompt,
+                depth=self.run.depth + 1,
+                batch_index=batch[0],
+                batch_size=batch[1],
+            )
+        )
         max_tokens = shared.config.subcall_max_tokens
         request = GenerationRequest(
             messages=[{"role": "user", "content": self._fit_prompt(prompt, max_tokens)}],
