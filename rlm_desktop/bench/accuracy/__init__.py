@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -59,7 +60,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     methods = [m.strip() for m in args.methods.split(",") if m.strip() in METHODS]
     tasks = suite(args.quick, families, args.seeds)
     started = time.monotonic()
-    outcomes = [run_method(m, t, backend, config) for t in tasks for m in methods]
+    outcomes = []
+    for i, (task, method) in enumerate(((t, m) for t in tasks for m in methods), start=1):
+        outcome = run_method(method, task, backend, config)
+        outcomes.append(outcome)
+        print(
+            f"[{i}/{len(tasks) * len(methods)}] {task.family} {task.size} {method}: "
+            f"score {outcome.score:.2f} in {outcome.seconds:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
     backend.close()
     rows = report.cells(outcomes)
     out = Path(args.out)
