@@ -11,6 +11,8 @@ import contextlib
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests.netguard import no_network, run_offline
 
 CORE_RUN = textwrap.dedent(
@@ -57,3 +59,29 @@ def test_the_guard_does_catch_a_connection() -> None:
     with no_network() as attempts, contextlib.suppress(OSError):
         socket.create_connection(("127.0.0.1", 9), timeout=1)
     assert attempts and attempts[0][0] in ("socket.getaddrinfo", "socket.connect")
+
+
+MODEL_RUN = textwrap.dedent(
+    """
+    from rlm_desktop.documents.model import Context, Document
+    from rlm_desktop.engine.config import EngineConfig
+    from rlm_desktop.engine.engine import RlmEngine
+    from rlm_desktop.llm.factory import make_backend
+    backend = make_backend("llama", "demo")
+    doc = Document(name="note.txt", text="Intro.\\nThe access code for the Elm vault is K-42.\\n")
+    config = EngineConfig(max_iterations=2, max_turn_tokens=64, final_max_tokens=48)
+    result = RlmEngine(backend, config).run("What is the access code?", Context([doc]))
+    backend.close()
+    report(status=result.status, backend=result.backend.name, turns=result.total_iterations)
+    """
+)
+
+
+@pytest.mark.model
+def test_offline_model_run_opens_no_socket(home: Path, demo_gguf: Path) -> None:
+    """Start the core, load the bundled model and answer with it: no socket is opened."""
+    result = run_offline(MODEL_RUN, home, timeout=300)
+    assert result["attempts"] == []
+    assert result["backend"] == "llama.cpp" and result["status"] in ("ok", "budget")
+    assert result["turns"] >= 1
+    assert "huggingface_hub" not in result["modules"]  # type: ignore[operator]
