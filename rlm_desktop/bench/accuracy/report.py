@@ -71,6 +71,13 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+STYLES: dict[str, dict[str, Any]] = {  # overlapping lines stay visible
+    "rlm": {"marker": "o", "markersize": 9, "linestyle": "-"},
+    "rlm_nosub": {"marker": "s", "markersize": 6, "linestyle": "--"},
+    "direct": {"marker": "^", "markersize": 6, "linestyle": ":"},
+}
+
+
 def plot(rows: list[dict[str, Any]], path: Path, title: str) -> bool:
     """Score against context length, one line per method, a panel per family."""
     try:
@@ -90,7 +97,8 @@ def plot(rows: list[dict[str, Any]], path: Path, title: str) -> bool:
                 if r["family"] == family and r["method"] == method
             )
             if pts:
-                ax.plot(*zip(*pts, strict=True), marker="o", label=method)
+                style = STYLES[method]
+                ax.plot(*zip(*pts, strict=True), label=method, linewidth=2, **style)
         ax.set_xscale("log")
         ax.set_ylim(-0.05, 1.05)
         ax.set_title(family)
