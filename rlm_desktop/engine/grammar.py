@@ -43,10 +43,10 @@ FINAL_ONLY = "root ::= final\n" + _FINAL
 
 
 def first_look(question: str, max_words: int = 6) -> str:
-    """A small model's first turn: a grep of words it picks from the question, or a look at
-    the start of the context. Measured with the 135M demo model, a free first turn often
-    greps for the worked example's words or for garbage; picking from the question's own
-    words it greps for the right line."""
+    """A small model's first turn: a grep of words it picks from the question. Measured with
+    the 135M demo model, a free first turn often greps for the worked example's words or for
+    garbage; picking from the question's own words it greps for the right line. (Offering
+    `print(context[:2000])` as well lured the 270M Gemma away from grep.) Later turns are free."""
     from rlm_desktop.sandbox.helpers import STOPWORDS
 
     words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'-]*", question)
@@ -56,7 +56,7 @@ def first_look(question: str, max_words: int = 6) -> str:
     choices = " | ".join(f'"{w}"' for w in picked)
     return (
         'root  ::= "```repl\\n" call "\\n```"\n'
-        'call  ::= "grep(\\"" words "\\")" | "print(context[:2000])"\n'
+        'call  ::= "grep(\\"" words "\\")"\n'
         f'words ::= word (" " word){{0,{max_words - 1}}}\n'
         f"word  ::= {choices}\n"
     )

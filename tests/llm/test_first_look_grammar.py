@@ -35,10 +35,9 @@ def test_first_look_grammar_parses_and_greps_question_words(
     assert len(parsed.code_blocks) == 1, out.text
     code = parsed.code_blocks[0].strip()
     grep = re.fullmatch(r'grep\("([^"]+)"\)', code)
-    assert grep or code == "print(context[:2000])", code
-    if grep:
-        allowed = {w.lower() for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9'-]*", question)}
-        assert {w.lower() for w in grep.group(1).split()} <= allowed
+    assert grep, code
+    allowed = {w.lower() for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9'-]*", question)}
+    assert {w.lower() for w in grep.group(1).split()} <= allowed
 
 
 def test_without_question_words_the_first_turn_is_any_code() -> None:
