@@ -66,12 +66,22 @@ def is_worker(process: psutil.Process) -> bool:
         return False
 
 
+def is_multiprocessing(process: psutil.Process) -> bool:
+    """multiprocessing's forkserver and resource tracker, started by other tests' ingestion."""
+    try:
+        return any("multiprocessing." in part for part in process.cmdline())
+    except psutil.Error:
+        return False
+
+
 def leftover_processes(arena: Arena, sandbox: Sandbox) -> list[str]:
     """Processes below this one that are neither a sandbox worker nor the victim."""
     return [
         f"{p.pid} {p.name()} {p.status()}"
         for p in psutil.Process().children(recursive=True)
-        if p.pid not in {arena.victim.pid, sandbox.pid} and not is_worker(p)
+        if p.pid not in {arena.victim.pid, sandbox.pid}
+        and not is_worker(p)
+        and not is_multiprocessing(p)
     ]
 
 

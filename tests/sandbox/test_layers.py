@@ -129,7 +129,7 @@ ORDINARY = [
     ("getattr(documents[0], 'name')", "a.txt"),
     ("llm_query_batched(['q1', 'q2'])", "['answer 0', 'answer 1']"),
     ("rlm_query('q', context)", "child answer"),
-    ("print(grep('alice')[0])", "a.txt:1: Alice paid 120 EUR on 2024-03-01."),
+    ("print(grep('alice')[0])", "a.txt, line 1:\nAlice paid 120 EUR on 2024-03-01."),
     ("len(chunks(size=200)) >= 1", "True"),
     ("map_query('who paid?', chunk_chars=200)", "['answer 0']"),
     ("ask_each_document('who paid?')", "{'a.txt': 'answer 0', 'b.csv': 'answer 0'}"),
