@@ -120,7 +120,8 @@ def measure_cache(backend: Any, bare: Any, root_chars: int) -> dict[str, Any]:
         {"role": "system", "content": system},
         {
             "role": "user",
-            "content": prompts.first_user_message("Which depot got shipment 1014?", 5),
+            # children get the same turn budget as the root (EngineConfig.max_iterations)
+            "content": prompts.first_user_message("Which depot got shipment 1014?", 20),
         },
     ]
 
