@@ -10,7 +10,7 @@ from rlm_desktop.documents.fileio import ReadError
 from rlm_desktop.documents.jobs import Extracted
 from rlm_desktop.documents.limits import IngestLimits
 from rlm_desktop.documents.sheets import sections
-from rlm_desktop.documents.slides import SLIDE_MARKER
+from rlm_desktop.documents.slides import join_slides
 from rlm_desktop.documents.zipguard import check_zip
 
 TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -131,18 +131,4 @@ def read_opendocument(path: str, limits: IngestLimits) -> Extracted:
 
 def _slides(presentation: Any) -> Extracted:
     pages = [p for p in _children(presentation) if p.qname == (DRAW_NS, "page")]
-    parts: list[str] = []
-    starts: list[int] = []
-    offset = 0
-    has_text = False
-    for number, page in enumerate(pages, start=1):
-        lines = text_lines(page)
-        has_text = has_text or bool(lines)
-        piece = SLIDE_MARKER.format(number=number, count=len(pages))
-        piece += "".join(line + "\n" for line in lines)
-        starts.append(offset)
-        offset += len(piece)
-        parts.append(piece)
-    if not has_text:
-        raise ReadError("the presentation has no text (its slides may be pictures only)")
-    return Extracted("".join(parts), pages=starts)
+    return join_slides([text_lines(page) for page in pages])

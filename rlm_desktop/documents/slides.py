@@ -41,24 +41,29 @@ def read_pptx(path: str, limits: IngestLimits) -> Extracted:
         presentation = pptx.Presentation(path)
     except ValueError:
         raise ReadError("the file is a PowerPoint template or show, not a presentation") from None
-    slides = list(presentation.slides)
-    parts: list[str] = []
-    starts: list[int] = []
-    offset = 0
-    has_text = False
-    for number, slide in enumerate(slides, start=1):
+    per_slide: list[list[str]] = []
+    for slide in presentation.slides:
         lines = _shape_lines(slide.shapes)
         if slide.has_notes_slide:
             notes = slide.notes_slide.notes_text_frame
             note_text = " ".join(notes.text.split()) if notes is not None else ""
             if note_text:
                 lines.append(f"[notes] {note_text}")
-        has_text = has_text or bool(lines)
-        piece = SLIDE_MARKER.format(number=number, count=len(slides))
+        per_slide.append(lines)
+    return join_slides(per_slide)
+
+
+def join_slides(per_slide: list[list[str]]) -> Extracted:
+    """The slides' lines under '--- slide N of M ---' markers (pptx and odp alike)."""
+    if not any(per_slide):
+        raise ReadError("the presentation has no text (its slides may be pictures only)")
+    parts: list[str] = []
+    starts: list[int] = []
+    offset = 0
+    for number, lines in enumerate(per_slide, start=1):
+        piece = SLIDE_MARKER.format(number=number, count=len(per_slide))
         piece += "".join(line + "\n" for line in lines)
         starts.append(offset)
         offset += len(piece)
         parts.append(piece)
-    if not has_text:
-        raise ReadError("the presentation has no text (its slides may be pictures only)")
     return Extracted("".join(parts), pages=starts)

@@ -2,7 +2,7 @@
 
 `BackgroundJob(fn)` runs `fn(report, cancel)` off the GUI thread; `report(value)` and the
 result or exception come back through signals, delivered queued into the GUI thread.
-Stopping is cooperative (the CancelToken); `QThread.terminate()` is never used.
+Stopping is cooperative (the CancelToken); a thread is never killed from outside.
 """
 
 from __future__ import annotations

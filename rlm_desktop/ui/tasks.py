@@ -6,7 +6,7 @@ a widget: `report(value)` emits the task's `progress` signal, its return value a
 `done`, and an exception through `failed` (logged with its traceback). The signals belong to
 the `Task`, which lives in the GUI thread, so every slot runs there. A named lane lives as long
 as the manager (the engine lane owns the model); an unnamed one serves a single job.
-No `QThread.terminate()`: jobs stop through their `CancelToken`.
+No thread is ever killed from outside: jobs stop through their `CancelToken`.
 """
 
 from __future__ import annotations
