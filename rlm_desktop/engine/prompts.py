@@ -84,11 +84,9 @@ def turn_counter(index: int, total: int) -> str:
 
 
 def first_user_message(question: str, total: int) -> str:
-    # The question last: sibling child RLMs then share the cached start of this message.
-    return (
-        f"{turn_counter(0, total)} Look at the documents first: write one ```repl block.\n\n"
-        f"Question: {question}"
-    )
+    # Short, with the question last: a child RLM evaluates only this message after the cached
+    # system prompt (which asks for a look at the documents first).
+    return f"{turn_counter(0, total)}\n\nQuestion: {question}"
 
 
 def next_step(index: int, total: int, question: str | None) -> str:
