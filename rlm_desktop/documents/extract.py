@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import zipfile
 import zlib
 from collections.abc import Callable
 
@@ -62,7 +63,7 @@ def _failure_sentence(exc: BaseException) -> str:
         return "the file needs more memory to read than the app may use"
     if isinstance(exc, RecursionError):
         return "the file is nested too deeply to read (it may be damaged)"
-    if isinstance(exc, zlib.error | EOFError):
+    if isinstance(exc, zlib.error | EOFError | zipfile.BadZipFile):
         return "the file is damaged: its compressed data ends early or is corrupt"
     return f"the file could not be read; it may be damaged ({type(exc).__name__})"
 

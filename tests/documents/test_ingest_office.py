@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import struct
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -276,6 +278,48 @@ def test_docx_zip_bomb_is_refused_before_unpacking(tmp_path: Path) -> None:
         "so it was not read"
     )
     assert read_one(path).ok  # under the default limit the same file is fine
+
+
+def _lie_about_size(path: Path, member: str, declared: int) -> None:
+    """Patch `member`'s uncompressed size in its local header and the central directory."""
+    raw = bytearray(path.read_bytes())
+    name = member.encode()
+    at = raw.find(name)
+    while at >= 0:
+        if raw[at - 30 : at - 26] == b"PK\x03\x04":
+            struct.pack_into("<I", raw, at - 30 + 22, declared)
+        elif raw[at - 46 : at - 42] == b"PK\x01\x02":
+            struct.pack_into("<I", raw, at - 46 + 24, declared)
+        at = raw.find(name, at + 1)
+    path.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_zip_bomb_that_lies_about_its_size(tmp_path: Path, workers: int) -> None:
+    """A part that declares 5 KB but unpacks to 48 MB is refused without unpacking it."""
+    source = make_docx(tmp_path / "source.docx")
+    path = tmp_path / "liar.docx"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"</w:body>", b"<!--" + b" " * (48 << 20) + b"--></w:body>")
+            out.writestr(info.filename, data)
+    _lie_about_size(path, "word/document.xml", 5000)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo("word/document.xml").file_size == 5000  # the lie
+    tracemalloc.start()
+    try:
+        (record,) = ingest_paths([path], workers=workers)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert not record.ok and record.document is None
+    assert record.error == (
+        "the file unpacks to more than it declares (it may be a zip bomb, or it is damaged), "
+        "so it was not read"
+    )
+    assert peak < 8 << 20
 
 
 def test_password_protected_office_file(tmp_path: Path) -> None:
