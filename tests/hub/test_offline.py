@@ -8,12 +8,18 @@ counts too. The llama backend's tests can reuse `run_offline` to add "load a mod
 from __future__ import annotations
 
 import contextlib
+import json
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.netguard import no_network, run_offline
+from tests.hub.conftest import SMALL_NAME, SMALL_REPO
+from tests.hub.fake_hub import FakeHub
+from tests.netguard import REPO_ROOT, no_network, run_offline
 
 CORE_RUN = textwrap.dedent(
     """
@@ -85,3 +91,57 @@ def test_offline_model_run_opens_no_socket(home: Path, demo_gguf: Path) -> None:
     assert result["backend"] == "llama.cpp" and result["status"] in ("ok", "budget")
     assert result["turns"] >= 1
     assert "huggingface_hub" not in result["modules"]  # type: ignore[operator]
+
+
+DOWNLOAD_RUN = textwrap.dedent(
+    """
+    import json, sys
+    from tests.netguard import no_network
+    with no_network(block=False) as attempts:
+        if sys.argv[1] == "telemetry-on":  # the control: our switch undone after it ran
+            import rlm_desktop.hub.remote as remote
+            real_hf = remote.hf
+
+            def telemetry_on():
+                lib = real_hf()
+                lib.constants.HF_HUB_DISABLE_TELEMETRY = False
+                return lib
+
+            remote.hf = telemetry_on
+        from rlm_desktop.hub.download import Downloader
+        Downloader().download(sys.argv[2], sys.argv[3])
+    print("NETGUARD" + json.dumps(attempts))
+    """
+)
+
+
+def _download_in_fresh_process(hub: FakeHub, home: Path, mode: str) -> list[list[str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE"))}
+    env.update(RLM_DESKTOP_HOME=str(home), PYTHONPATH=str(REPO_ROOT), HF_ENDPOINT=hub.url,
+               HF_HOME=str(home / "hf"))  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", DOWNLOAD_RUN, mode, SMALL_REPO, SMALL_NAME],
+        capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    line = next(x for x in done.stdout.splitlines() if x.startswith("NETGUARD"))
+    return json.loads(line.removeprefix("NETGUARD"))
+
+
+def test_download_sends_no_telemetry(hub: FakeHub, home: Path) -> None:
+    """A download talks to the hub's file addresses only, over connections to the hub only;
+    huggingface_hub's telemetry (its agent-registry request, its user-agent extras) stays off,
+    even in a fresh interpreter with no HF_* variables set."""
+    attempts = _download_in_fresh_process(hub, home, "ours")
+    port = hub.url.rsplit(":", 1)[1]
+    connects = [address for event, address in attempts if event == "socket.connect"]
+    assert connects and all(a == f"('127.0.0.1', {port})" for a in connects), attempts
+    assert all("/resolve/" in r.path for r in hub.requests), [r.path for r in hub.requests]
+    assert all("agent/" not in r.headers.get("user-agent", "") for r in hub.requests)
+    assert (home / "data" / "models" / SMALL_NAME).is_file()
+
+
+def test_the_telemetry_check_can_fail(hub: FakeHub, home: Path) -> None:
+    """The control: with telemetry left on, the stand-in hub does see the extra request."""
+    _download_in_fresh_process(hub, home, "telemetry-on")
+    assert any(r.path.startswith("/api/agent-harnesses") for r in hub.requests)
