@@ -50,24 +50,18 @@ def open_model_manager(
     parent: QWidget,
     on_chosen: Callable[[str], None],
     active_model: str | None = None,
-    download_recommended: bool = False,
 ) -> QDialog | None:
-    """Open the model manager; its `model_chosen(path)` loads the model. With
-    `download_recommended`, the download of the model it recommends starts at once."""
+    """Open the model manager (None when it is not installed); its `model_chosen(path)` loads
+    the model. It checks the computer in the background, so it opens at once."""
     try:
         module = importlib.import_module(MANAGER_MODULE)
         from rlm_desktop.hub.service import HubService
     except ImportError as exc:
         log.warning("model manager unavailable: %s", exc)
         return None
-    service = HubService()
-    dialog = module.ModelManagerDialog(service, active_model, parent)
+    dialog = module.ModelManagerDialog(HubService(), active_model, parent)
     dialog.model_chosen.connect(on_chosen)
     dialog.open()
-    if download_recommended:
-        best = service.recommend()
-        if best is not None and not best.entry.bundled and not best.installed:
-            dialog.start_download(best.entry.id)
     return dialog
 
 

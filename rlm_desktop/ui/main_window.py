@@ -164,10 +164,17 @@ class MainWindow(QMainWindow):
             self.load_model(str(path))
 
     def open_models(self, download_recommended: bool = False) -> None:
+        """Models ▸ Manage models… (one dialog, kept between openings); from the first-run
+        card, the download of the model it recommends starts at once."""
         active = self.host.spec[1] if self.host.spec else None
-        self._models_dialog = dialogs.open_model_manager(
-            self, self.load_model, active, download_recommended
-        )
+        dialog = self._models_dialog
+        if dialog is None:
+            dialog = self._models_dialog = dialogs.open_model_manager(self, self.load_model, active)
+        else:
+            dialog.set_active(active)  # type: ignore[attr-defined]
+            dialog.open()
+        if dialog is not None and download_recommended:
+            dialog.download_recommended()  # type: ignore[attr-defined]
 
     def _model_loading(self, what: str) -> None:
         self._loading_model = True

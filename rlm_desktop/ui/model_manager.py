@@ -2,8 +2,10 @@
 progress and cancel, installed models with size, use and remove, the active model, errors.
 
 All logic lives in `rlm_desktop.hub` (through a `HubService`); this is layout and wiring.
-Downloads and imports run on a `BackgroundJob` thread, so the GUI thread never waits.
-Emits `model_chosen(path)` when the user picks a model to use.
+The hardware check (which can import the model runtime and run `nvidia-smi`), downloads and
+imports run on `BackgroundJob` threads, so the GUI thread never waits: the catalogue's
+verdicts appear when the check is done (`hardware_ready`). Emits `model_chosen(path)` when the
+user picks a model to use.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from rlm_desktop.cancel import Cancelled, CancelToken
 from rlm_desktop.hub.download import DownloadProgress
 from rlm_desktop.hub.errors import DownloadError
 from rlm_desktop.hub.fit import NO_FIT
+from rlm_desktop.hub.hardware import Hardware
 from rlm_desktop.hub.service import CatalogRow, HubService
 from rlm_desktop.ui.model_jobs import BackgroundJob
 from rlm_desktop.ui.model_rows import (
@@ -50,6 +53,7 @@ INSTALLED_COLUMNS = ("Model", "Size", "Source", "", "")
 class ModelManagerDialog(QDialog):
     model_chosen = Signal(str)  # the path of the model file to load
     download_finished = Signal(str)  # the path of a newly downloaded model
+    hardware_ready = Signal()  # the verdicts are shown
 
     def __init__(
         self,
@@ -61,6 +65,9 @@ class ModelManagerDialog(QDialog):
         self.service = service
         self.active_model = str(active_model) if active_model else ""
         self.job: BackgroundJob | None = None
+        self.hardware: Hardware | None = None  # known once the background check is done
+        self._probe: BackgroundJob | None = None
+        self._want_recommended = False
         self._job_target = ""
         self._retry: tuple[str, str] | None = None
         self.setWindowTitle("Models")
@@ -68,6 +75,7 @@ class ModelManagerDialog(QDialog):
         self.resize(900, 620)
         self._build()
         self.refresh()
+        self.check_hardware()
 
     # ---- layout -------------------------------------------------------------------------
     def _build(self) -> None:
@@ -128,14 +136,46 @@ class ModelManagerDialog(QDialog):
         return table
 
     # ---- state -> widgets ---------------------------------------------------------------
+    def check_hardware(self) -> None:
+        """Look at this computer in the background; the verdicts follow when it is done."""
+        if self._probe is not None:
+            return
+        service = self.service
+        self.hardware_label.setText("Checking this computer's memory, processor and GPU…")
+        probe = BackgroundJob(lambda report, cancel: service.hardware, self)
+        probe.done.connect(self._on_hardware)
+        probe.failed.connect(lambda exc: self.show_error(f"The computer check failed: {exc}"))
+        probe.finished.connect(self._on_probe_finished)
+        self._probe = probe
+        probe.start()
+
+    @Slot(object)
+    def _on_hardware(self, hardware: object) -> None:
+        assert isinstance(hardware, Hardware)
+        self.hardware = hardware
+        self.refresh()
+        self.hardware_ready.emit()
+        if self._want_recommended:
+            self.download_recommended()
+
+    @Slot()
+    def _on_probe_finished(self) -> None:
+        if self._probe is not None:
+            self._probe.deleteLater()
+        self._probe = None
+
     def refresh(self) -> None:
         """Re-read the catalogue verdicts and the installed models (fast, local only)."""
-        hw = self.service.hardware
-        self.hardware_label.setText(hardware_summary(hw))
-        self.hardware_label.setAccessibleDescription(self.hardware_label.text())
-        self._fill_catalog(self.service.rows())
+        if self.hardware is not None:
+            self.hardware_label.setText(hardware_summary(self.hardware))
+            self.hardware_label.setAccessibleDescription(self.hardware_label.text())
+            self._fill_catalog(self.service.rows())
         self._fill_installed()
         self._show_active()
+
+    def set_active(self, model: str | Path | None) -> None:
+        self.active_model = str(model) if model else ""
+        self.refresh()
 
     def _fill_catalog(self, rows: list[CatalogRow]) -> None:
         best = self.service.recommend()
@@ -202,6 +242,21 @@ class ModelManagerDialog(QDialog):
             self.progress_bar.setValue(0)
 
     # ---- actions ------------------------------------------------------------------------
+    def download_recommended(self) -> None:
+        """Download the model recommended for this computer (once the check is done), unless
+        it is the bundled demo or already installed."""
+        if self.hardware is None:
+            self._want_recommended = True
+            return
+        self._want_recommended = False
+        best = self.service.recommend()
+        if best is None:
+            self.show_error("No model in the catalogue fits this computer.")
+        elif not best.entry.bundled and not any(
+            r.installed for r in self.service.rows() if r.entry.id == best.entry.id
+        ):
+            self.start_download(best.entry.id)
+
     def _on_catalog_action(self, row: CatalogRow, action: str) -> None:
         if action == "use" and row.installed:
             self.choose(row.installed.path)
@@ -318,6 +373,7 @@ class ModelManagerDialog(QDialog):
     def done(self, result: int) -> None:
         """Closing (Close, Escape, the window's ✕) stops a running job; a download keeps its
         `.part` and resumes next time."""
-        if self.job is not None:
-            self.job.stop()
+        for job in (self.job, self._probe):
+            if job is not None:
+                job.stop()
         super().done(result)

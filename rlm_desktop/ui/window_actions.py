@@ -1,4 +1,4 @@
-"""The window's actions, shortcuts and menus (File, Run, View, Help). Buttons elsewhere
+"""The window's actions, shortcuts and menus (File, Models, Run, View, Help). Buttons elsewhere
 trigger these same actions, so a shortcut and its button always agree.
 """
 
@@ -35,7 +35,7 @@ class WindowActions:
         self.use_demo = _action(
             window, "Use the &demo model", "The tiny model included with the app"
         )
-        self.models = _action(window, "&Models…", "Find, download and manage models")
+        self.models = _action(window, "&Manage models…", "Find, download and manage models")
         self.models.setEnabled(has_manager)
         self.quit = _action(window, "&Quit", "Close RLM Desktop", std.Quit)
         self.ask = _action(
@@ -65,9 +65,8 @@ class WindowActions:
         file_menu = bar.addMenu("&File")
         file_menu.addActions([self.add_files, self.add_folder])
         file_menu.addSeparator()
-        file_menu.addActions([self.open_model, self.use_demo, self.models])
-        file_menu.addSeparator()
         file_menu.addAction(self.quit)
+        bar.addMenu("&Models").addActions([self.models, self.open_model, self.use_demo])
         run_menu = bar.addMenu("&Run")
         run_menu.addActions([self.ask, self.stop])
         run_menu.addSeparator()

@@ -1,5 +1,6 @@
 """The model manager dialog (offscreen Qt) against the stand-in hub: verdicts, live progress,
-cancel and resume, errors, use, import and remove. Downloads run off the GUI thread."""
+cancel and resume, errors, use, import and remove; opened from the first-run card and the
+menu. The hardware check and downloads run off the GUI thread."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from rlm_desktop.store.paths import dev_models_dir
 from rlm_desktop.ui.model_manager import ModelManagerDialog
 from tests.hub.fake_hub import FakeHub, running_hub
 from tests.llm.gguf_craft import write_gguf
+from tests.ui.conftest import MakeWindow
 
 DEMO_FILE = dev_models_dir() / "SmolLM2-135M-Instruct.Q4_1.gguf"
 LAPTOP = Hardware(total_ram=8 * GIB, available_ram=5 * GIB, cpu_cores=4, logical_cpus=8,
@@ -30,9 +32,16 @@ LAPTOP = Hardware(total_ram=8 * GIB, available_ram=5 * GIB, cpu_cores=4, logical
 
 
 class RecordingService(HubService):
-    """The real service; notes which thread each download ran on."""
+    """The real service; notes which thread each download and hardware check ran on."""
 
     threads: list[str]
+    probed_on: list[str]
+
+    @property
+    def hardware(self) -> Hardware:
+        if self._hardware is None:
+            self.probed_on.append(threading.current_thread().name)
+        return super().hardware
 
     def download(self, *args: object, **kwargs: object) -> Path:
         self.threads.append(threading.current_thread().name)
@@ -60,10 +69,11 @@ def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
 @pytest.fixture
 def dialog(qtbot: QtBot, hub: FakeHub) -> ModelManagerDialog:
     service = RecordingService(catalog=downloadable_catalog(), hardware=LAPTOP)
-    service.threads = []
+    service.threads, service.probed_on = [], []
     dlg = ModelManagerDialog(service)
     qtbot.addWidget(dlg)
-    dlg.show()
+    with qtbot.waitSignal(dlg.hardware_ready, timeout=10_000):
+        dlg.show()
     return dlg
 
 
@@ -192,3 +202,60 @@ def test_import_of_a_bad_file_shows_the_reason(
     dialog.import_file(bad)
     qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=20_000)
     assert "cannot import broken.gguf: not a GGUF" in dialog.error_label.text()
+
+
+def test_hardware_is_checked_off_the_gui_thread(qtbot: QtBot, tmp_path: Path) -> None:
+    service = RecordingService(models_path=tmp_path, catalog=downloadable_catalog())
+    service.threads, service.probed_on = [], []
+    dlg = ModelManagerDialog(service)
+    qtbot.addWidget(dlg)
+    assert dlg.hardware is None and "Checking this computer" in dlg.hardware_label.text()
+    assert dlg.catalog_table.rowCount() == 0  # no verdicts before the check
+    with qtbot.waitSignal(dlg.hardware_ready, timeout=10_000):
+        dlg.show()
+    assert len(service.probed_on) == 1 and service.probed_on[0] != "MainThread"
+    assert dlg.hardware_label.text().startswith("This computer: ")
+    assert dlg.catalog_table.rowCount() == len(service.catalog.entries)
+
+
+def test_download_recommended_waits_for_the_check_then_starts(qtbot: QtBot, hub: FakeHub) -> None:
+    hub.add("example/big-GGUF", "big-Q4_K_M.gguf", DEMO_FILE)
+    best = load_catalog().entries[0]
+    entry = replace(best, id="big", repo="example/big-GGUF", files=("big-Q4_K_M.gguf",),
+                    size_bytes=DEMO_FILE.stat().st_size, bundled=False, n_params=10**9)  # fmt: skip
+    service = RecordingService(catalog=Catalog((entry,), 4096), hardware=LAPTOP)
+    service.threads, service.probed_on = [], []
+    dlg = ModelManagerDialog(service)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.download_recommended()  # asked before the check is done: starts when it is
+    with qtbot.waitSignal(dlg.download_finished, timeout=60_000) as finished:
+        pass
+    assert Path(finished.args[0]).name == "big-Q4_K_M.gguf"
+    qtbot.waitUntil(lambda: dlg.job is None, timeout=10_000)
+    assert catalog_button(dlg, "big").text() == "Use"
+    dlg.download_recommended()  # installed now: nothing to do
+    assert dlg.job is None and not dlg.error_label.isVisible()
+
+
+def test_reachable_from_the_first_run_card_and_the_menu(
+    qtbot: QtBot, make_window: MakeWindow, hub: FakeHub
+) -> None:
+    window = make_window(backend="llama")
+    assert window.setup_card.download_button.isVisible()
+    qtbot.mouseClick(window.setup_card.download_button, Qt.MouseButton.LeftButton)
+    dlg = window._models_dialog
+    assert isinstance(dlg, ModelManagerDialog) and dlg.isVisible()
+    qtbot.waitUntil(lambda: dlg.hardware is not None, timeout=10_000)
+    best = dlg.service.recommend()
+    if best is not None and not best.entry.bundled:  # its download started (the stand-in
+        qtbot.waitUntil(dlg.error_label.isVisible, timeout=20_000)  # hub only has the demo)
+        assert best.entry.repo in dlg.error_label.text()
+    else:
+        assert dlg.job is None
+    dlg.close()
+    assert not dlg.isVisible()
+    assert [a.text() for a in window.menuBar().actions()][1] == "&Models"
+    window.actions.models.trigger()
+    assert window._models_dialog is dlg and dlg.isVisible()
+    dlg.close()
