@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
-from rlm_desktop.ui.documents_model import ERROR, READING, READY
+from rlm_desktop.documents.pdfwrite import write_pdf
+from rlm_desktop.ui.documents_model import ERROR, READING, READY, WARNING
 from tests.ui.conftest import MakeWindow, wait_documents
 
 
@@ -63,6 +64,26 @@ def test_drop_loads_documents_and_shows_why_a_file_failed(
     assert "1 could not be read" in window.documents.summary.text()
 
 
+def test_a_document_with_a_warning_shows_its_pages_and_the_warning(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
+    mixed = tmp_path / "mixed.pdf"
+    write_pdf(mixed, ["typed page", None, "last page"])
+    window = make_window(responses=["FINAL(x)"])
+    drop(window, [mixed])
+    wait_documents(qtbot, window)
+    model = window.docs_model
+    assert [r.status for r in model.rows] == [WARNING]
+    assert model.index(0, 1).data() == "pdf"
+    assert model.index(0, 2).data().endswith(", 3 pages")
+    status = model.index(0, 3).data()
+    assert status.startswith("Ready, but: page 2 of 3 is a scanned image")
+    icon = model.index(0, 3).data(Qt.ItemDataRole.DecorationRole)
+    assert icon.cacheKey() == window.icons.get("warning").cacheKey()
+    assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == f"{mixed}\n{status}"
+    assert "1 document ready" in window.documents.summary.text()
+
+
 def test_drop_of_a_folder_reads_every_file_and_skips_duplicates(
     qtbot: QtBot, make_window: MakeWindow, docs: Path
 ) -> None:
@@ -99,3 +120,33 @@ def test_dropping_a_failed_file_again_replaces_its_row(
     drop(window, [broken])
     wait_documents(qtbot, window)
     assert [(r.name, r.status) for r in window.docs_model.rows] == [("broken.pdf", ERROR)]
+
+
+def _answer_file_dialog(qtbot: QtBot, folder: Path, names: list[str]) -> None:
+    """When the (Qt, non-native offscreen) file dialog opens, pick `names` in `folder`."""
+
+    def pick() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QFileDialog):
+            QTimer.singleShot(20, pick)
+            return
+        dialog.setDirectory(str(folder))
+        dialog.selectFile(" ".join(f'"{n}"' for n in names))
+        dialog.accept()
+
+    QTimer.singleShot(0, pick)
+
+
+def test_ctrl_o_adds_files_through_the_file_dialog(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path
+) -> None:
+    window = make_window(responses=["FINAL(x)"])
+    assert window.actions.add_files.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
+    window.activateWindow()  # shortcuts go to the active window
+    qtbot.waitUntil(window.isActiveWindow)
+    _answer_file_dialog(qtbot, docs, ["a.txt", "b.txt"])
+    qtbot.keyClick(window.ask_panel.question, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    wait_documents(qtbot, window)
+    assert sorted(r.name for r in window.docs_model.rows) == ["a.txt", "b.txt"]
+    file_menu = window.menuBar().actions()[0].menu()
+    assert window.actions.add_files in file_menu.actions()

@@ -4,6 +4,7 @@ one plain line or a dialog with the log's location, never a crash, and what is o
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
 from rlm_desktop.store.paths import log_dir
+from rlm_desktop.ui.app import open_window
 from rlm_desktop.ui.crash import CrashReporter, setup_logging
 from rlm_desktop.ui.model_choice import DEMO_BLURB, demo_model_path
 from tests.ui.conftest import MakeWindow, wait_documents
@@ -106,3 +108,38 @@ def test_the_demo_model_button_loads_the_bundled_model(
     assert "SmolLM2" in window.status.model.text()
     assert window.status.device.text() in ("CPU only",) or "GPU" in window.status.device.text()
     assert window.settings.last_model == str(demo_model.resolve())
+
+
+def test_model_on_the_command_line_is_loaded_and_a_bad_one_explained(
+    qtbot: QtBot, docs: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "not-a-model.gguf"
+    bad.write_bytes(b"GGUF" + bytes(64))
+    args = argparse.Namespace(files=[str(docs)], model=str(bad), backend=None, ask=None)
+    window = open_window(args)
+    qtbot.addWidget(window)
+    try:
+        assert window.status.model.text() == f"Loading model: {bad.name}…"
+        with qtbot.waitSignal(window.host.model_failed, timeout=20_000) as failed:
+            pass
+        assert failed.args[0] and "\n" not in failed.args[0]
+        assert window.setup_card.isVisible() and window.setup_card.message.text() == failed.args[0]
+        wait_documents(qtbot, window)
+        assert len(window.docs_model.rows) == 2
+        assert window.settings.last_model is None  # a model that failed is not remembered
+    finally:
+        window.close()
+
+
+@pytest.mark.model
+def test_a_dropped_gguf_is_loaded_as_the_model(
+    qtbot: QtBot, make_window: MakeWindow, demo_model: Path
+) -> None:
+    window = make_window(backend="llama")
+    assert window.setup_card.isVisible()
+    with qtbot.waitSignal(window.host.model_loaded, timeout=60_000):
+        drop(window, [demo_model])
+    assert not window.setup_card.isVisible()
+    assert window.docs_model.rows == []  # a model file is not a document
+    assert window.status.model.text().startswith("Model: ")
+    assert window.host.spec == ("llama", str(demo_model))

@@ -4,10 +4,11 @@ shape and statuses, shows the final answer, the progress line and the run statis
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtTest import QAbstractItemModelTester
 from pytestqt.qtbot import QtBot
 
@@ -49,6 +50,8 @@ def test_demo_run_fills_the_tree_and_shows_the_answer(
     window.tree_model.modelReset.connect(lambda: resets.append(1))
     wait_model(qtbot, window)
     wait_documents(qtbot, window)
+    lines: list[str] = []
+    window.runs.progress.connect(lines.append)
 
     outcome = ask(qtbot, window, QUESTION)
 
@@ -77,6 +80,18 @@ def test_demo_run_fills_the_tree_and_shows_the_answer(
     assert rows(window.tree_model) == [tree_rows(tree, tree.root_id or "")]
     assert len(resets) == 1  # one reset when the run started; rows were inserted as it went
     assert window.ask_panel.progress.text() == "Answer found."
+    # plain-language progress as it went (lines may be coalesced per ~30 ms tick)
+    assert lines[0] == "Starting…" and lines[-1] == "Answer found."
+    said = "\n".join(lines)
+    assert "Turn " in said or "Running the model's code" in said or "helper" in said
+    for index, node in walk(window.tree_model):
+        assert index.data(Qt.ItemDataRole.DecorationRole).cacheKey() == (
+            window.icons.get("done").cacheKey()
+        )
+        time_text = window.tree_model.index(index.row(), 2, index.parent()).data()
+        assert time_text.endswith(" s") or time_text.endswith(" ms"), (node.label, time_text)
+        if node.kind == "iteration":  # each model turn shows its tokens
+            assert window.tree_model.index(index.row(), 1, index.parent()).data()
     stats = window.ask_panel.stats.text()
     assert "6 turns" in stats and "3 sub-calls" in stats and "tokens/s" in stats
     assert window.actions.ask.isEnabled() and not window.actions.stop.isEnabled()
@@ -87,6 +102,50 @@ def test_demo_run_fills_the_tree_and_shows_the_answer(
     assert window.side.details.node_id == tree.root_id  # following ends on the answer
     assert "42" in window.side.details.words.toPlainText()
     del tester
+
+
+def walk(model: RunTreeModel, parent: QModelIndex | None = None) -> Iterator[tuple]:
+    """(index, node) for every row, depth first."""
+    parent = parent or QModelIndex()
+    for row in range(model.rowCount(parent)):
+        index = model.index(row, 0, parent)
+        yield index, model.node(index)
+        yield from walk(model, index)
+
+
+def test_the_answer_is_formatted_text(qtbot: QtBot, make_window: MakeWindow) -> None:
+    answer = "The **total** is 42:\n\n- a is 17\n- b is 25\n\n<b>raw html</b>"
+    window = make_window(responses=["Looking.\n```repl\nx = 42\n```", f"FINAL({answer})"])
+    wait_model(qtbot, window)
+    assert ask(qtbot, window, QUESTION).status == "ok"
+    document = window.answer.text.document()
+    assert document.toPlainText().startswith("The total is 42:")  # markup rendered, not shown
+    bold = QTextCursor(document)
+    bold.setPosition(document.toPlainText().index("total") + 1)
+    assert bold.charFormat().fontWeight() > 400
+    assert document.begin().next().textList() is not None  # a real list
+    assert "<b>raw html</b>" in document.toPlainText()  # HTML in an answer stays text
+    window.answer.copy_button.click()
+    assert QGuiApplication.clipboard().text() == answer  # the copy is the answer as written
+
+
+def test_progress_line_says_what_is_happening_in_plain_words(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path
+) -> None:
+    reply = "it says nothing much about that part at all"
+    turn = "Asking.\n```repl\nr = llm_query_batched(['a', 'b', 'c'])\nprint(r)\n```"
+    window = make_window(
+        responses=[turn, reply, reply, reply, "FINAL(done)"], token_delay_s=0.01, files=[str(docs)]
+    )
+    wait_model(qtbot, window)
+    wait_documents(qtbot, window)
+    lines: list[str] = []
+    label = window.ask_panel.progress
+    window.runs.progress.connect(lambda line: lines.append(label.text()))  # what was on screen
+    assert ask(qtbot, window, QUESTION).status == "ok"
+    assert "Turn 1: the model is thinking…" in lines
+    assert "Asking the model helper questions, 2 of 3…" in lines
+    assert lines[-1] == "Answer found."
 
 
 def test_failed_run_keeps_what_was_done_and_says_why(
@@ -105,6 +164,10 @@ def test_failed_run_keeps_what_was_done_and_says_why(
     assert window.ask_panel.progress.text().startswith("The run failed")
     root = window.tree_model.tree.root
     assert root is not None and root.status == "error"
+    error_icon = window.icons.get("error").cacheKey()
+    assert window.tree_model.index(0, 0).data(Qt.ItemDataRole.DecorationRole).cacheKey() == (
+        error_icon
+    )
     assert window.tree_model.rowCount(window.tree_model.index(0, 0)) >= 1
     assert len(window.docs_model.rows) == 2  # the documents stay
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -19,8 +20,9 @@ def _running_cell(window: object) -> bool:
     return any(n.kind == "cell" and n.status == "running" for n in tree.nodes.values())
 
 
+@pytest.mark.parametrize("how", ["button", "escape"])
 def test_stop_during_an_endless_cell_ends_the_run_within_a_second(
-    qtbot: QtBot, make_window: MakeWindow
+    qtbot: QtBot, make_window: MakeWindow, how: str
 ) -> None:
     settings = Settings(budgets=Budgets(cell_timeout=600))
     window = make_window(responses=[LOOP, "FINAL(never)"], settings=settings)
@@ -31,9 +33,19 @@ def test_stop_during_an_endless_cell_ends_the_run_within_a_second(
     assert window.actions.stop.isEnabled()
     assert not window.actions.ask.isEnabled()
 
+    running = window.tree_model.index_of(next(n.id for n in window.tree_model.tree.walk()
+                                              if n.kind == "cell"))  # fmt: skip
+    assert running.data(Qt.ItemDataRole.DecorationRole).cacheKey() == (
+        window.icons.get("running").cacheKey()
+    )
+    window.activateWindow()  # Esc is a window shortcut: it needs the active window
+    qtbot.waitUntil(window.isActiveWindow)
     with qtbot.waitSignal(window.runs.finished, timeout=5_000) as blocker:
         started = time.monotonic()
-        window.ask_panel.stop_button.click()
+        if how == "button":
+            window.ask_panel.stop_button.click()
+        else:
+            qtbot.keyClick(window.side.tree, Qt.Key.Key_Escape)  # focus anywhere in the window
     elapsed = time.monotonic() - started
 
     outcome = blocker.args[0]
@@ -42,6 +54,9 @@ def test_stop_during_an_endless_cell_ends_the_run_within_a_second(
     tree = window.tree_model.tree
     assert tree.root is not None and tree.root.status == "cancelled"
     assert [n.status for n in tree.nodes.values() if n.kind == "cell"] == ["cancelled"]
+    assert running.data(Qt.ItemDataRole.DecorationRole).cacheKey() == (
+        window.icons.get("cancelled").cacheKey()
+    )
     assert window.answer.banner.isVisible() and "Stopped" in window.answer.banner.text()
     assert window.ask_panel.progress.text() == "Stopped."
     assert window.actions.ask.isEnabled()

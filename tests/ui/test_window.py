@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from rlm_desktop.llm.base import BackendInfo
 from rlm_desktop.store.paths import log_dir
 from rlm_desktop.ui.app import run_app
 from rlm_desktop.ui.main_window import MainWindow
+from rlm_desktop.ui.status_bar import StatusBar
 from tests.ui.conftest import DEMO, MakeWindow, wait_documents, wait_model, write_replay
 
 CONTROLS = (
@@ -124,3 +126,21 @@ def test_help_opens_the_log_folder(make_window: MakeWindow, monkeypatch: object)
     window.actions.open_log.trigger()
     assert opened == [str(log_dir())]
     assert log_dir().is_dir()
+
+
+def test_status_bar_shows_gpu_offload_and_its_notes(qtbot: QtBot) -> None:
+    bar = StatusBar()
+    qtbot.addWidget(bar)
+    assert bar.model.text() == "No model" and bar.sandbox.text() == "Sandbox: checking…"
+    gpu = BackendInfo(name="llama.cpp", model="Qwen-7B", context_window=16384, device="cuda",
+                      gpu_layers=20, notes=["20 of 28 layers fit in free GPU memory"])  # fmt: skip
+    bar.set_model(gpu)
+    assert bar.model.text() == "Model: Qwen-7B, 16,384-token window"
+    assert bar.device.text() == "GPU (cuda): 20 layers"
+    assert "20 of 28 layers fit" in bar.model.toolTip()
+    bar.set_model(BackendInfo(name="llama.cpp", model="m", device="cuda", gpu_layers=0))
+    assert bar.device.text() == "CPU only"
+    bar.set_model(None, loading="big.gguf")
+    assert bar.model.text() == "Loading model: big.gguf…" and bar.device.text() == ""
+    bar.set_sandbox(["process", "rlimits", "audit-hook"])
+    assert bar.sandbox.text() == "Sandbox: process, rlimits, audit-hook"
