@@ -24,6 +24,7 @@ from rlm_desktop.engine.protocol import (
     ParsedTurn,
     extract_code_blocks,
     find_final,
+    looks_at_documents,
     parse_turn,
     truncate_output,
 )
@@ -209,7 +210,11 @@ class RlmRun:
             message = prompts.repeated_code_message(next_index, self.total_turns, self.reminder)
             return TurnResult(feedback=message, error=True)
         self.code_seen |= {" ".join(code.split()) for code in parsed.code_blocks}
+        # Turn-0 guard: an answer set in the first code turn counts only if that code read the
+        # documents (a small model's FINAL("42") before any look is a guess).
+        may_answer = self.cells_run > 0 or any(map(looks_at_documents, parsed.code_blocks))
         outputs: list[str] = []
+        notes: list[str] = []
         failures = 0
         for i, code in enumerate(parsed.code_blocks):
             cell = shared.new_id()
@@ -230,18 +235,22 @@ class RlmRun:
             outputs.append(truncate_output(result.output, self.feedback_limit))
             failures += result.error is not None
             if result.final is not None:
-                return TurnResult(final=result.final)
-        notes: list[str] = []
-        if parsed.final is not None:
-            if parsed.final.kind == "var":
+                if may_answer:
+                    return TurnResult(final=result.final)
+                notes.append(prompts.EARLY_FINAL_NOTE)
+                break
+        if parsed.final is not None and not notes:
+            if parsed.final.kind == "var" and may_answer:
                 var = self._final_var(parsed.final.value, next_index)
                 if var.final is not None:
                     return var
-            notes.append(prompts.IGNORED_FINAL_NOTE)
+            early = parsed.final.kind == "var" and not may_answer
+            notes.append(prompts.EARLY_FINAL_NOTE if early else prompts.IGNORED_FINAL_NOTE)
         feedback = prompts.output_message(
             outputs, notes, next_index, self.total_turns, self.reminder
         )
-        return TurnResult(feedback=feedback, error=failures == len(parsed.code_blocks))
+        error = failures == len(outputs) or prompts.EARLY_FINAL_NOTE in notes
+        return TurnResult(feedback=feedback, error=error)
 
     # --- budgets -------------------------------------------------------------------------
     def _ask_final(self, reason: str, iterations: int) -> RunOutcome:

@@ -152,6 +152,11 @@ IGNORED_FINAL_NOTE = (
     "Answer in your next turn if the output confirms it.)"
 )
 
+EARLY_FINAL_NOTE = (
+    "(Your answer was ignored: you have not looked at the documents yet. "
+    'Look first, for example grep("key words") or print(context[:1000]).)'
+)
+
 
 def final_request(reason: str, question: str) -> str:
     return (

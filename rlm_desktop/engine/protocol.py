@@ -3,6 +3,7 @@
 Robust for small models: ```repl, ```python and ```py fences (an unclosed last fence counts);
 FINAL only counts at the start of a line outside code, so prose that merely talks about
 finishing ("I will then call FINAL(...)") does not end the run; placeholders are ignored.
+`looks_at_documents` tells whether a cell reads the documents (the first-turn guard).
 """
 
 from __future__ import annotations
@@ -12,6 +13,11 @@ import re
 from dataclasses import dataclass, field
 
 CODE_TAGS = ("repl", "python", "py", "python3")
+# Names through which a cell reads the documents (directly, or through a helper or a child RLM).
+LOOK_NAMES = frozenset(
+    {"context", "documents", "grep", "chunks", "map_query", "ask_each_document"}
+    | {"rlm_query", "recursive_llm"}
+)
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _FINAL_START = re.compile(r"^[ \t>*_`#-]*(FINAL_VAR|FINAL)[ \t]*\(", re.MULTILINE)
 _PLACEHOLDERS = {
@@ -55,6 +61,15 @@ def is_python(code: str) -> bool:
     except (SyntaxError, ValueError):
         return False
     return True
+
+
+def looks_at_documents(code: str) -> bool:
+    """Whether the cell names `context`, `documents` or a helper that reads them."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    return any(isinstance(n, ast.Name) and n.id in LOOK_NAMES for n in ast.walk(tree))
 
 
 def extract_code_blocks(text: str) -> tuple[list[str], str]:
@@ -130,15 +145,16 @@ def parse_turn(text: str) -> ParsedTurn:
     return ParsedTurn(text=text, code_blocks=blocks, final=find_final(prose))
 
 
-def truncate_output(text: str, limit: int) -> str:
+TRUNCATION_NOTICE = (
+    "[... {cut:,} characters truncated: print smaller pieces, e.g. context[:2000] ...]"
+)
+
+
+def truncate_output(text: str, limit: int, notice: str = TRUNCATION_NOTICE) -> str:
     """Keep the head and tail of long output with a visible notice in between."""
     if len(text) <= limit:
         return text
     head = limit * 2 // 3
     tail = limit - head
     cut = len(text) - head - tail
-    return (
-        text[:head]
-        + f"\n[... {cut:,} characters truncated: print smaller pieces, e.g. context[:2000] ...]\n"
-        + text[-tail:]
-    )
+    return text[:head] + "\n" + notice.format(cut=cut) + "\n" + text[-tail:]

@@ -50,3 +50,27 @@ def test_trace_file_has_every_event_and_the_result(tmp_path: Path) -> None:
     assert "CellFinished" in types and "TokenStreamed" not in types
     assert result is not None and result["answer"] == "42"
     assert json.loads(path.read_text().splitlines()[0])["type"] == "RunStarted"
+
+
+def test_long_messages_are_cut_when_a_summary_is_not_enough() -> None:
+    conv = Conversation(estimate_tokens)
+    conv.add("system", "SYSTEM")
+    conv.add("user", "Question: what?")
+    conv.add("assistant", "```repl\nprint(context)\n```")
+    conv.add("user", "HEAD " + "data " * 4000 + " TAIL")
+    assert conv.fit(1000)  # too few turns to summarise: the long output is cut instead
+    assert conv.tokens <= 1000
+    out = conv.messages[-1]["content"]
+    assert out.startswith("HEAD") and out.endswith("TAIL")
+    assert "characters cut to fit the model's window" in out
+    assert conv.messages[0]["content"] == "SYSTEM"
+
+
+def test_a_small_window_with_large_outputs_never_overflows() -> None:
+    # the large-model variant feeds back up to 6,000 characters a turn
+    responses = [look(f"print('{i}' * 20000)") for i in range(7)] + ["FINAL(done)"]
+    run = replay(responses, context_window=2048, max_turn_tokens=256, prompt_variant="large")
+    assert (run.result.status, run.result.answer) == ("ok", "done")
+    for request in run.backend.requests:
+        prompt = sum(estimate_tokens(m["content"]) + 8 for m in request.messages)
+        assert prompt + request.max_tokens <= 2048

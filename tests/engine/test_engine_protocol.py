@@ -12,8 +12,22 @@ def test_final_as_text_after_looking() -> None:
 
 
 def test_final_as_a_repl_function() -> None:
-    run = replay([look("n = 6 * 7\nFINAL(f'The number is {n}')")])
+    code = "n = context.split('magic number is ')[1][:2]\nFINAL(f'The number is {n}')"
+    run = replay([look(code)])
     assert (run.result.status, run.result.answer) == ("ok", "The number is 42")
+
+
+def test_final_function_in_the_first_turn_without_looking_is_ignored() -> None:
+    run = replay([look("n = 6 * 7\nFINAL(n)\nprint('after')"), look(), "FINAL(42)"])
+    assert (run.result.status, run.result.answer, run.result.iterations) == ("ok", "42", 3)
+    fed_back = run.prompt_of_call(1)
+    assert "Your answer was ignored: you have not looked at the documents" in fed_back
+    assert "after" in fed_back  # the cell ran to its end and its output is shown
+
+
+def test_final_function_after_a_first_look_is_accepted_without_reading_again() -> None:
+    run = replay([look(), look("FINAL(6 * 7)")])
+    assert (run.result.status, run.result.answer) == ("ok", "42")
 
 
 def test_final_var_of_an_existing_variable() -> None:
@@ -22,8 +36,16 @@ def test_final_var_of_an_existing_variable() -> None:
 
 
 def test_final_var_in_the_same_turn_as_the_code_that_sets_it() -> None:
-    run = replay(["```repl\nmagic = 6 * 7\n```\nFINAL_VAR(magic)"])
+    run = replay(
+        ["```repl\nmagic = 42 if 'magic number is 42' in context else 0\n```\nFINAL_VAR(magic)"]
+    )
     assert (run.result.status, run.result.answer) == ("ok", "42")
+
+
+def test_final_var_in_the_first_turn_without_looking_is_ignored() -> None:
+    run = replay(["```repl\nmagic = 7\n```\nFINAL_VAR(magic)", look(), "FINAL_VAR(magic)"])
+    assert (run.result.answer, run.result.iterations) == ("7", 3)
+    assert "you have not looked at the documents" in run.prompt_of_call(1)
 
 
 def test_final_var_of_a_missing_variable_is_fed_back_and_recovered() -> None:
