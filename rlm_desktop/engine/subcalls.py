@@ -1,7 +1,9 @@
 """Serving the sandbox's sub-call requests: `llm_query` leaf calls and `rlm_query` child RLMs.
 
 Runs on the engine thread while the worker waits. Each sub-call is a node in the tree under
-the cell that made it; a child RLM's iterations hang below its sub-call node.
+the cell that made it; a child RLM's iterations hang below its sub-call node. Once the run's
+time or token budget is spent, further sub-calls are refused (the cell sees a RuntimeError) and
+the RLM that made them asks for its best answer at its next turn.
 """
 
 from __future__ import annotations
@@ -32,9 +34,14 @@ class SubcallBridge:
         kind = request.get("kind")
         if not self.shared.config.subcalls:
             raise SubcallFailed(f"{kind} is not available in this run")
+        self._check_budget(kind)
         if kind == "llm_query":
             prompts = [str(p) for p in request.get("prompts", [])]
-            return [self.leaf(p, batch=(i, len(prompts))) for i, p in enumerate(prompts)]
+            answers = []
+            for i, p in enumerate(prompts):
+                self._check_budget(kind)
+                answers.append(self.leaf(p, batch=(i, len(prompts))))
+            return answers
         if kind == "rlm_query":
             docs = request.get("documents")
             context = (
@@ -44,6 +51,13 @@ class SubcallBridge:
             )
             return self.child(str(request.get("question", "")), context)
         raise SubcallFailed(f"unknown request {kind!r}")
+
+    def _check_budget(self, kind: object) -> None:
+        """A spent run-wide budget (time, tokens) stops sub-calls too: a loop of them in one
+        cell would otherwise run on past it. The cell sees a RuntimeError."""
+        reason = self.shared.exhausted()
+        if reason:
+            raise SubcallFailed(f"{kind} refused: the run has reached {reason}")
 
     def _fit_prompt(self, prompt: str, max_tokens: int) -> str:
         backend = self.shared.backend

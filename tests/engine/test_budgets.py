@@ -1,14 +1,21 @@
 """Every budget: when one runs out the engine asks once for the best answer (status budget)."""
 
-from replay_run import look, replay
+from replay_run import Replayed, look, replay
 
-from rlm_desktop.engine.events import SubcallFinished, SubcallStarted
+from rlm_desktop.engine.events import FinalAnswer, SubcallFinished, SubcallStarted
+
+FINAL_REQUEST = "Reply now with one line FINAL(...)"
+
+
+def final_requests(run: Replayed) -> int:
+    """How many model calls were the engine's request for the best answer."""
+    return sum(FINAL_REQUEST in r.messages[-1]["content"] for r in run.backend.requests)
 
 
 def test_max_iterations_asks_once_for_the_best_answer() -> None:
     run = replay([look(), look(), "FINAL(42)"], max_iterations=2)
     assert (run.result.status, run.result.answer) == ("budget", "42")
-    assert run.backend.calls == 3
+    assert (run.backend.calls, final_requests(run)) == (3, 1)
     last = run.prompt_of_call(2)
     assert "turn limit (2 turns)" in last and "one line FINAL(...)" in last
     assert "Turn 3 of 2" not in last
@@ -24,6 +31,14 @@ def test_consecutive_errors() -> None:
     run = replay(responses, max_consecutive_errors=2)
     assert (run.result.status, run.result.answer) == ("budget", "gave up")
     assert "2 failed turns in a row" in run.prompt_of_call(2)
+    assert (run.backend.calls, final_requests(run)) == (3, 1)
+
+
+def test_turns_without_code_or_final_count_as_failed_turns() -> None:
+    responses = ["Hmm.", "Let me think.", "Still thinking.", "FINAL(unsure)"]
+    run = replay(responses, max_consecutive_errors=3)
+    assert (run.result.status, run.result.answer) == ("budget", "unsure")
+    assert (run.backend.calls, final_requests(run)) == (4, 1)
 
 
 def test_a_good_turn_resets_the_error_count() -> None:
@@ -37,13 +52,44 @@ def test_wall_time_budget() -> None:
     run = replay([slow, slow, "FINAL(late)", "FINAL(never used)"], max_seconds=0.5)
     assert (run.result.status, run.result.answer) == ("budget", "late")
     assert "time limit (0.5 s)" in run.prompt_of_call(run.backend.calls - 1)
+    assert (run.backend.calls, final_requests(run)) == (3, 1)
 
 
 def test_total_token_budget() -> None:
-    run = replay([look(), look(), look(), "FINAL(42)"], max_total_tokens=900)
-    assert run.result.status == "budget"
-    assert "token limit (900 tokens)" in run.prompt_of_call(run.backend.calls - 1)
-    assert run.backend.calls < 4 or run.result.answer == "42"
+    run = replay([look(), "FINAL(42)", "FINAL(never used)"], max_total_tokens=1)
+    assert (run.result.status, run.result.answer) == ("budget", "42")
+    assert "token limit (1 tokens)" in run.prompt_of_call(1)
+    assert (run.backend.calls, final_requests(run)) == (2, 1)
+    finals = [e for e in run.events if isinstance(e, FinalAnswer)]
+    assert [(e.answer, e.status) for e in finals] == [("42", "budget")]
+
+
+def test_a_spent_budget_stops_the_sub_calls_of_a_running_cell() -> None:
+    code = "import time\ntime.sleep(0.4)\nprint(llm_query_batched(['a?', 'b?', 'c?']))"
+    run = replay([look(code), "FINAL(best so far)", "unused", "unused"], max_seconds=0.3)
+    assert (run.result.status, run.result.answer) == ("budget", "best so far")
+    assert run.result.subcalls == 0 and run.backend.calls == 2
+    fed_back = run.prompt_of_call(1)
+    assert "llm_query refused: the run has reached the time limit (0.3 s)" in fed_back
+    assert FINAL_REQUEST in fed_back
+
+
+def test_a_child_rlm_out_of_turns_answers_its_best_and_the_parent_goes_on() -> None:
+    responses = [
+        look("print(rlm_query('Which number?', context))"),
+        look("print(1)"),
+        look("print(2)"),
+        "FINAL(child's best: 42)",
+        "FINAL(42)",
+    ]
+    run = replay(responses, max_iterations=2)
+    assert (run.result.status, run.result.answer) == ("ok", "42")
+    assert final_requests(run) == 1 and "turn limit (2 turns)" in run.prompt_of_call(3)
+    child = next(e for e in run.events if isinstance(e, SubcallFinished))
+    assert (child.status, child.result) == ("budget", "child's best: 42")
+    assert "child's best: 42" in run.prompt_of_call(4)
+    node = next(n for n in run.result.tree.walk() if n.kind == "subcall")
+    assert node.status == "budget"
 
 
 def test_max_depth_degrades_rlm_query_to_a_plain_call() -> None:
