@@ -1,14 +1,19 @@
 """`rlm-desktop ask QUESTION --doc PATH ...`: a headless run that prints the answer (or JSON).
 
-Exit code 0 when the run finished (status ok, budget or cancelled); 1 with a one-line reason on
-stderr when it could not run or failed (bad model, no readable documents, a backend error).
+Exit code 0 when the run finished (status ok, budget or cancelled: Ctrl+C stops a run
+cooperatively); 1 with a one-line reason on stderr when it could not run or failed (bad model,
+no readable documents, a backend error).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from rlm_desktop.cancel import CancelToken
@@ -38,6 +43,27 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--trace", metavar="FILE", help="write every event as JSON lines")
     p.add_argument("--verbose", "-v", action="store_true", help="progress on stderr")
+
+
+@contextlib.contextmanager
+def _ctrl_c_cancels(cancel: CancelToken) -> Iterator[None]:
+    """The first Ctrl+C stops the run cooperatively (it ends "cancelled", with what it did);
+    a second one interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        print("rlm-desktop ask: stopping (Ctrl+C again to quit at once)…", file=sys.stderr)
+        cancel.cancel()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _fail(message: str) -> int:
@@ -94,8 +120,10 @@ def run(args: argparse.Namespace) -> int:
         for sink in sinks:
             sink(event)
 
+    cancel = CancelToken()
     try:
-        result = RlmEngine(backend, config).run(args.question, context, on_event, CancelToken())
+        with _ctrl_c_cancels(cancel):
+            result = RlmEngine(backend, config).run(args.question, context, on_event, cancel)
     finally:
         backend.close()
     data = result.to_json()

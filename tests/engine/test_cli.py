@@ -1,9 +1,18 @@
-"""The CLI contracts in DESIGN.md: `ask` (text and --json), `ingest --json`, exit codes."""
+"""The CLI contracts in DESIGN.md: `ask` (text and --json, sandbox layers, Ctrl+C),
+`ingest --json`, `bench engine --json`, exit codes."""
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import psutil
+
+from rlm_desktop.documents.model import Context, Document
+from rlm_desktop.sandbox.host import Sandbox
+from rlm_desktop.sandbox.worker import BOOT
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "resources" / "demo"
@@ -30,6 +39,39 @@ def test_demo_answers_the_magic_number_with_a_tree() -> None:
     assert data["subcalls"] == 3 and data["iterations"] == 4
     kinds = [c["kind"] for c in data["tree"]["children"]]
     assert kinds == ["iteration"] * 4
+    assert data["sandbox_layers"] == active_layers()
+    assert {"process", "rlimits", "audit-hook"} <= set(data["sandbox_layers"])
+
+
+def active_layers() -> list[str]:
+    """The layers a sandbox worker gets on this machine."""
+    with Sandbox(Context([Document(name="a.txt", text="a")]), lambda r: None) as box:
+        return box.layers
+
+
+def test_ctrl_c_stops_the_run_which_ends_cancelled_with_its_json(tmp_path: Path) -> None:
+    replay_file = tmp_path / "spin.json"
+    spin = "Let me look.\n```repl\nprint(len(context))\nwhile True:\n    pass\n```"
+    replay_file.write_text(json.dumps({"responses": [spin, "FINAL(never)"]}))
+    cmd = [sys.executable, "-m", "rlm_desktop", "ask", "Q?", "--doc", str(DEMO / "a.txt")]
+    cmd += ["--backend", f"replay:{replay_file}", "--json", "--cell-timeout", "60"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    me = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 30
+    while not [p for p in me.children() if BOOT in p.cmdline()]:
+        assert time.monotonic() < deadline and proc.poll() is None, "no worker started"
+        time.sleep(0.05)
+    worker = me.children()[0].pid
+    time.sleep(0.3)  # inside the endless cell
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    data = json.loads(out)
+    assert data["status"] == "cancelled" and data["iterations"] == 1
+    cell = data["tree"]["children"][0]["children"][0]
+    assert (cell["kind"], cell["status"]) == ("cell", "cancelled")
+    assert "stopping" in err
+    assert not psutil.pid_exists(worker)
 
 
 def test_ask_prints_just_the_answer_without_json() -> None:
@@ -104,6 +146,8 @@ def test_bench_engine_meets_its_targets() -> None:
     out = cli("bench", "engine", "--json", "--iterations", "10", "--cells", "100", "--starts", "5")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
+    assert {"iteration_overhead_ms", "cell_roundtrip_ms", "worker_start_ms"} <= set(data)
+    assert data["sandbox_layers"] == active_layers()  # measured with every layer on
     assert data["cell_roundtrip_ms"] <= 5
     assert data["worker_start_ms"] <= 300
     assert data["iteration_overhead_ms"] >= 0
