@@ -1,4 +1,5 @@
-"""No zombie or orphan workers: after close, cancel, the app's exit, SIGTERM or SIGKILL."""
+"""No zombie or orphan workers, nor working folders: after close, cancel, restart, the app's
+exit, SIGTERM or SIGKILL."""
 
 from __future__ import annotations
 
@@ -47,6 +48,18 @@ def test_close_leaves_nothing() -> None:
     sandbox.close()
     assert not psutil.pid_exists(pid)  # killed and reaped, no zombie
     assert pid not in my_children()
+
+
+def test_the_working_folder_is_empty_private_and_removed_afterwards() -> None:
+    with Sandbox(CONTEXT, lambda r: None, SandboxConfig(cell_timeout=0.5)) as sandbox:
+        assert sandbox.pid is not None
+        first = Path(psutil.Process(sandbox.pid).cwd())
+        assert first.name.startswith("rlm-sandbox-") and list(first.iterdir()) == []
+        assert sandbox.run_cell("while True:\n    pass").restarted  # a fresh worker and folder
+        assert sandbox.pid is not None
+        second = Path(psutil.Process(sandbox.pid).cwd())
+        assert second != first and not first.exists()
+    assert not second.exists()
 
 
 def test_cancel_kills_the_worker_at_once() -> None:
