@@ -317,6 +317,9 @@ class MainWindow(QMainWindow):
         self.save_geometry()
         self._save_settings()
         self.runs.stop()
+        dialog = self._models_dialog
+        if dialog is not None and not dialog.shutdown(CLOSE_WAIT_MS):  # type: ignore[attr-defined]
+            log.warning("a model download did not stop within %d ms", CLOSE_WAIT_MS)
         if not self.tasks.shutdown(CLOSE_WAIT_MS):
             log.warning("a background job did not stop within %d ms", CLOSE_WAIT_MS)
         super().closeEvent(event)

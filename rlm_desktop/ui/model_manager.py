@@ -37,6 +37,7 @@ from rlm_desktop.hub.errors import DownloadError
 from rlm_desktop.hub.fit import NO_FIT
 from rlm_desktop.hub.hardware import Hardware
 from rlm_desktop.hub.service import CatalogRow, HubService
+from rlm_desktop.ui.code_view import is_dark
 from rlm_desktop.ui.model_jobs import BackgroundJob
 from rlm_desktop.ui.model_rows import (
     catalog_action,
@@ -96,7 +97,7 @@ class ModelManagerDialog(QDialog):
         layout.addLayout(row)
         self._set_busy(False)
         self.error_label = self._label("Error message", layout)
-        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.setObjectName("errorLine")  # the app's style: readable light or dark
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.retry_button = self._button("Retry download", "Retry", self._on_retry, layout)
         self._label("Installed heading", layout, "<b>Installed models</b>")
@@ -190,7 +191,7 @@ class ModelManagerDialog(QDialog):
                 item.setToolTip(row.assessment.reason if col == 2 else f"{entry.repo} · "
                                 f"{entry.quantization} · {entry.license}")  # fmt: skip
                 if col == 2:
-                    item.setForeground(verdict_color(verdict))
+                    item.setForeground(verdict_color(verdict, is_dark(self.palette())))
                 item.setData(Qt.ItemDataRole.UserRole, entry.id)
                 table.setItem(i, col, item)
             text, action = catalog_action(row)
@@ -371,9 +372,14 @@ class ModelManagerDialog(QDialog):
         self._run(job)
 
     def done(self, result: int) -> None:
-        """Closing (Close, Escape, the window's ✕) stops a running job; a download keeps its
-        `.part` and resumes next time."""
+        """Closing (Close, Escape, the window's ✕) cancels a running job without waiting for
+        it to wind down; a download keeps its `.part` and resumes next time."""
         for job in (self.job, self._probe):
             if job is not None:
-                job.stop()
+                job.cancel()
         super().done(result)
+
+    def shutdown(self, wait_ms: int = 10_000) -> bool:
+        """Cancel the background jobs and wait for their threads (the app is closing)."""
+        jobs = [job for job in (self.job, self._probe) if job is not None]
+        return all([job.stop(wait_ms) for job in jobs])

@@ -10,6 +10,7 @@ from rlm_desktop.hub.hardware import Hardware
 from rlm_desktop.hub.service import CatalogRow
 
 _COLORS = {RECOMMENDED: "#1b7f3b", NO_FIT: "#b00020"}
+_DARK_COLORS = {RECOMMENDED: "#5fd38a", NO_FIT: "#ff7b86"}  # the same meanings on dark
 
 
 def human_size(n: int | float) -> str:
@@ -19,7 +20,9 @@ def human_size(n: int | float) -> str:
     return f"{int(n)} B"
 
 
-def verdict_color(verdict: str) -> QColor:
+def verdict_color(verdict: str, dark: bool = False) -> QColor:
+    if dark:
+        return QColor(_DARK_COLORS.get(verdict, "#e3b341"))
     return QColor(_COLORS.get(verdict, "#9a6700"))
 
 

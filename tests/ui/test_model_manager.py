@@ -5,6 +5,7 @@ menu. The hardware check and downloads run off the GUI thread."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -16,11 +17,12 @@ from pytestqt.qtbot import QtBot
 
 from rlm_desktop.hub.catalog import Catalog, load_catalog
 from rlm_desktop.hub.download import partial_downloads
-from rlm_desktop.hub.fit import NO_FIT, RECOMMENDED, assess
+from rlm_desktop.hub.fit import NO_FIT, RECOMMENDED, SLOW, assess
 from rlm_desktop.hub.hardware import GIB, Hardware
 from rlm_desktop.hub.service import HubService
 from rlm_desktop.store.paths import dev_models_dir
 from rlm_desktop.ui.model_manager import ModelManagerDialog
+from rlm_desktop.ui.model_rows import verdict_color
 from tests.hub.fake_hub import FakeHub, running_hub
 from tests.llm.gguf_craft import write_gguf
 from tests.ui.conftest import MakeWindow
@@ -259,3 +261,41 @@ def test_reachable_from_the_first_run_card_and_the_menu(
     window.actions.models.trigger()
     assert window._models_dialog is dlg and dlg.isVisible()
     dlg.close()
+
+
+def test_closing_during_a_download_does_not_wait_for_it(
+    qtbot: QtBot, dialog: ModelManagerDialog, hub: FakeHub
+) -> None:
+    hub.throttle = 0.01
+    qtbot.mouseClick(catalog_button(dialog, "smollm2-135m"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.progress_bar.value() > 0, timeout=20_000)
+    started = time.perf_counter()
+    dialog.close()
+    assert time.perf_counter() - started < 0.2  # the GUI thread only asks the job to stop
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=20_000)
+    assert "paused" in dialog.progress_label.text()
+    assert 0 < partial_downloads().get(DEMO_FILE.name, 0) < DEMO_FILE.stat().st_size
+
+
+def test_verdict_colours_follow_a_dark_palette() -> None:
+    for verdict in (RECOMMENDED, NO_FIT, SLOW):
+        light, dark = verdict_color(verdict), verdict_color(verdict, dark=True)
+        assert light.lightness() < 128 < dark.lightness()  # readable on each background
+
+
+def test_closing_the_window_stops_a_download(
+    qtbot: QtBot, make_window: MakeWindow, hub: FakeHub
+) -> None:
+    hub.throttle = 0.01
+    window = make_window(backend="llama")
+    window.actions.models.trigger()
+    dlg = window._models_dialog
+    assert isinstance(dlg, ModelManagerDialog)
+    qtbot.waitUntil(lambda: dlg.hardware is not None, timeout=10_000)
+    dlg.start_download("smollm2-135m")  # the bundled demo, fetched again from the stand-in hub
+    qtbot.waitUntil(lambda: dlg.progress_bar.value() > 0, timeout=20_000)
+    job = dlg.job
+    assert job is not None
+    window.close()
+    assert not job.running  # cancelled and waited for: no thread outlives the window
