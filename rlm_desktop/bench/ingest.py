@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import random
 import resource
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -139,8 +142,48 @@ class _PeakMemory:
         self.peak = max(self.peak, self._total())
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def _maxrss() -> int:
+    """This process's peak resident memory in bytes (Linux reports KB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def measure_peak(folder: str) -> dict[str, int]:
+    """Ingest `folder` and report the memory it took beyond what the process held before.
+
+    Meant for a fresh process (see `_peak_in_fresh_process`): the lifetime peak the OS keeps
+    then covers the ingest alone, and catches spikes between the sampler's looks.
+    """
     from rlm_desktop.documents.ingest import context_from_records, ingest_paths
+
+    rss_before = _PeakMemory().baseline
+    with _PeakMemory() as meter:
+        records = ingest_paths([folder])
+        context = context_from_records(records)
+    delta = max(meter.peak - meter.baseline, _maxrss() - rss_before)
+    ok = all(r.ok for r in records)
+    return {"delta": delta, "ok": ok, "documents": len(context.documents),
+            "chars": context.total_chars}  # fmt: skip
+
+
+def _peak_in_fresh_process(folder: str, files: int) -> tuple[int, int]:
+    """(peak memory delta, characters read) of ingesting `folder` in a new interpreter, so
+    that generating the data here does not count as ingest memory."""
+    code = (
+        "import json, sys\n"
+        "from rlm_desktop.bench.ingest import measure_peak\n"
+        "if __name__ == '__main__':\n"
+        "    print(json.dumps(measure_peak(sys.argv[1])))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, folder], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["ok"] and result["documents"] == files, result
+    return int(result["delta"]), int(result["chars"])
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from rlm_desktop.documents.ingest import ingest_paths
     from rlm_desktop.documents.pool import machine_workers
 
     rng = random.Random(5)
@@ -154,16 +197,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         pdfs = _make_pdfs(pdf_dir, args.pdf_files, args.pdf_pages, rng)
         pages = args.pdf_files * args.pdf_pages
 
-        # Peak memory first, while this process is still small.
-        rss_before = _PeakMemory().baseline
-        with _PeakMemory() as meter:
-            records = ingest_paths([text_dir])
-            context = context_from_records(records)
-        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        text_chars = context.total_chars
-        assert all(r.ok for r in records) and len(context.documents) == args.text_files
-        del records, context
-        peak_delta = max(meter.peak - meter.baseline, maxrss - rss_before)
+        peak_delta, text_chars = _peak_in_fresh_process(text_dir, args.text_files)
 
         text_raw_s, text_s = _best(
             repeat, lambda: _raw_text(text_dir), lambda: ingest_paths([text_dir])
