@@ -101,6 +101,13 @@ def test_source_code_and_data_files(tmp_path: Path) -> None:
         "Makefile": "all:\n\techo hi\n",
         "LICENSE": "Permission is hereby granted\n",
         "data.jsonl": '{"a": 1}\n',
+        "data.json": '{"name": "ACME", "items": [1, 2]}\n',
+        "conf.yaml": "name: ACME\nitems:\n  - 1\n",
+        "feed.xml": '<?xml version="1.0"?>\n<feed><title>News</title></feed>\n',
+        "setup.ini": "[server]\nport = 8080\n",
+        "guide.rst": "Guide\n=====\n\nRead me.\n",
+        "plain.txt": "plain words\n",
+        "build.log": "12:00 started\n",
     }
     for name, content in files.items():
         (tmp_path / name).write_text(content)
@@ -109,6 +116,10 @@ def test_source_code_and_data_files(tmp_path: Path) -> None:
     assert set(by_name) == set(files)
     assert by_name["main.rs"].kind == "code" and by_name["Makefile"].kind == "code"
     assert by_name["conf.toml"].kind == "data" and by_name["LICENSE"].kind == "text"
+    for name in ("data.json", "conf.yaml", "feed.xml", "setup.ini", "data.jsonl"):
+        assert by_name[name].kind == "data", name
+    for name in ("guide.rst", "plain.txt", "build.log"):
+        assert by_name[name].kind == "text", name
     for name, content in files.items():
         document = by_name[name].document
         assert document is not None and document.text == content
