@@ -9,7 +9,7 @@ import zlib
 from collections.abc import Callable
 
 from rlm_desktop.cancel import Cancelled, CancelToken
-from rlm_desktop.documents.fileio import ReadError, file_digest, os_error_sentence
+from rlm_desktop.documents.fileio import ReadError, file_digest, opened, os_error_sentence
 from rlm_desktop.documents.jobs import Extracted, Job, Outcome
 from rlm_desktop.documents.limits import IngestLimits
 from rlm_desktop.documents.model import Document
@@ -50,9 +50,10 @@ def _run(job: Job, limits: IngestLimits, cancel: CancelToken | None) -> Extracte
         )
     if job.kind not in READERS:
         raise ReadError("not a document the app can read")
+    with opened(job.path) as fd:  # our own read-only open first: libraries such as pdfium
+        if os.fstat(fd).st_size == 0:  # report a refused open as "damaged"
+            raise ReadError("the file is empty")
     digest = file_digest(job.path, limits.max_file_bytes) if job.want_digest else None
-    if job.size == 0 and os.path.getsize(job.path) == 0:
-        raise ReadError("the file is empty")
     extracted = _reader(job.kind)(job.path, limits)
     extracted.digest = extracted.digest or digest
     return extracted

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -169,16 +172,21 @@ def test_file_vanishing_before_it_is_read(tmp_path: Path, workers: int, second: 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_permission_denied_file_and_folder(tmp_path: Path) -> None:
+    from rlm_desktop.documents.pdfwrite import write_pdf
+
     make_tree(tmp_path, {"locked.txt": "x\n", "closed/inside.txt": "y\n", "open.txt": "z\n"})
+    write_pdf(tmp_path / "locked.pdf", ["text"])
     (tmp_path / "locked.txt").chmod(0)
+    (tmp_path / "locked.pdf").chmod(0)
     (tmp_path / "closed").chmod(0)
     try:
         records = {Path(r.path).name: r for r in ingest_paths([tmp_path], workers=0)}
     finally:
         (tmp_path / "closed").chmod(0o755)
-    assert records["locked.txt"].error == (
-        "permission denied: the app is not allowed to read this file"
-    )
+    for name in ("locked.txt", "locked.pdf"):
+        assert records[name].error == (
+            "permission denied: the app is not allowed to read this file"
+        )
     assert records["closed"].error == (
         "permission denied: the app is not allowed to read this folder"
     )
@@ -190,19 +198,80 @@ def test_permission_denied_as_the_os_reports_it(
 ) -> None:
     """Simulated (tests may run as root): the OS refuses to open one file with EACCES."""
     import rlm_desktop.documents.fileio as fileio
+    from rlm_desktop.documents.pdfwrite import write_pdf
 
     make_tree(tmp_path, {"locked.txt": "x\n", "open.txt": "z\n"})
+    write_pdf(tmp_path / "locked.pdf", ["text"])
     real_open = os.open
 
     def refuse(path: str, flags: int, *args: int) -> int:
-        if str(path).endswith("locked.txt"):
+        if Path(path).stem == "locked":
             raise PermissionError(13, "Permission denied", path)
         return real_open(path, flags, *args)
 
     monkeypatch.setattr(fileio.os, "open", refuse)
     records = ingest_paths([tmp_path], workers=0)
-    assert records[0].error == "permission denied: the app is not allowed to read this file"
-    assert records[1].ok
+    assert [Path(r.path).name for r in records] == ["locked.pdf", "locked.txt", "open.txt"]
+    for record in records[:2]:
+        assert record.error == "permission denied: the app is not allowed to read this file"
+    assert records[2].ok
+
+
+def _ingest_as_nobody(folder: Path) -> list[list[str | None]]:
+    """(name, error) of each record, read in a forked child that has dropped root."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.close(read)
+            os.setgid(65534)
+            os.setuid(65534)
+            found = [[Path(r.path).name, r.error] for r in ingest_paths([folder], workers=0)]
+            os.write(write, json.dumps(found).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dropping privileges needs root")
+def test_permission_denied_for_real_as_an_ordinary_user(tmp_path: Path) -> None:
+    """As root, a forked child becomes 'nobody' so that real file modes apply, for files
+    the app opens itself and files a library (pdfium, python-docx) would open."""
+    from rlm_desktop.documents.pdfwrite import write_pdf
+    from tests.documents.test_ingest_office import make_docx
+
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    write_pdf(samples / "s.pdf", ["warm"])
+    make_docx(samples / "s.docx")
+    (samples / "s.txt").write_text("warm\n")
+    ingest_paths([samples], workers=0)  # readers imported now: the child cannot read /root
+    folder = Path(tempfile.mkdtemp(prefix="rlm-perm-"))
+    try:
+        folder.chmod(0o755)
+        make_tree(folder, {"locked.txt": "x\n", "closed/inside.txt": "y\n", "open.txt": "z\n"})
+        write_pdf(folder / "locked.pdf", ["text"])
+        make_docx(folder / "locked.docx")
+        for name in ("locked.txt", "locked.pdf", "locked.docx"):
+            (folder / name).chmod(0)
+        (folder / "open.txt").chmod(0o644)
+        (folder / "closed").chmod(0)
+        found = dict(_ingest_as_nobody(folder))
+    finally:
+        (folder / "closed").chmod(0o755)
+        shutil.rmtree(folder)
+    denied = "permission denied: the app is not allowed to read this "
+    assert found == {
+        "closed": denied + "folder",
+        "locked.docx": denied + "file",
+        "locked.pdf": denied + "file",
+        "locked.txt": denied + "file",
+        "open.txt": None,
+    }
 
 
 def test_folder_permission_denied_as_the_os_reports_it(
