@@ -7,6 +7,7 @@ Every problem is a `GGUFError` with a one-line message. See gguf_info.py for the
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -52,7 +53,20 @@ GGML_TYPES: dict[int, tuple[str, int, int]] = {
 
 
 class GGUFError(ValueError):
-    """The file is not a GGUF model this app can load. The message is one human sentence."""
+    """The file is not a GGUF model this app can load. The message is one human sentence:
+    control characters (a corrupt name can hold newlines) become spaces."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(_CONTROL.sub(" ", message).split()))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(name: str, limit: int = 60) -> str:
+    """A name read from the file, safe to put in a one-line message (printable, short)."""
+    clean = "".join(c if c.isprintable() else "?" for c in name)
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -165,15 +179,15 @@ class _Reader:
             return self.string()
         if vtype == _ARRAY:
             return self._array(key, lengths)
-        raise GGUFError(f"the file is corrupt (unknown metadata type {vtype} for '{key}')")
+        raise GGUFError(f"the file is corrupt (unknown metadata type {vtype} for '{shown(key)}')")
 
     def _array(self, key: str, lengths: dict[str, int], depth: int = 0) -> object:
         if depth > 4:
-            raise GGUFError(f"the file is corrupt (arrays nested too deep in '{key}')")
+            raise GGUFError(f"the file is corrupt (arrays nested too deep in '{shown(key)}')")
         etype = self.u32()
         count = self.u64()
         if count > self.size:  # every element takes at least one byte
-            raise GGUFError(f"the file is corrupt (array '{key}' claims {count} items)")
+            raise GGUFError(f"the file is corrupt (array '{shown(key)}' claims {count} items)")
         lengths[key] = count
         keep = count <= KEEP_ARRAY_MAX
         if etype in _SCALARS:
@@ -190,7 +204,7 @@ class _Reader:
         if etype == _ARRAY:
             items = [self._array(key, {}, depth + 1) for _ in range(count)]
             return items if keep else None
-        raise GGUFError(f"the file is corrupt (unknown array type {etype} for '{key}')")
+        raise GGUFError(f"the file is corrupt (unknown array type {etype} for '{shown(key)}')")
 
 
 def read_header(fh: BinaryIO, size: int) -> RawHeader:
@@ -226,11 +240,11 @@ def _tensor_info(r: _Reader) -> TensorInfo:
     name = r.string()
     n_dims = r.u32()
     if not 0 < n_dims <= MAX_DIMS:
-        raise GGUFError(f"the file is corrupt (tensor '{name}' has {n_dims} dimensions)")
+        raise GGUFError(f"the file is corrupt (tensor '{shown(name)}' has {n_dims} dimensions)")
     shape = tuple(r.u64() for _ in range(n_dims))
     ggml_type = r.u32()
     if ggml_type not in GGML_TYPES:
-        raise GGUFError(f"tensor '{name}' uses an unknown data type ({ggml_type})")
+        raise GGUFError(f"tensor '{shown(name)}' uses an unknown data type ({ggml_type})")
     offset = r.u64()
     return TensorInfo(name, shape, ggml_type, offset)
 
@@ -240,7 +254,7 @@ def check_tensor_data(header: RawHeader, size: int) -> None:
     data_size = size - header.data_offset
     for t in header.tensors:
         if t.n_elements % GGML_TYPES[t.ggml_type][1]:
-            raise GGUFError(f"the file is corrupt (tensor '{t.name}' has a bad shape)")
+            raise GGUFError(f"the file is corrupt (tensor '{shown(t.name)}' has a bad shape)")
         if t.offset + t.n_bytes > data_size:
             need = header.data_offset + t.offset + t.n_bytes
             raise GGUFError(

@@ -19,6 +19,7 @@ from rlm_desktop.llm.gguf_format import (
     RawHeader,
     check_tensor_data,
     read_header,
+    shown,
 )
 
 __all__ = ["SUPPORTED_ARCHITECTURES", "GGUFError", "GGUFInfo", "read_gguf_info"]
@@ -146,6 +147,7 @@ FILE_TYPES: dict[int, str] = {
     29: "IQ2_M", 30: "IQ4_XS", 31: "IQ1_M", 32: "BF16", 36: "TQ1_0", 37: "TQ2_0",
     38: "MXFP4_MOE",
 }  # fmt: skip
+MAX_LAYERS = 512  # llama.cpp's LLAMA_MAX_LAYERS
 _SHARD = re.compile(r"^(?P<stem>.+)-(?P<no>\d{5})-of-(?P<count>\d{5})\.gguf$")
 
 
@@ -219,11 +221,40 @@ def read_gguf_info(path: str | Path, check_data: bool = True) -> GGUFInfo:
     if not isinstance(arch, str) or not arch:
         raise GGUFError(f"{path.name}: the file names no model architecture")
     if arch in _NOT_CHAT:
-        raise GGUFError(f"unsupported architecture '{arch}' (not a text-generation model)")
+        raise GGUFError(f"unsupported architecture '{shown(arch)}' (not a text-generation model)")
     if arch not in SUPPORTED_ARCHITECTURES:
-        raise GGUFError(f"unsupported architecture '{arch}'")
+        raise GGUFError(f"unsupported architecture '{shown(arch)}'")
+    _check_hparams(path, meta, arch)
     shards, total_size, n_params = _shards(path, header, size, check_data)
     return _build(path, header, arch, shards, total_size, n_params)
+
+
+def _check_hparams(path: Path, meta: dict[str, object], arch: str) -> None:
+    """Values llama.cpp asserts on (it aborts the whole process instead of failing the load):
+    the layer count and the mixture-of-experts counts must be consistent."""
+
+    def count(key: str) -> int:
+        value = meta.get(f"{arch}.{key}", 0)
+        values = [_int(v) for v in (value if isinstance(value, list) else [value])]
+        if None in values:
+            raise GGUFError(f"{path.name}: the file is corrupt (bad value for {arch}.{key})")
+        return max((v for v in values if v is not None), default=0)
+
+    layers = meta.get(f"{arch}.block_count")
+    if layers is not None and not 0 < (_int(layers) or 0) <= MAX_LAYERS:
+        raise GGUFError(f"{path.name}: the file is corrupt (it claims {layers} layers)")
+    experts, used = count("expert_count"), count("expert_used_count")
+    groups, groups_used = count("expert_group_count"), count("expert_group_used_count")
+    if experts:
+        ok = 0 < used <= experts and groups < experts
+        ok = ok and (groups <= 1 or (experts % groups == 0 and 0 < groups_used < groups))
+    else:
+        ok = used == 0 and groups == 0
+    if not ok:
+        raise GGUFError(
+            f"{path.name}: the file is corrupt (inconsistent expert counts: {experts} experts, "
+            f"{used} used, {groups} groups)"
+        )
 
 
 def _read_file(path: Path, check_data: bool) -> tuple[RawHeader, int]:

@@ -56,7 +56,8 @@ class ErrorCapture(logging.Handler):
         if not self.lines:
             return default
         line = self.lines[0].rsplit("error loading model: ", 1)[-1]
-        return _FUNC_PREFIX.sub("", line, count=1).strip() or default
+        line = "".join(c if c.isprintable() else " " for c in line)
+        return " ".join(_FUNC_PREFIX.sub("", line.strip(), count=1).split()) or default
 
 
 def init_backend() -> None:

@@ -72,3 +72,15 @@ def gguf_bytes(
 def write_gguf(path: Path, metadata: dict[str, Value] | None = None, **kwargs: object) -> Path:
     path.write_bytes(gguf_bytes(metadata if metadata is not None else tiny_metadata(), **kwargs))
     return path
+
+
+def with_u32(data: bytes, key: str, value: int) -> bytes:
+    """`data` (a GGUF file) with the uint32 metadata value of `key` replaced by `value`."""
+    raw = key.encode()
+    at = data.find(struct.pack("<Q", len(raw)) + raw)
+    if at < 0:
+        raise KeyError(key)
+    at += 8 + len(raw)
+    if struct.unpack_from("<I", data, at)[0] != 4:
+        raise TypeError(f"{key} is not a uint32")
+    return data[: at + 4] + struct.pack("<I", value) + data[at + 8 :]

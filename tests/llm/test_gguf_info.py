@@ -210,3 +210,45 @@ def test_deeply_nested_arrays(tmp_path: Path) -> None:
     path = tmp_path / "nest.gguf"
     path.write_bytes(head + body + b"\0" * 64)
     assert "nested" in _error(path)
+
+
+@pytest.mark.parametrize("layers", [0, 513])
+def test_a_layer_count_llama_cpp_would_abort_on(tmp_path: Path, layers: int) -> None:
+    """llama.cpp asserts 0 < layers <= 512 and aborts the process: it must never see it."""
+    path = write_gguf(tmp_path / "m.gguf", tiny_metadata(**{"llama.block_count": layers}))
+    assert f"it claims {layers} layers" in _error(path)
+
+
+@pytest.mark.parametrize(
+    "experts",
+    [
+        {"llama.expert_count": 4, "llama.expert_used_count": 8},
+        {"llama.expert_count": 4, "llama.expert_used_count": 0},
+        {"llama.expert_used_count": 2},
+        {"llama.expert_group_count": 2},
+        {"llama.expert_count": 4, "llama.expert_used_count": 2, "llama.expert_group_count": 4},
+        {"llama.expert_count": 8, "llama.expert_used_count": 2, "llama.expert_group_count": 3},
+    ],
+)
+def test_inconsistent_expert_counts(tmp_path: Path, experts: dict[str, int]) -> None:
+    path = write_gguf(tmp_path / "moe.gguf", tiny_metadata(**experts))
+    assert "inconsistent expert counts" in _error(path)
+
+
+def test_consistent_expert_counts_pass(tmp_path: Path) -> None:
+    meta = tiny_metadata(**{"llama.expert_count": 8, "llama.expert_used_count": [2, 2]})
+    assert read_gguf_info(write_gguf(tmp_path / "moe.gguf", meta)).architecture == "llama"
+
+
+def test_a_corrupt_length_that_swallows_newlines_still_gives_one_short_line(
+    tmp_path: Path,
+) -> None:
+    meta = tiny_metadata(**{"general.notes": "line one\nline two\n" * 20})
+    data = bytearray(gguf_bytes(meta))
+    at = data.find(b"general.name") - 8
+    data[at : at + 8] = struct.pack("<Q", 200)  # the key now runs over the following values
+    path = tmp_path / "swallow.gguf"
+    path.write_bytes(bytes(data))
+    message = _error(path)
+    assert "corrupt" in message and len(message) < 200
+    assert all(c.isprintable() for c in message)

@@ -10,7 +10,7 @@ import pytest
 
 from rlm_desktop.llm.base import BackendError
 from rlm_desktop.llm.factory import make_backend
-from tests.llm.gguf_craft import tiny_metadata, write_gguf
+from tests.llm.gguf_craft import tiny_metadata, with_u32, write_gguf
 
 
 def _error(model: str) -> str:
@@ -50,12 +50,22 @@ def test_a_header_llama_cpp_rejects_is_an_error_not_a_crash(tmp_path: Path) -> N
     assert message.startswith("llama.cpp could not load hollow.gguf:")
 
 
-def test_the_cli_says_why_in_one_line(tmp_path: Path) -> None:
+def test_a_corrupt_value_llama_cpp_rejects_reads_as_one_clean_line(
+    tmp_path: Path, demo_model: Path
+) -> None:
+    """The real model with 0 key/value heads: llama.cpp's own reason, its padding squeezed."""
+    bad = tmp_path / "no-kv-heads.gguf"
+    bad.write_bytes(with_u32(demo_model.read_bytes(), "llama.attention.head_count_kv", 0))
+    message = _error(str(bad))
+    assert message.startswith("llama.cpp could not load no-kv-heads.gguf: ")
+    assert "wrong shape" in message and "  " not in message
+
+
+def _ask(tmp_path: Path, model: Path) -> subprocess.CompletedProcess[str]:
+    """`ask --json` in a child process: a llama.cpp abort would only end the child."""
     doc = tmp_path / "doc.txt"
     doc.write_text("The magic number is 7731.\n")
-    bad = tmp_path / "bad.gguf"
-    bad.write_text("not a model")
-    proc = subprocess.run(
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -65,14 +75,32 @@ def test_the_cli_says_why_in_one_line(tmp_path: Path) -> None:
             "--doc",
             str(doc),
             "--model",
-            str(bad),
+            str(model),
             "--json",
         ],
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_the_cli_says_why_in_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.gguf"
+    bad.write_text("not a model")
+    proc = _ask(tmp_path, bad)
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "bad.gguf" in lines[0] and "not a GGUF" in lines[0]
     assert proc.stdout == ""
+
+
+def test_a_layer_count_that_would_abort_llama_cpp_is_refused_first(
+    tmp_path: Path, demo_model: Path
+) -> None:
+    """llama.cpp asserts (and kills the process) on 0 layers; the header check refuses it."""
+    bad = tmp_path / "zero-layers.gguf"
+    bad.write_bytes(with_u32(demo_model.read_bytes(), "llama.block_count", 0))
+    proc = _ask(tmp_path, bad)
+    assert proc.returncode == 1, proc.stderr[-500:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "zero-layers.gguf" in lines[0] and "claims 0 layers" in lines[0]
