@@ -170,11 +170,19 @@ class MainWindow(QMainWindow):
         dialog = self._models_dialog
         if dialog is None:
             dialog = self._models_dialog = dialogs.open_model_manager(self, self.load_model, active)
+            if dialog is not None:
+                dialog.download_finished.connect(self._model_downloaded)  # type: ignore[attr-defined]
         else:
             dialog.set_active(active)  # type: ignore[attr-defined]
             dialog.open()
         if dialog is not None and download_recommended:
             dialog.download_recommended()  # type: ignore[attr-defined]
+
+    def _model_downloaded(self, path: str) -> None:
+        """A finished download is used at once when no model is loaded (the first run)."""
+        dialog = self._models_dialog
+        if self.host.info is None and not self._loading_model and dialog is not None:
+            dialog.choose(Path(path))  # type: ignore[attr-defined]  # as if Use was clicked
 
     def _model_loading(self, what: str) -> None:
         self._loading_model = True

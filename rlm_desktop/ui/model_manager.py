@@ -5,7 +5,7 @@ All logic lives in `rlm_desktop.hub` (through a `HubService`); this is layout an
 The hardware check (which can import the model runtime and run `nvidia-smi`), downloads and
 imports run on `BackgroundJob` threads, so the GUI thread never waits: the catalogue's
 verdicts appear when the check is done (`hardware_ready`). Emits `model_chosen(path)` when the
-user picks a model to use.
+user picks a model to use. A .gguf dropped onto the dialog is imported.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QMimeData, Qt, Signal, Slot
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -38,6 +39,7 @@ from rlm_desktop.hub.fit import NO_FIT
 from rlm_desktop.hub.hardware import Hardware
 from rlm_desktop.hub.service import CatalogRow, HubService
 from rlm_desktop.ui.code_view import is_dark
+from rlm_desktop.ui.drops import dropped_paths, split_models
 from rlm_desktop.ui.model_jobs import BackgroundJob
 from rlm_desktop.ui.model_rows import (
     catalog_action,
@@ -74,6 +76,7 @@ class ModelManagerDialog(QDialog):
         self.setWindowTitle("Models")
         self.setAccessibleName("Model manager")
         self.resize(900, 620)
+        self.setAcceptDrops(True)  # a .gguf dropped here is imported
         self._build()
         self.refresh()
         self.check_hardware()
@@ -354,8 +357,7 @@ class ModelManagerDialog(QDialog):
             self.import_file(Path(path))
 
     def import_file(self, path: Path) -> None:
-        """Validate and copy a local .gguf in the background (also for a file dropped on the
-        main window)."""
+        """Validate and copy a local .gguf in the background (also one dropped here)."""
         if self.job is not None:
             return
         self.show_error("")
@@ -371,6 +373,16 @@ class ModelManagerDialog(QDialog):
         job.done.connect(lambda m: self.progress_label.setText(f"Imported {m.name}"))
         self._run(job)
 
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _dropped_model(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        model = _dropped_model(event.mimeData())
+        if model:
+            event.acceptProposedAction()
+            self.import_file(Path(model))
+
     def done(self, result: int) -> None:
         """Closing (Close, Escape, the window's ✕) cancels a running job without waiting for
         it to wind down; a download keeps its `.part` and resumes next time."""
@@ -383,3 +395,8 @@ class ModelManagerDialog(QDialog):
         """Cancel the background jobs and wait for their threads (the app is closing)."""
         jobs = [job for job in (self.job, self._probe) if job is not None]
         return all([job.stop(wait_ms) for job in jobs])
+
+
+def _dropped_model(mime: QMimeData) -> str | None:
+    models, _ = split_models(dropped_paths(mime))
+    return models[0] if models else None

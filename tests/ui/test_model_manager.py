@@ -26,6 +26,7 @@ from rlm_desktop.ui.model_rows import verdict_color
 from tests.hub.fake_hub import FakeHub, running_hub
 from tests.llm.gguf_craft import write_gguf
 from tests.ui.conftest import MakeWindow
+from tests.ui.test_drop_documents import drop
 
 DEMO_FILE = dev_models_dir() / "SmolLM2-135M-Instruct.Q4_1.gguf"
 LAPTOP = Hardware(total_ram=8 * GIB, available_ram=5 * GIB, cpu_cores=4, logical_cpus=8,
@@ -299,3 +300,27 @@ def test_closing_the_window_stops_a_download(
     assert job is not None
     window.close()
     assert not job.running  # cancelled and waited for: no thread outlives the window
+
+
+def test_a_gguf_dropped_on_the_dialog_is_imported(
+    qtbot: QtBot, dialog: ModelManagerDialog, tmp_path: Path
+) -> None:
+    drop(dialog, [write_gguf(tmp_path / "Dropped-Model.gguf")])
+    qtbot.waitUntil(lambda: dialog.job is None and "Imported" in dialog.progress_label.text())
+    assert "Dropped-Model" in column(dialog.installed_table, 0)
+
+
+@pytest.mark.model
+def test_a_download_from_the_first_run_is_used_at_once(
+    qtbot: QtBot, make_window: MakeWindow, hub: FakeHub
+) -> None:
+    window = make_window(backend="llama")
+    window.open_models()
+    dlg = window._models_dialog
+    assert isinstance(dlg, ModelManagerDialog)
+    qtbot.waitUntil(lambda: dlg.hardware is not None, timeout=10_000)
+    with qtbot.waitSignal(window.host.model_loaded, timeout=60_000):
+        dlg.start_download("smollm2-135m")  # fetched from the stand-in hub
+    assert window.host.spec is not None and window.host.spec[1] == dlg.active_model
+    assert "SmolLM2" in dlg.active_label.text()
+    assert not window.setup_card.isVisible()
