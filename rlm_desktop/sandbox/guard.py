@@ -5,14 +5,26 @@ Part of the Python layer. A cell may not name a dunder attribute outside
 `__builtins__`, `__traceback__`, ...), a frame/generator/traceback attribute (`f_back`,
 `gi_frame`, `tb_frame`, ...), or the names `__builtins__`/`__import__`. The same rule guards
 the string forms: `getattr`, `setattr`, `delattr`, `hasattr`, `operator.attrgetter` and
-`methodcaller` (see `restricted`).
+`methodcaller` (see `restricted`), and the fields of `str.format` templates
+(`"{0.__globals__}"`): `secure_tree` rewrites a cell's `x.format` into a call of the checked
+version (`policy.FORMAT_GUARD`).
 """
 
 from __future__ import annotations
 
+import _string  # the parser behind str.format
 import ast
+from typing import TypeVar
 
-from rlm_desktop.sandbox.policy import DENIED_ATTRIBUTES, DENIED_NAMES, SAFE_DUNDERS
+from rlm_desktop.sandbox.policy import (
+    DENIED_ATTRIBUTES,
+    DENIED_NAMES,
+    FORMAT_GUARD,
+    FORMAT_METHODS,
+    SAFE_DUNDERS,
+)
+
+Tree = TypeVar("Tree", bound=ast.AST)
 
 
 class SandboxViolation(PermissionError):
@@ -37,6 +49,43 @@ def check_attribute(name: object) -> str:
     return name  # type: ignore[return-value]
 
 
+def check_name_string(name: object) -> str:
+    """`check_attribute` for names given as strings to attrgetter, methodcaller and class
+    patterns, which cannot hand out the checked `format`."""
+    if name in FORMAT_METHODS:
+        raise SandboxViolation(f"{name!r} by name is not available in the sandbox: call it")
+    return check_attribute(name)
+
+
+def check_format_fields(template: str) -> None:
+    """Refuse a format template whose fields read a denied attribute, nested specs included."""
+    for _literal, field, spec, _conversion in _string.formatter_parser(template):
+        if field:
+            _first, rest = _string.formatter_field_name_split(field)
+            for is_attribute, key in rest:
+                if is_attribute:
+                    check_attribute(key)
+        if spec:
+            check_format_fields(spec)
+
+
+class _FormatRewriter(ast.NodeTransformer):
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        self.generic_visit(node)
+        if node.attr not in FORMAT_METHODS or not isinstance(node.ctx, ast.Load):
+            return node
+        guard = ast.Name(FORMAT_GUARD, ast.Load())
+        call = ast.Call(guard, [node.value, ast.Constant(node.attr)], [])
+        return ast.copy_location(call, node)
+
+
+def secure_tree(tree: Tree) -> Tree:
+    """Check a parsed cell, then route its `.format`/`.format_map` through the checked ones."""
+    check_tree(tree)
+    rewritten: Tree = _FormatRewriter().visit(tree)
+    return ast.fix_missing_locations(rewritten)
+
+
 def check_tree(tree: ast.AST) -> None:
     """Raise SandboxViolation for the first denied attribute or name in a parsed cell."""
     for node in ast.walk(tree):
@@ -47,7 +96,7 @@ def check_tree(tree: ast.AST) -> None:
                 )
         elif isinstance(node, ast.MatchClass):
             for name in node.kwd_attrs:
-                check_attribute(name)
+                check_name_string(name)
         elif isinstance(node, ast.Name) and node.id in DENIED_NAMES:
             raise SandboxViolation(
                 f"line {node.lineno}: {node.id!r} is not available in the sandbox"

@@ -198,8 +198,13 @@ DENIED_ATTRIBUTES = frozenset(
         "mro",
     }
 )
+# `str.format` and `format_map` read attributes named in the template ("{0.__globals__}"): a
+# cell's `x.format` is rewritten to a call of FORMAT_GUARD, a builtin that checks the template's
+# fields like attribute names; `getattr` and `vars` hand out the same checked versions.
+FORMAT_METHODS = frozenset({"format", "format_map"})
+FORMAT_GUARD = "__sandbox_attr__"
 # Names a cell may not use at all.
-DENIED_NAMES = frozenset({"__builtins__", "__import__", "__loader__", "__spec__"})
+DENIED_NAMES = frozenset({"__builtins__", "__import__", "__loader__", "__spec__", FORMAT_GUARD})
 
 # --- audit events -----------------------------------------------------------------------------
 # After start-up the hook allows only these events; everything else (open, os.*, socket.*,

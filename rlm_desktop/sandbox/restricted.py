@@ -5,6 +5,8 @@ Part of the Python layer. `install(namespace)` gives the REPL namespace its own 
   sub-module outside the allow-list, nothing in `policy.HIDDEN_NAMES`), or a stand-in for
   `os`/`os.path`/`sys` with only their harmless parts; anything else is ModuleNotFoundError;
 - `getattr`/`setattr`/`delattr`/`hasattr`/`vars` refuse the names `guard` refuses;
+- `str.format`/`format_map`, however reached (`x.format`, `str.format`, `getattr`, `vars`),
+  come back as versions that first check the template's fields (`guarded_format`);
 - `eval`/`exec`/`compile` check the code like a cell and run it with these builtins;
 - `open`, `input`, `breakpoint`, `help` raise a clear error.
 """
@@ -24,10 +26,15 @@ from rlm_desktop.sandbox.guard import (
     SandboxViolation,
     attribute_denied,
     check_attribute,
+    check_format_fields,
+    check_name_string,
     check_tree,
+    secure_tree,
 )
 from rlm_desktop.sandbox.policy import (
     ALLOWED_MODULES,
+    FORMAT_GUARD,
+    FORMAT_METHODS,
     HIDDEN_NAMES,
     ONLY_NAMES,
     OS_NAMES,
@@ -63,17 +70,48 @@ def _shim(name: str, values: dict[str, Any], dynamic: Callable[[str], Any] | Non
     return module
 
 
+def guarded_format(value: Any) -> Any:
+    """`value`, or a checked stand-in when it is `str.format`/`format_map` (bound or not)."""
+    if value is str.format or value is str.format_map:
+        method = value
+
+        def unbound(template: str, /, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(template, str):
+                check_format_fields(template)
+            return method(template, *args, **kwargs)
+
+        return unbound
+    if (
+        type(value) is types.BuiltinMethodType
+        and value.__name__ in FORMAT_METHODS
+        and isinstance(value.__self__, str)
+    ):
+        bound, template = value, value.__self__
+
+        def checked_format(*args: Any, **kwargs: Any) -> Any:
+            check_format_fields(template)
+            return bound(*args, **kwargs)
+
+        return checked_format
+    return value
+
+
+def _format_guard(obj: Any, name: str) -> Any:
+    """What a cell's `obj.format` / `obj.format_map` becomes (see `guard.secure_tree`)."""
+    return guarded_format(getattr(obj, name))
+
+
 def _guarded_operator_names() -> dict[str, Any]:
     def attrgetter(*names: str) -> Any:
         for name in names:
             if type(name) is not str:  # a str subclass could show the check another name
                 raise SandboxViolation("attrgetter takes plain strings in the sandbox")
             for part in name.split("."):
-                check_attribute(part)
+                check_name_string(part)
         return operator.attrgetter(*names)
 
     def methodcaller(name: str, /, *args: Any, **kwargs: Any) -> Any:
-        return operator.methodcaller(check_attribute(name), *args, **kwargs)
+        return operator.methodcaller(check_name_string(name), *args, **kwargs)
 
     return {"attrgetter": attrgetter, "methodcaller": methodcaller}
 
@@ -162,13 +200,9 @@ def make_builtins(namespace: dict[str, Any]) -> dict[str, Any]:
 
     def safe_compile(source: Any, filename: str, mode: str, flags: int = 0, *a: Any, **k: Any):
         tree = checked(source, str(filename), str(mode))
-        if flags & ast.PyCF_ONLY_AST:
+        if flags & ast.PyCF_ONLY_AST or isinstance(tree, types.CodeType):
             return tree
-        return (
-            tree
-            if isinstance(tree, types.CodeType)
-            else real_compile(tree, filename, mode, dont_inherit=True)
-        )
+        return real_compile(secure_tree(tree), filename, mode, dont_inherit=True)
 
     def safe_eval(source: Any, globals: Any = None, locals: Any = None) -> Any:
         code = safe_compile(source, "<eval>", "eval")
@@ -179,7 +213,7 @@ def make_builtins(namespace: dict[str, Any]) -> dict[str, Any]:
         real_exec(code, scope(globals), locals)
 
     def safe_getattr(obj: Any, name: str, *default: Any) -> Any:
-        return getattr(obj, check_attribute(name), *default)
+        return guarded_format(getattr(obj, check_attribute(name), *default))
 
     def safe_setattr(obj: Any, name: str, value: Any) -> None:
         setattr(obj, check_attribute(name), value)
@@ -192,10 +226,11 @@ def make_builtins(namespace: dict[str, Any]) -> dict[str, Any]:
 
     def safe_vars(*obj: Any) -> dict[str, Any]:
         found = vars(*obj) if obj else namespace
-        return {k: v for k, v in found.items() if not attribute_denied(k)}
+        return {k: guarded_format(v) for k, v in found.items() if not attribute_denied(k)}
 
     safe.update(
         __import__=make_import(sys.modules),
+        **{FORMAT_GUARD: _format_guard},
         compile=safe_compile,
         eval=safe_eval,
         exec=safe_exec,

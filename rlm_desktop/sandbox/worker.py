@@ -19,7 +19,7 @@ from typing import Any
 
 from rlm_desktop.documents.model import join_documents
 from rlm_desktop.sandbox import hardening, procctl, wire
-from rlm_desktop.sandbox.guard import check_tree
+from rlm_desktop.sandbox.guard import secure_tree
 from rlm_desktop.sandbox.helpers import make_helpers
 
 BOOT = (
@@ -211,7 +211,7 @@ class Repl:
         try:
             tree = ast.parse(code, filename, "exec")
             if self.guarded:
-                check_tree(tree)
+                tree = secure_tree(tree)
             last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
             exec(compile(tree, filename, "exec", dont_inherit=True), self.ns)
             if last is not None:

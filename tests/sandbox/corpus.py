@@ -130,6 +130,45 @@ CORPUS: list[Case] = [
         ),
     ),
     *_cases(
+        "format-strings",
+        "read a denied attribute through a str.format template",
+        ("format-globals", 'x = "{0.__globals__}".format(FINAL)' + MARK),
+        ("format-builtins", 'x = "{0.__globals__[__builtins__]}".format(grep)' + MARK),
+        ("format-map", 'x = "{f.__globals__}".format_map({"f": FINAL})' + MARK),
+        ("format-unbound", 'x = str.format("{0.__globals__}", FINAL)' + MARK),
+        ("format-class", 'x = "".__class__.format("{0.__globals__}", FINAL)' + MARK),
+        ("format-getattr", 'x = getattr("{0.__globals__}", "format")(FINAL)' + MARK),
+        ("format-vars", 'x = vars(str)["format"]("{0.__globals__}", FINAL)' + MARK),
+        (
+            "format-super",
+            'class S(str):\n    pass\nx = super(S, S("{0.__globals__}")).format(FINAL)' + MARK,
+        ),
+        (
+            "format-methodcaller",
+            'import operator\nx = operator.methodcaller("format", FINAL)("{0.__globals__}")' + MARK,
+        ),
+        (
+            "format-attrgetter",
+            'import operator\nx = operator.attrgetter("format")("{0.__globals__}")(FINAL)' + MARK,
+        ),
+        ("format-eval", "x = eval('\"{0.__globals__}\".format(FINAL)')" + MARK),
+        (
+            "format-compiled-tree",
+            "import ast\n"
+            "t = compile('\"{0.__globals__}\".format(FINAL)', 'x', 'eval', ast.PyCF_ONLY_AST)\n"
+            "x = eval(compile(t, 'x', 'eval'))" + MARK,
+        ),
+        (
+            "format-match",
+            'match "{0.__globals__}":\n    case str(format=f):\n        x = f(FINAL)' + MARK,
+        ),
+        (
+            "format-shadow-guard",
+            'globals()["__sandbox_attr__"] = lambda o, n: getattr(o, n)\n'
+            'x = "{0.__globals__}".format(FINAL)' + MARK,
+        ),
+    ),
+    *_cases(
         "gc-frames",
         "reach the worker's globals through gc or frames",
         ("gc-get-objects", "import gc\nprint(len(gc.get_objects()))" + MARK),

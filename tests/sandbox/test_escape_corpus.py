@@ -30,6 +30,7 @@ CATEGORIES = {
     "import-tricks",
     "builtins-sys-modules",
     "subclasses",
+    "format-strings",
     "gc-frames",
     "ctypes-native",
     "code-loading",
