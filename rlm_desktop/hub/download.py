@@ -5,11 +5,13 @@ refuses to start without the free space, streams into `<file>.part` (with `<file
 recording which version it holds), resumes with a Range request after a dropped connection or
 an app restart, reports `DownloadProgress` through a callback, stops on a `CancelToken`
 (keeping the `.part`), checks the sha256 against the hub's etag (a mismatch is quarantined,
-never silently deleted), validates the GGUF header, and renames into place atomically.
+never silently deleted), validates the GGUF header, and renames into place atomically: the
+shards of a sharded model appear together, once every one is whole and verified.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable, Sequence
@@ -111,8 +113,15 @@ class Downloader:
         self._check_space(folder, [(remotes[i], targets[i]) for i in todo])
         done = sum(r.size for i, r in enumerate(remotes) if i not in todo)
         meter = Meter(sum(r.size for r in remotes), done, self.progress_interval)
-        for i in todo:
-            self._fetch_one(remotes[i], targets[i], meter, i, len(remotes), on_progress, cancel)
+        parts = {i: targets[i].with_name(targets[i].name + ".part") for i in todo}
+        with contextlib.ExitStack() as locks:
+            for part in parts.values():
+                locks.enter_context(exclusive(part))
+            for i in todo:
+                self._fetch_one(remotes[i], parts[i], meter, i, len(remotes), on_progress, cancel)
+            for i in todo:  # every shard is whole and verified: only now do they appear
+                place(parts[i], targets[i])
+                part_state_path(parts[i]).unlink(missing_ok=True)
         self._validate(targets)
         self._write_sidecar(targets, remotes, catalog_id)
         if on_progress:
@@ -152,27 +161,26 @@ class Downloader:
     def _fetch_one(
         self,
         remote: RemoteFile,
-        target: Path,
+        part: Path,
         meter: Meter,
         index: int,
         count: int,
         on_progress: ProgressCallback | None,
         cancel: CancelToken | None,
     ) -> None:
+        """Fill and verify `part` (held under `exclusive(part)` by the caller)."""
+        name = part.name.removesuffix(".part")
+
         def report(done: int, phase: str) -> None:
             if on_progress and (meter.due() or phase != "downloading"):
                 speed, eta = meter.rate(done)
-                on_progress(DownloadProgress(target.name, meter.done_before + done, meter.total,
+                on_progress(DownloadProgress(name, meter.done_before + done, meter.total,
                                              speed, eta, index, count, phase))  # fmt: skip
 
-        part = target.with_name(target.name + ".part")
-        with exclusive(part):
-            digest = fetch_to_part(remote, part, self.endpoint, self.timeout, self.max_retries,
-                                   self.retry_wait, report, cancel)  # fmt: skip
-            report(remote.size, "verifying")
-            _verify(remote, part, target, digest)
-            place(part, target)
-            part_state_path(part).unlink(missing_ok=True)
+        digest = fetch_to_part(remote, part, self.endpoint, self.timeout, self.max_retries,
+                               self.retry_wait, report, cancel)  # fmt: skip
+        report(remote.size, "verifying")
+        _verify(remote, part, name, digest)
         meter.done_before += remote.size
 
     def _validate(self, targets: list[Path]) -> None:
@@ -199,17 +207,17 @@ class Downloader:
         })  # fmt: skip
 
 
-def _verify(remote: RemoteFile, part: Path, target: Path, digest: str) -> None:
+def _verify(remote: RemoteFile, part: Path, name: str, digest: str) -> None:
     """The hub's checksum must match; if not, quarantine the bytes and say so."""
     expected = remote.sha256 or remote.git_sha1
     if not expected or digest == expected:
         return
-    reason = (f"{target.name}: sha256 {digest} does not match the hub's {expected} "
+    reason = (f"{name}: sha256 {digest} does not match the hub's {expected} "
               f"({remote.repo}@{remote.commit or remote.revision})")  # fmt: skip
     bad = quarantine(part, reason)
     part_state_path(part).unlink(missing_ok=True)
     raise IntegrityError(
-        f"the downloaded {target.name} is damaged (its checksum does not match the hub's); "
+        f"the downloaded {name} is damaged (its checksum does not match the hub's); "
         f"it was moved to {bad} — try the download again",
         bad,
     )

@@ -180,8 +180,30 @@ def import_model(
     if info.path.resolve().parent == folder.resolve():
         return _describe(info.path.resolve(), catalog)
     _check_room(folder, info.shards, info.file_size)
-    done, total = 0, info.file_size
-    for shard in info.shards:
+    copied: list[Path] = []
+    try:
+        _copy_shards(info.shards, folder, info.file_size, copied, on_progress, cancel)
+    except BaseException:
+        for path in copied:  # no half model is left behind (a cancel, a full disk)
+            path.unlink(missing_ok=True)
+        raise
+    first = folder / info.shards[0].name
+    write_json_atomic(sidecar_path(first), {"source": "imported", "original": str(info.path),
+                                            "imported_at": time.time()})  # fmt: skip
+    return _describe(first, catalog)
+
+
+def _copy_shards(
+    shards: tuple[Path, ...],
+    folder: Path,
+    total: int,
+    copied: list[Path],
+    on_progress: Callable[[int, int], None] | None,
+    cancel: CancelToken | None,
+) -> None:
+    """Copy each shard atomically into `folder`, appending to `copied` what it added."""
+    done = 0
+    for shard in shards:
         target = folder / shard.name
         if target.exists():
             if target.stat().st_size == shard.stat().st_size:
@@ -200,11 +222,8 @@ def import_model(
             ) from None
         except OSError as exc:
             raise ModelImportError(f"cannot copy {shard.name}: {exc.strerror or exc}") from None
+        copied.append(target)
         done += shard.stat().st_size
-    first = folder / info.shards[0].name
-    write_json_atomic(sidecar_path(first), {"source": "imported", "original": str(info.path),
-                                            "imported_at": time.time()})  # fmt: skip
-    return _describe(first, catalog)
 
 
 def _check_room(folder: Path, shards: tuple[Path, ...], size: int) -> None:

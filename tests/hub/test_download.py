@@ -218,6 +218,45 @@ def test_sharded_download(hub: FakeHub, models: Path, tmp_path: Path) -> None:
     assert len(hub.gets()) == gets  # both shards known and verified: nothing fetched again
 
 
+def test_sharded_download_cancelled_in_the_second_shard(
+    hub: FakeHub, models: Path, tmp_path: Path
+) -> None:
+    """No half model is ever listed: the first shard waits, whole and verified, as a .part;
+    the next run fetches only the rest of the second."""
+    from tests.llm.gguf_craft import tiny_metadata, write_gguf
+
+    names = [f"cut-model-{i:05d}-of-00002.gguf" for i in (1, 2)]
+    meta = tiny_metadata(**{"split.count": 2, "split.no": 0})
+    first = write_gguf(tmp_path / names[0], meta, tensors=[("a", (512, 1024))])
+    second = write_gguf(tmp_path / names[1], {"general.architecture": "llama", "split.count": 2},
+                        tensors=[("b", (1024, 1024))])  # fmt: skip
+    hub.add("org/sharded", names[0], first)
+    hub.add("org/sharded", names[1], second)
+    hub.throttle = 0.002
+    token = CancelToken()
+
+    def progress(p: DownloadProgress) -> None:
+        if p.file_index == 1 and p.downloaded > first.stat().st_size + 300_000:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        Downloader(progress_interval=0).download("org/sharded", names, on_progress=progress,
+                                                 cancel=token)  # fmt: skip
+    assert not list(models.glob("*.gguf"))
+    assert [m for m in list_installed() if m.source != "bundled"] == []
+    kept = partial_downloads()
+    assert kept[names[0]] == first.stat().st_size
+    assert 300_000 < kept[names[1]] < second.stat().st_size
+    hub.throttle = 0.0
+    gets = len(hub.gets())
+    path = Downloader().download("org/sharded", names)
+    assert [r.path.rsplit("/", 1)[1] for r in hub.gets()[gets:]] == [names[1]]
+    assert hub.range_requests() == [f"bytes={kept[names[1]]}-"]
+    assert _same_bytes(path, first) and _same_bytes(models / names[1], second)
+    (model,) = [m for m in list_installed() if m.path == path]
+    assert len(model.shards) == 2 and partial_downloads() == {}
+
+
 def test_disk_full_mid_download_keeps_the_part(
     hub: FakeHub, models: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from rlm_desktop.cancel import Cancelled, CancelToken
 from rlm_desktop.hub.errors import HubError, ModelImportError, ModelNotFoundError
 from rlm_desktop.hub.installed import (
     find_installed,
@@ -79,6 +80,27 @@ def test_import_sharded(home: Path, models: Path, tmp_path: Path) -> None:
     assert [m.id for m in list_installed(include_bundled=False)] == ["big"]
     remove_model("big")
     assert not list(models.glob("*.gguf"))
+
+
+def test_import_sharded_cancelled_in_the_second_shard(
+    home: Path, models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No half model is left behind: the shards already copied are removed again."""
+    meta = tiny_metadata(**{"split.count": 2, "split.no": 0})
+    first = write_gguf(tmp_path / "half-00001-of-00002.gguf", meta)
+    write_gguf(tmp_path / "half-00002-of-00002.gguf", {"general.architecture": "llama"},
+               tensors=[("w", (1024, 3072))])  # fmt: skip
+    token = CancelToken()
+
+    def progress(done: int, total: int) -> None:
+        if done > first.stat().st_size:
+            token.cancel()
+
+    monkeypatch.setattr("rlm_desktop.hub.placement.CHUNK", 1 << 20)  # several progress calls
+    with pytest.raises(Cancelled):
+        import_model(first, on_progress=progress, cancel=token)
+    assert list(models.iterdir()) == []
+    assert list_installed(include_bundled=False) == []
 
 
 def test_import_refuses_without_room(
