@@ -13,6 +13,7 @@ from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
 from rlm_desktop.store.paths import log_dir
+from rlm_desktop.store.settings import load_settings
 from rlm_desktop.ui.app import open_window
 from rlm_desktop.ui.crash import CrashReporter, setup_logging
 from rlm_desktop.ui.model_choice import DEMO_BLURB, demo_model_path
@@ -108,6 +109,12 @@ def test_the_demo_model_button_loads_the_bundled_model(
     assert "SmolLM2" in window.status.model.text()
     assert window.status.device.text() in ("CPU only",) or "GPU" in window.status.device.text()
     assert window.settings.last_model == str(demo_model.resolve())
+    window.close()
+    again = make_window(backend="llama", settings=load_settings())  # the next launch
+    assert not again.setup_card.isVisible()
+    with qtbot.waitSignal(again.host.model_loaded, timeout=60_000):
+        pass  # the last model loads by itself
+    assert again.host.spec == ("llama", str(demo_model.resolve()))
 
 
 def test_model_on_the_command_line_is_loaded_and_a_bad_one_explained(

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -126,6 +126,22 @@ def test_help_opens_the_log_folder(make_window: MakeWindow, monkeypatch: object)
     window.actions.open_log.trigger()
     assert opened == [str(log_dir())]
     assert log_dir().is_dir()
+
+
+def test_status_icons_are_crisp_on_high_dpi_screens(make_window: MakeWindow) -> None:
+    window = make_window(backend="llama")
+    for status in ("running", "done", "error", "cancelled", "budget", "warning"):
+        pixmap = window.icons.get(status).pixmap(QSize(16, 16), 2.0)
+        assert (pixmap.width(), pixmap.devicePixelRatio()) == (32, 2.0)  # drawn at 2x
+    app = QApplication.instance()
+    assert (
+        QGuiApplication.highDpiScaleFactorRoundingPolicy()
+        in (
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough,  # set by create_application
+            Qt.HighDpiScaleFactorRoundingPolicy.Round,  # pytest-qt's application
+        )
+        and app is not None
+    )
 
 
 def test_status_bar_shows_gpu_offload_and_its_notes(qtbot: QtBot) -> None:
