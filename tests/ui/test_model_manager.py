@@ -22,7 +22,7 @@ from rlm_desktop.hub.hardware import GIB, Hardware
 from rlm_desktop.hub.service import HubService
 from rlm_desktop.store.paths import dev_models_dir
 from rlm_desktop.ui.model_manager import ModelManagerDialog
-from rlm_desktop.ui.model_rows import verdict_color
+from rlm_desktop.ui.model_rows import human_size, verdict_color
 from tests.hub.fake_hub import FakeHub, running_hub
 from tests.llm.gguf_craft import write_gguf
 from tests.ui.conftest import MakeWindow
@@ -184,11 +184,13 @@ def test_error_shown_when_the_hub_is_down_offers_retry(
 def test_import_and_remove(
     qtbot: QtBot, dialog: ModelManagerDialog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dialog.import_file(write_gguf(tmp_path / "Local-Model.gguf"))
+    local = write_gguf(tmp_path / "Local-Model.gguf")
+    dialog.import_file(local)
     qtbot.waitUntil(lambda: dialog.job is None, timeout=20_000)
     assert "Imported" in dialog.progress_label.text()
     names = column(dialog.installed_table, 0)
     row = names.index("Local-Model")
+    assert dialog.installed_table.item(row, 1).text() == human_size(local.stat().st_size)
     assert dialog.installed_table.item(row, 2).text() == "imported"
     monkeypatch.setattr(dialog, "confirm", lambda question: True)
     remove = dialog.installed_table.cellWidget(row, 4)
