@@ -28,6 +28,7 @@ BOOT = (
     "main(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))"
 )
 MAX_ERROR_CHARS = 2000
+DOC_FIELDS = frozenset({"kind", "name", "pages", "path", "text"})
 
 
 class CappedWriter(io.TextIOBase):
@@ -64,7 +65,7 @@ class CappedWriter(io.TextIOBase):
 class Doc:
     """One document as the model sees it: attributes and dict-style keys both work."""
 
-    __slots__ = ("kind", "name", "pages", "path", "text")
+    __slots__ = tuple(sorted(DOC_FIELDS))
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.name = str(data.get("name", ""))
@@ -74,6 +75,10 @@ class Doc:
         self.pages = list(data.get("pages", []))
 
     def __getitem__(self, key: str) -> Any:
+        # Only its own fields: model code can call `Doc.__getitem__(anything, name)`, which
+        # must not be a way round the sandbox's getattr.
+        if type(key) is not str or key not in DOC_FIELDS:
+            raise KeyError(key)
         return getattr(self, key)
 
     def __repr__(self) -> str:

@@ -173,6 +173,16 @@ CORPUS: list[Case] = [
         "reach the worker's globals through gc or frames",
         ("gc-get-objects", "import gc\nprint(len(gc.get_objects()))" + MARK),
         ("func-globals", 'FINAL.__globals__["sys"].modules["os"].system("id")' + MARK),
+        (
+            "doc-getitem-globals",
+            'g = documents[0].__class__.__getitem__(FINAL, "__globals__")' + MARK,
+        ),
+        (
+            "doc-getitem-str-subclass",
+            "class K(str):\n    def __eq__(self, other):\n        return True\n"
+            "    __hash__ = str.__hash__\n"
+            'g = documents[0].__class__.__getitem__(FINAL, K("__globals__"))' + MARK,
+        ),
         ("closure-repl", "print(llm_query.__closure__[0].cell_contents)" + MARK),
         (
             "traceback-frame",
