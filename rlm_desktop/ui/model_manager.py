@@ -87,7 +87,7 @@ class ModelManagerDialog(QDialog):
         self.hardware_label = self._label("Computer summary", layout)
         self.active_label = self._label("Active model", layout)
         self._label("Catalogue heading", layout, "<b>Models for this computer</b>")
-        self.catalog_table = self._table("Catalogue of models", CATALOG_COLUMNS, layout)
+        self.catalog_table = self._table("Catalogue of models", CATALOG_COLUMNS, layout, 3)
         row = QHBoxLayout()
         self.progress_bar = QProgressBar()
         self.progress_bar.setAccessibleName("Download progress")
@@ -104,7 +104,7 @@ class ModelManagerDialog(QDialog):
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.retry_button = self._button("Retry download", "Retry", self._on_retry, layout)
         self._label("Installed heading", layout, "<b>Installed models</b>")
-        self.installed_table = self._table("Installed models", INSTALLED_COLUMNS, layout)
+        self.installed_table = self._table("Installed models", INSTALLED_COLUMNS, layout, 0)
         bottom = QHBoxLayout()
         self._button("Import a model file", "Import .gguf…", self.choose_import, bottom)
         bottom.addStretch(1)
@@ -126,7 +126,9 @@ class ModelManagerDialog(QDialog):
         layout.addWidget(button)  # type: ignore[attr-defined]
         return button
 
-    def _table(self, name: str, columns: tuple[str, ...], layout: QVBoxLayout) -> QTableWidget:
+    def _table(
+        self, name: str, columns: tuple[str, ...], layout: QVBoxLayout, stretch: int
+    ) -> QTableWidget:
         table = QTableWidget(0, len(columns))
         table.setAccessibleName(name)
         table.setHorizontalHeaderLabels(list(columns))
@@ -135,7 +137,7 @@ class ModelManagerDialog(QDialog):
         table.verticalHeader().setVisible(False)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(columns) - 2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(table, 1)
         return table
 
