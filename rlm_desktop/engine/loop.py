@@ -198,7 +198,7 @@ class RlmRun:
         return self.reminder is not None and bool(keys) and keys <= self.code_seen
 
     def _final_var(self, name: str, next_index: int) -> TurnResult:
-        found, value, defined = self.sandbox.get_var(name)
+        found, value, defined = self.sandbox.get_var(name, self.shared.cancel)
         if found:
             return TurnResult(final=value)
         message = prompts.missing_var_message(name, defined, next_index, self.total_turns)
@@ -267,7 +267,7 @@ class RlmRun:
         if found is None and prose.lstrip().startswith("FINAL"):
             answer = ""  # only a placeholder such as FINAL(...): no answer
         if found and found.kind == "var":
-            ok, value, _ = self.sandbox.get_var(found.value)
+            ok, value, _ = self.sandbox.get_var(found.value, shared.cancel)
             answer = value if ok else found.value
         self._finished(node, completion, f"Budget: {reason}.")
         shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=answer, status="budget"))

@@ -282,17 +282,20 @@ class Sandbox:
         result.restarted = True
         return result
 
-    def get_var(self, name: str) -> tuple[bool, str, list[str]]:
+    def get_var(self, name: str, cancel: CancelToken | None = None) -> tuple[bool, str, list[str]]:
         """(found, value as text, names defined) for `FINAL_VAR(name)` written as text."""
         self.start()
         assert self._reader is not None
         try:
             wire.send(self._to_worker, {"type": "get_var", "name": name})
             deadline = time.monotonic() + self.config.cell_timeout
-            reply = self._reader.read(deadline, alive=self._alive)
+            reply = self._reader.read(deadline, cancel=cancel, alive=self._alive)
         except (OSError, wire.WireClosed, ValueError, ReadTimeout):
             self.restart()  # a hung or dead worker: the variable is gone with it
             return False, "", []
+        except Cancelled:
+            self.close()  # the model's __str__ may still be running
+            raise
         defined = reply.get("defined", [])
         names = [str(x) for x in defined] if isinstance(defined, list) else []
         return bool(reply.get("found")), str(reply.get("value", "")), names

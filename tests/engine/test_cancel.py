@@ -94,3 +94,18 @@ def test_timeout_of_a_cell_restarts_the_repl_and_the_run_goes_on() -> None:
     fed_back = run.prompt_of_call(1)
     assert "ran longer than 0.5 s" in fed_back and "variables are gone" in fed_back
     assert "False" in run.prompt_of_call(2)
+
+
+def test_cancel_while_reading_a_final_var_whose_str_hangs() -> None:
+    cancel = CancelToken()
+    hang = "class S:\n    def __str__(self):\n        while True:\n            pass\ns = S()\nlen(context)"
+
+    def sink(event: Event) -> None:
+        if isinstance(event, TokenStreamed) and "FINAL_VAR" in event.text:
+            threading.Timer(0.3, cancel.cancel).start()
+
+    started = time.monotonic()
+    run = replay([look(hang), "FINAL_VAR(s)"], cancel=cancel, sink=sink, cell_timeout=30)
+    assert run.result.status == "cancelled"
+    assert time.monotonic() - started < 3  # not the 30 s the worker gets to answer
+    assert not _workers()
