@@ -203,7 +203,7 @@ class MainWindow(QMainWindow):
         self._loading_model = False
         log.warning("model not loaded: %s", message)
         self.status.set_model(None)
-        self._pending_question = None
+        self._set_pending(None)
         self._show_setup(message)
 
     def _show_setup(self, message: str) -> None:
@@ -231,8 +231,13 @@ class MainWindow(QMainWindow):
             self.ask_panel.progress.setText("Type a question first.")
             self.ask_panel.question.setFocus()
             return
-        self._pending_question = question
+        self._set_pending(question)
         self._maybe_start_pending()
+
+    def _set_pending(self, question: str | None) -> None:
+        """A question waiting for the model or the documents; Stop (Esc) drops it."""
+        self._pending_question = question
+        self.actions.stop.setEnabled(question is not None or self.runs.running)
 
     def _maybe_start_pending(self) -> None:
         question = self._pending_question
@@ -241,7 +246,7 @@ class MainWindow(QMainWindow):
         if self.host.info is None:
             waiting = "the model to load" if self._loading_model else None
             if waiting is None:
-                self._pending_question = None
+                self._set_pending(None)
                 self.ask_panel.progress.setText("Choose a model first.")
                 self._show_setup("")
                 return
@@ -258,7 +263,10 @@ class MainWindow(QMainWindow):
         self.runs.start(question, context, self.settings.budgets.apply())
 
     def stop(self) -> None:
-        self._pending_question = None
+        if self._pending_question is not None and not self.runs.running:
+            self._set_pending(None)
+            self.ask_panel.progress.setText("Not asked: stopped while waiting.")
+            return
         self.runs.stop()
 
     def _run_finished(self, outcome: RunOutcome) -> None:

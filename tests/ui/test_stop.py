@@ -4,6 +4,7 @@ an endless loop inside the sandbox; the run ends as cancelled and keeps what it 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -72,3 +73,25 @@ def test_escape_stops_a_streaming_turn(qtbot: QtBot, make_window: MakeWindow) ->
     with qtbot.waitSignal(window.runs.finished, timeout=3_000) as blocker:
         qtbot.keyClick(window.ask_panel.question, Qt.Key.Key_Escape)
     assert blocker.args[0].status == "cancelled"
+
+
+def test_stop_drops_a_question_still_waiting_for_the_documents(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(300):
+        (folder / f"note-{i:03d}.txt").write_text(f"Note {i}.\n" * 200)
+    window = make_window(responses=["FINAL(never)"])
+    wait_model(qtbot, window)
+    window.add_documents([str(folder)])
+    assert window.loader.busy
+    window.ask_panel.question.setPlainText("Anything?")
+    window.ask()
+    assert window.ask_panel.progress.text() == "Waiting for the documents to be read…"
+    assert window.actions.stop.isEnabled() and window.ask_panel.stop_button.isEnabled()
+    window.ask_panel.stop_button.click()
+    assert window.ask_panel.progress.text() == "Not asked: stopped while waiting."
+    assert not window.actions.stop.isEnabled()
+    qtbot.waitUntil(lambda: not window.loader.busy, timeout=20_000)
+    assert not window.runs.running and window.tree_model.tree.root is None  # never started
