@@ -150,3 +150,22 @@ def test_ctrl_o_adds_files_through_the_file_dialog(
     assert sorted(r.name for r in window.docs_model.rows) == ["a.txt", "b.txt"]
     file_menu = window.menuBar().actions()[0].menu()
     assert window.actions.add_files in file_menu.actions()
+
+
+def test_removing_a_folder_still_being_read_cancels_it(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(300):
+        (folder / f"note-{i:03d}.txt").write_text(f"Note {i}.\n" * 200)
+    window = make_window(responses=["FINAL(x)"])
+    drop(window, [folder])
+    assert [r.status for r in window.docs_model.rows] == [READING]
+    task = next(iter(window.loader._jobs.values()))
+    window.documents.table.selectRow(0)
+    window.documents.remove_button.click()
+    assert window.docs_model.rows == [] and not window.loader.busy
+    assert task.cancel.cancelled  # the reader stops at its next file
+    qtbot.waitUntil(lambda: not task.running, timeout=20_000)
+    assert window.docs_model.rows == []  # what it read before stopping is not added
