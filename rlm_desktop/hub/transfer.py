@@ -1,6 +1,7 @@
 """The byte transfer of one file into its `.part`: resume by Range, hash as it streams, retry a
-dropped connection, stop on cancel. A `.part.json` beside the `.part` names the hub version the
-bytes belong to, so a restarted app resumes only the same version."""
+dropped connection (with a fresh link from the hub when its CDN link has expired), stop on
+cancel. A `.part.json` beside the `.part` names the hub version the bytes belong to, so a
+restarted app resumes only the same version."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from rlm_desktop.hub.errors import DownloadError
 from rlm_desktop.hub.placement import write_json_atomic
 from rlm_desktop.hub.remote import (
     RemoteFile,
+    fetch_remote_file,
     is_local_io_error,
     is_transient,
     open_stream,
+    resolve_url,
     translate,
 )
 
@@ -151,11 +154,14 @@ def fetch_to_part(
             except Exception as exc:
                 if is_local_io_error(exc):
                     raise _disk_error(exc, part) from None  # type: ignore[arg-type]
-                if not is_transient(exc) and not _is_http(exc, 416):
+                expired = _link_expired(exc, remote, endpoint)
+                if not expired and not is_transient(exc) and not _is_http(exc, 416):
                     raise _as_error(exc, remote, endpoint, part) from None
                 failures = failures + 1 if state.offset == before else 1
                 if failures > max_retries:
                     raise _as_error(exc, remote, endpoint, part) from None
+                if expired:
+                    remote = _fresh_link(remote, endpoint, timeout)
                 if _is_http(exc, 416):  # our Range made no sense to the server: start over
                     part.write_bytes(b"")
                 _pause(retry_wait * min(8, 2**failures) / 2, cancel)
@@ -217,6 +223,23 @@ def _hash_existing(part: Path, length: int, digest: Any, cancel: CancelToken | N
                 break
             digest.update(block)
             left -= len(block)
+
+
+def _link_expired(exc: BaseException, remote: RemoteFile, endpoint: str) -> bool:
+    """The signed download link the hub redirected to (its CDN) refuses us: it has expired
+    (links last about an hour, a big download on a slow line lasts longer)."""
+    on_cdn = remote.url != resolve_url(endpoint, remote.repo, remote.filename, remote.revision)
+    return on_cdn and any(_is_http(exc, status) for status in (401, 403, 410))
+
+
+def _fresh_link(remote: RemoteFile, endpoint: str, timeout: float) -> RemoteFile:
+    """Ask the hub again for a download link to the very same version of the file."""
+    fresh = fetch_remote_file(remote.repo, remote.filename, remote.revision, endpoint, timeout)
+    if (fresh.etag, fresh.size) != (remote.etag, remote.size):
+        raise DownloadError(
+            f"{remote.filename} changed on the hub during the download; start it again"
+        )
+    return fresh
 
 
 def _is_http(exc: BaseException, status: int) -> bool:

@@ -7,7 +7,9 @@ It speaks what huggingface_hub 2.4 and our downloader use:
 - 404 with X-Error-Code RepoNotFound / EntryNotFound, like the hub;
 - `/api/agent-harnesses` -> 404 (huggingface_hub asks for it unless telemetry is off).
 Knobs for failure tests: `cut_after` (drop the connection after N body bytes, once),
-`wrong_etag` (advertise another checksum), `throttle` (seconds to sleep per chunk).
+`wrong_etag` (advertise another checksum), `throttle` (seconds to sleep per chunk), and `cdn`:
+answer `/resolve/` with a 302 to a signed `/cdn/{token}/...` link, as the hub does for LFS
+files; `expire_links()` makes every link given so far answer 403, like an expired signature.
 Every request is recorded in `requests` (method, path, headers) for assertions.
 """
 
@@ -28,6 +30,7 @@ import pytest
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 CHUNK = 64 * 1024
 _RESOLVE = re.compile(r"^/(?P<repo>[^/]+/[^/]+)/resolve/(?P<rev>[^/]+)/(?P<file>.+)$")
+_CDN = re.compile(r"^/cdn/(?P<token>\d+)/(?P<repo>[^/]+/[^/]+)/(?P<file>.+)$")
 
 
 @dataclass
@@ -51,7 +54,12 @@ class FakeHub:
     cut_after: int | None = None  # drop the next GET body after this many bytes
     wrong_etag: bool = False
     throttle: float = 0.0
+    cdn: bool = False
+    token: int = 1
     server: ThreadingHTTPServer | None = None
+
+    def expire_links(self) -> None:
+        self.token += 1
 
     def add(self, repo: str, filename: str, path: Path, sha256: str | None = None) -> HubFile:
         digest = sha256 or _sha256(path)
@@ -119,7 +127,13 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
         def _serve(self, body: bool) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
             hub.requests.append(Recorded(self.command, self.path, headers))
-            match = _RESOLVE.match(self.path.split("?")[0])
+            path = self.path.split("?")[0]
+            match = _RESOLVE.match(path)
+            cdn = _CDN.match(path)
+            if cdn and int(cdn["token"]) != hub.token:
+                return self._error(403, "")
+            if cdn:
+                match = cdn
             if not match:
                 return self._error(404, "")
             repo, name = match["repo"], match["file"]
@@ -128,6 +142,8 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             entry = hub.files.get((repo, name))
             if entry is None:
                 return self._error(404, "EntryNotFound")
+            if hub.cdn and not cdn:
+                return self._redirect(entry, f"{hub.url}/cdn/{hub.token}/{repo}/{name}")
             start, end = 0, entry.size - 1
             wanted = headers.get("range")
             if wanted and body:
@@ -140,11 +156,7 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                     return None
                 start, end = int(m[1]), int(m[2]) if m[2] else entry.size - 1
             self.send_response(206 if wanted and body else 200)
-            etag = hashlib.sha256(b"wrong").hexdigest() if hub.wrong_etag else entry.sha256
-            self.send_header("ETag", f'"{etag}"')
-            self.send_header("X-Linked-Etag", f'"{etag}"')
-            self.send_header("X-Linked-Size", str(entry.size))
-            self.send_header("X-Repo-Commit", COMMIT)
+            self._hub_headers(entry)
             self.send_header("Accept-Ranges", "bytes")
             self.send_header("Content-Length", str(end - start + 1))
             if wanted and body:
@@ -153,6 +165,20 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             if body:
                 self._send_bytes(entry.path, start, end)
             return None
+
+        def _hub_headers(self, entry: HubFile) -> None:
+            etag = hashlib.sha256(b"wrong").hexdigest() if hub.wrong_etag else entry.sha256
+            self.send_header("ETag", f'"{etag}"')
+            self.send_header("X-Linked-Etag", f'"{etag}"')
+            self.send_header("X-Linked-Size", str(entry.size))
+            self.send_header("X-Repo-Commit", COMMIT)
+
+        def _redirect(self, entry: HubFile, location: str) -> None:
+            self.send_response(302)
+            self._hub_headers(entry)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def _send_bytes(self, path: Path, start: int, end: int) -> None:
             cut, hub.cut_after = hub.cut_after, None

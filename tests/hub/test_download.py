@@ -88,6 +88,35 @@ def test_cut_connection_then_restart_resumes_the_part(
     assert partial_downloads() == {}
 
 
+def test_through_the_cdn_redirect_with_an_expired_link_on_resume(
+    hub: FakeHub, models: Path, small_gguf: Path
+) -> None:
+    """As on the real hub: /resolve/ redirects to a signed CDN link. When the link has expired
+    by the time a cut connection is resumed, the hub is asked for a fresh one."""
+    hub.cdn = True
+    hub.cut_after = 1_000_000
+
+    def cut_and_expire(p: DownloadProgress) -> None:
+        if p.downloaded >= 1_000_000 and hub.token == 1:
+            hub.expire_links()  # once: the link given first is dead from now on
+
+    path = Downloader(progress_interval=0, retry_wait=0.01).download(
+        SMALL_REPO, SMALL_NAME, on_progress=cut_and_expire
+    )
+    assert _same_bytes(path, small_gguf)
+    seen = [(r.method, r.path.split("/")[1:3], r.headers.get("range")) for r in hub.requests]
+    resolve, cdn1, cdn2 = SMALL_REPO.split("/"), ["cdn", "1"], ["cdn", "2"]
+    assert seen == [
+        ("HEAD", resolve, None),  # 302 to /cdn/1/…, followed (the stand-in CDN is on the
+        ("HEAD", cdn1, None),  # hub's host; the real one is not, and is not followed)
+        ("GET", cdn1, None),  # cut after 1 MB, then the link expires
+        ("GET", cdn1, "bytes=1000000-"),  # 403: expired
+        ("HEAD", resolve, None),  # a fresh link
+        ("HEAD", cdn2, None),
+        ("GET", cdn2, "bytes=1000000-"),
+    ]
+
+
 def test_cancel_keeps_the_part_and_a_new_downloader_resumes(
     hub: FakeHub, models: Path, demo_gguf: Path
 ) -> None:
