@@ -17,7 +17,7 @@ from rlm_desktop.store.settings import load_settings
 from rlm_desktop.ui.app import open_window
 from rlm_desktop.ui.crash import CrashReporter, setup_logging
 from rlm_desktop.ui.model_choice import DEMO_BLURB, demo_model_path
-from tests.ui.conftest import MakeWindow, wait_documents
+from tests.ui.conftest import MakeWindow, ask, wait_documents, wait_model
 from tests.ui.test_drop_documents import drop
 
 
@@ -54,8 +54,10 @@ def test_a_bad_model_file_gives_one_line_not_a_crash(
 def test_unexpected_error_shows_a_dialog_with_the_log(
     qtbot: QtBot, make_window: MakeWindow, docs: Path
 ) -> None:
-    window = make_window(responses=["FINAL(x)"], files=[str(docs)])
+    window = make_window(responses=["Look.\n```repl\nx = 1\n```", "FINAL(kept)"], files=[str(docs)])
     wait_documents(qtbot, window)
+    wait_model(qtbot, window)
+    assert ask(qtbot, window, "Anything?").status == "ok"
     logs = setup_logging(log_dir(ensure=True))
     try:
         reporter = CrashReporter(logs.file)
@@ -72,6 +74,8 @@ def test_unexpected_error_shows_a_dialog_with_the_log(
         assert "still here" in dialog.text()
         assert "something broke" in logs.file.read_text()
         assert window.isVisible() and len(window.docs_model.rows) == 2
+        assert window.answer.answer == "kept"  # the run so far stays on screen
+        assert window.tree_model.rowCount() == 1 and window.tree_model.tree.root is not None
         dialog.close()
     finally:
         logs.close()
