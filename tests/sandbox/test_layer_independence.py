@@ -9,6 +9,7 @@ A control run with no layer at all shows that the checks do see an effect when o
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -199,3 +200,50 @@ def test_audit_hook_alone_with_every_module_in_hand(arena: Arena) -> None:
     assert not arena.canary("hook").exists()
     assert arena.snapshot() == before
     assert arena.victim.poll() is None
+
+
+def test_process_layer_alone(arena: Arena) -> None:
+    """Own session, scrubbed environment, stdin closed, an empty private working folder."""
+    config = SandboxConfig(cell_timeout=5, limits={"layers": []})
+    with Sandbox(arena.context(), reply_to, config) as box:
+        assert box.layers == ["process"] and box.pid is not None
+        assert os.getsid(box.pid) == box.pid and os.getpgid(box.pid) == box.pid
+        out = box.run_cell("import os\nprint(sorted(os.environ), os.listdir('.'))").output
+        names, listing = out.strip().rsplit(" ", 1)
+        allowed = {
+            "LANG",
+            "LC_ALL",
+            "LC_CTYPE",
+            "TZ",
+            "PYTHONDONTWRITEBYTECODE",
+            "PYTHONIOENCODING",
+        }
+        assert set(eval(names)) <= allowed and listing == "[]"
+        assert "EOFError" in (box.run_cell("input()").error or "")
+
+
+def test_rlimits_alone(arena: Arena) -> None:
+    """Memory, file size and open files hold with only this layer (fork too, but not as
+    root: the kernel exempts root from RLIMIT_NPROC, which seccomp covers)."""
+    config = SandboxConfig(
+        cell_timeout=10, limits={"layers": ["rlimits"], "memory_bytes": 512 << 20}
+    )
+    with Sandbox(arena.context(), reply_to, config) as box:
+        assert box.layers == ["process", "rlimits"]
+        pid = box.pid
+        bomb = box.run_cell("b = []\nwhile True:\n    b.append(bytearray(10 ** 7))")
+        assert "MemoryError" in (bomb.error or "") and box.pid == pid
+        box.run_cell("del b")
+        before = arena.snapshot()
+        grow = box.run_cell(
+            arena.fill('f = open("$DOC", "a")\nf.write("more")\nf.close()' + MARK, "grow")
+        )
+        assert "File too large" in grow.output and arena.snapshot() == before
+        files = box.run_cell(
+            "import os\nfds = [os.open('/dev/null', os.O_RDONLY) for _ in range(100)]"
+        )
+        assert "Too many open files" in (files.error or "")
+        if os.getuid() != 0:
+            fork = box.run_cell("import os\nos.fork()" + MARK)
+            assert "ESCAPED" not in fork.output and fork.error
+        assert box.run_cell("6 * 7").output.strip() == "42"
