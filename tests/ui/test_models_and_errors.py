@@ -5,6 +5,7 @@ one plain line or a dialog with the log's location, never a crash, and what is o
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -154,3 +155,18 @@ def test_a_dropped_gguf_is_loaded_as_the_model(
     assert window.docs_model.rows == []  # a model file is not a document
     assert window.status.model.text().startswith("Model: ")
     assert window.host.spec == ("llama", str(demo_model))
+
+
+def test_the_log_file_rotates(tmp_path: Path) -> None:
+    logs = setup_logging(tmp_path)
+    try:
+        noisy = logging.getLogger("rlm_desktop.test")
+        for i in range(6000):
+            noisy.info("line %d %s", i, "x" * 200)
+    finally:
+        logs.close()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert "rlm-desktop.log" in names and "rlm-desktop.log.1" in names
+    assert len([n for n in names if n.startswith("rlm-desktop.log")]) <= 4  # 1 MB × 4 at most
+    assert all(p.stat().st_size <= 1 << 20 for p in tmp_path.glob("rlm-desktop.log*"))
+    assert "native-crashes.log" in names
