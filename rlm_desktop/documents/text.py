@@ -51,6 +51,14 @@ def _mostly_utf8(sample: bytes) -> bool:
     return good >= bad
 
 
+def _after_invalid_bytes(plan: _Plan, head: bytes, sample: bytes) -> _Plan:
+    """The plan once strict decoding failed: a byte-order mark's encoding stands (the bad
+    bytes are replaced); without one the encoding is guessed from `sample`."""
+    if any(head.startswith(bom) for bom, _ in _BOM_ENCODINGS):
+        return _Plan(plan.encoding, "replace")
+    return _fallback_plan(sample)
+
+
 def _fallback_plan(sample: bytes) -> _Plan:
     """After invalid UTF-8: guess the real encoding from a sample (charset-normalizer).
 
@@ -137,7 +145,7 @@ def read_text(
         except UnicodeDecodeError as exc:
             obj = exc.object if isinstance(exc.object, bytes) else b""
             sample = head[: 32 * 1024] + obj[max(0, exc.start - 1024) : exc.start + 32 * 1024]
-            plan = _fallback_plan(sample)
+            plan = _after_invalid_bytes(plan, head, sample)
             os.lseek(fd, 0, os.SEEK_SET)
             digest = hashlib.blake2b(digest_size=20) if want_digest else None
             more = iter_chunks(fd, max_bytes)
@@ -157,7 +165,7 @@ def _finish(parts: list[str], plan: _Plan) -> tuple[str, list[str]]:
         if bad:
             warnings.append(
                 f"{bad:,} invalid byte sequence{'s were' if bad != 1 else ' was'} replaced "
-                f"with \ufffd (the file is not valid {plan.encoding})"
+                f"with \ufffd (the file is not valid {plan.encoding.removesuffix('-sig')})"
             )
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -182,6 +190,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, list[st
     try:
         parts = _decode(iter([data]), plan, None)
     except UnicodeDecodeError as exc:
-        plan = _fallback_plan(data[: 32 * 1024] + data[max(0, exc.start - 1024) :][: 32 * 1024])
+        sample = data[: 32 * 1024] + data[max(0, exc.start - 1024) :][: 32 * 1024]
+        plan = _after_invalid_bytes(plan, data, sample)
         parts = _decode(iter([data]), plan, None)
     return _finish(parts, plan)

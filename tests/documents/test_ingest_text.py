@@ -93,6 +93,46 @@ def test_invalid_bytes_are_replaced_with_a_warning(tmp_path: Path) -> None:
     assert "2 invalid byte sequences were replaced" in record.warnings[0]
 
 
+@pytest.mark.parametrize(
+    ("name", "raw", "expected", "encoding"),
+    [
+        (
+            "u16.txt",
+            "\ufeffHello, UTF-16.\n".encode("utf-16-le")
+            + b"\x00\xd8"  # a lone surrogate
+            + "more text\n".encode("utf-16-le"),
+            "Hello, UTF-16.\n\ufffdmore text\n",
+            "utf-16",
+        ),
+        (
+            "u8.txt",
+            "Hello, UTF-8.\n".encode("utf-8-sig") + b"bad \xff byte\n",
+            "Hello, UTF-8.\nbad \ufffd byte\n",
+            "utf-8",
+        ),
+        (
+            "page.html",
+            "<p>Café menu</p>".encode("utf-8-sig") + b"<p>bad \xff byte</p>",
+            "Café menu\nbad \ufffd byte\n",
+            "utf-8",
+        ),
+    ],
+)
+def test_invalid_bytes_after_a_byte_order_mark_keep_its_encoding(
+    tmp_path: Path, name: str, raw: bytes, expected: str, encoding: str
+) -> None:
+    """The BOM says what the file is: a bad byte later is replaced, not a reason to guess
+    another encoding (which turned UTF-16 into NULs and a UTF-8 BOM into 'ï»¿')."""
+    path = tmp_path / name
+    path.write_bytes(raw)
+    record = one(path)
+    assert record.ok and record.document is not None
+    assert record.document.text == expected
+    assert record.warnings == [
+        f"1 invalid byte sequence was replaced with \ufffd (the file is not valid {encoding})"
+    ]
+
+
 def test_source_code_and_data_files(tmp_path: Path) -> None:
     files = {
         "main.rs": "fn main() {}\n",
