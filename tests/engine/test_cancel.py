@@ -98,7 +98,8 @@ def test_timeout_of_a_cell_restarts_the_repl_and_the_run_goes_on() -> None:
 
 def test_cancel_while_reading_a_final_var_whose_str_hangs() -> None:
     cancel = CancelToken()
-    hang = "class S:\n    def __str__(self):\n        while True:\n            pass\ns = S()\nlen(context)"
+    hang = "class S:\n    def __str__(self):\n        while True:\n            pass\n"
+    hang += "s = S()\nlen(context)"
 
     def sink(event: Event) -> None:
         if isinstance(event, TokenStreamed) and "FINAL_VAR" in event.text:
