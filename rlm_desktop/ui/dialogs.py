@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
@@ -17,6 +18,9 @@ from rlm_desktop.store.paths import log_dir
 from rlm_desktop.store.settings import Budgets
 from rlm_desktop.ui.budgets_dialog import BudgetsDialog
 from rlm_desktop.ui.model_choice import MANAGER_MODULE
+
+if TYPE_CHECKING:
+    from rlm_desktop.ui.model_manager import ModelManagerDialog
 
 log = logging.getLogger(__name__)
 DOCUMENT_FILTER = (
@@ -50,7 +54,7 @@ def open_model_manager(
     parent: QWidget,
     on_chosen: Callable[[str], None],
     active_model: str | None = None,
-) -> QDialog | None:
+) -> ModelManagerDialog | None:
     """Open the model manager (None when it is not installed); its `model_chosen(path)` loads
     the model. It checks the computer in the background, so it opens at once."""
     try:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent
-from PySide6.QtWidgets import QDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from rlm_desktop.documents.ingest import context_from_records
 from rlm_desktop.store.paths import config_dir
@@ -34,6 +35,9 @@ from rlm_desktop.ui.status_bar import StatusBar
 from rlm_desktop.ui.tasks import TaskManager
 from rlm_desktop.ui.tree_model import RunTreeModel
 from rlm_desktop.ui.window_actions import WindowActions
+
+if TYPE_CHECKING:
+    from rlm_desktop.ui.model_manager import ModelManagerDialog
 
 log = logging.getLogger(__name__)
 CLOSE_WAIT_MS = 30_000  # a run stops within a second; loading a model cannot be interrupted
@@ -66,7 +70,7 @@ class MainWindow(QMainWindow):
         self.actions = WindowActions(self, manager_available())
         self._pending_question: str | None = None
         self._loading_model = False
-        self._models_dialog: QDialog | None = None
+        self._models_dialog: ModelManagerDialog | None = None
         self._build()
         self._connect()
         self._restore_geometry()
@@ -171,18 +175,18 @@ class MainWindow(QMainWindow):
         if dialog is None:
             dialog = self._models_dialog = dialogs.open_model_manager(self, self.load_model, active)
             if dialog is not None:
-                dialog.download_finished.connect(self._model_downloaded)  # type: ignore[attr-defined]
+                dialog.download_finished.connect(self._model_downloaded)
         else:
-            dialog.set_active(active)  # type: ignore[attr-defined]
+            dialog.set_active(active)
             dialog.open()
         if dialog is not None and download_recommended:
-            dialog.download_recommended()  # type: ignore[attr-defined]
+            dialog.download_recommended()
 
     def _model_downloaded(self, path: str) -> None:
         """A finished download is used at once when no model is loaded (the first run)."""
         dialog = self._models_dialog
         if self.host.info is None and not self._loading_model and dialog is not None:
-            dialog.choose(Path(path))  # type: ignore[attr-defined]  # as if Use was clicked
+            dialog.choose(Path(path))  # as if Use was clicked
 
     def _model_loading(self, what: str) -> None:
         self._loading_model = True
@@ -334,7 +338,7 @@ class MainWindow(QMainWindow):
         self._save_settings()
         self.runs.stop()
         dialog = self._models_dialog
-        if dialog is not None and not dialog.shutdown(CLOSE_WAIT_MS):  # type: ignore[attr-defined]
+        if dialog is not None and not dialog.shutdown(CLOSE_WAIT_MS):
             log.warning("a model download did not stop within %d ms", CLOSE_WAIT_MS)
         if not self.tasks.shutdown(CLOSE_WAIT_MS):
             log.warning("a background job did not stop within %d ms", CLOSE_WAIT_MS)
