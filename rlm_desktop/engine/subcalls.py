@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 
 LEAF_SESSION = "leaf"
 PROMPT_MARGIN_TOKENS = 64
+MAX_CHARS_PER_TOKEN = 16  # more than any real token spans: a cut that can only drop excess
+MIN_PROMPT_CHARS = 200
+FIT_ROUNDS = 6
+CUT_NOTICE = "\n[... prompt cut to fit the model's window ...]"
 
 
 class SubcallBridge:
@@ -60,12 +64,20 @@ class SubcallBridge:
             raise SubcallFailed(f"{kind} refused: the run has reached {reason}")
 
     def _fit_prompt(self, prompt: str, max_tokens: int) -> str:
-        backend = self.shared.backend
+        """The prompt, or its head with a notice, within the model's window.
+
+        A huge prompt (a whole context) is first cut to what could possibly fit, so it is never
+        tokenized whole (seconds per 10 MB); the cut is then re-counted until it fits."""
+        count = self.shared.backend.count_tokens
         room = self.shared.context_window - max_tokens - PROMPT_MARGIN_TOKENS
-        if backend.count_tokens(prompt) <= room:
-            return prompt
-        keep = max(200, int(len(prompt) * room / max(1, backend.count_tokens(prompt))) - 100)
-        return prompt[:keep] + "\n[... prompt cut to fit the model's window ...]"
+        text = prompt[: max(1, room) * MAX_CHARS_PER_TOKEN]
+        for _ in range(FIT_ROUNDS):
+            tokens = count(text)
+            if tokens <= room or len(text) <= MIN_PROMPT_CHARS:
+                break
+            keep = int(len(text) * room / max(1, tokens) * 0.97) - 100
+            text = text[: max(MIN_PROMPT_CHARS, keep)]
+        return text if len(text) == len(prompt) else text + CUT_NOTICE
 
     def leaf(
         self, prompt: str, kind: str = "llm_query", note: str = "", batch: tuple[int, int] = (0, 1)

@@ -4,8 +4,15 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from replay_run import look, replay
+
+from rlm_desktop.documents.model import Context, Document
+from rlm_desktop.engine.config import EngineConfig
+from rlm_desktop.engine.engine import RlmEngine
+from rlm_desktop.llm.base import estimate_tokens
+from rlm_desktop.llm.replay import ReplayBackend
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -113,3 +120,29 @@ def test_batched_sub_calls_say_which_one_of_how_many() -> None:
         lines.append(narrate(event, tree))
     asked = [line for line in lines if line and line.startswith("Asking")]
     assert asked == [f"Asking the model helper questions, {i} of 3…" for i in (1, 2, 3)]
+
+
+class SizeRecordingReplay(ReplayBackend):
+    """The replay backend, noting the size of every text it is asked to count."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.counted: list[int] = []
+
+    def count_tokens(self, text: str) -> int:
+        self.counted.append(len(text))
+        return super().count_tokens(text)
+
+
+def test_a_huge_llm_query_prompt_is_cut_to_the_window_without_counting_it_whole() -> None:
+    big = Context([Document(name="big.txt", text="word " * 2_000_000)])  # 10 MB
+    responses = [look("print(llm_query(context)[:10])"), "leaf reply", "FINAL(ok)"]
+    backend = SizeRecordingReplay(responses, context_window=4096)
+    result = RlmEngine(backend, EngineConfig()).run("Q?", big)
+    assert (result.status, result.answer) == ("ok", "ok")
+    leaf = backend.requests[1]
+    prompt = leaf.messages[0]["content"]
+    assert prompt.startswith("word word")
+    assert prompt.endswith("[... prompt cut to fit the model's window ...]")
+    assert estimate_tokens(prompt) + leaf.max_tokens <= 4096
+    assert max(backend.counted) <= 4096 * 16
