@@ -23,6 +23,12 @@ def split_models(paths: list[str]) -> tuple[list[str], list[str]]:
     return models, [p for p in paths if not is_model_file(p)]
 
 
+def dropped_model(mime: QMimeData) -> str | None:
+    """The first .gguf model file in a drag, if any."""
+    models, _ = split_models(dropped_paths(mime))
+    return models[0] if models else None
+
+
 def drop_message(paths: list[str]) -> str:
     models, documents = split_models(paths)
     if models and not documents:

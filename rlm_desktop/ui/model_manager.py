@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMimeData, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,7 +39,7 @@ from rlm_desktop.hub.fit import NO_FIT
 from rlm_desktop.hub.hardware import Hardware
 from rlm_desktop.hub.service import CatalogRow, HubService
 from rlm_desktop.ui.code_view import is_dark
-from rlm_desktop.ui.drops import dropped_paths, split_models
+from rlm_desktop.ui.drops import dropped_model
 from rlm_desktop.ui.model_jobs import BackgroundJob
 from rlm_desktop.ui.model_rows import (
     catalog_action,
@@ -258,9 +258,12 @@ class ModelManagerDialog(QDialog):
         best = self.service.recommend()
         if best is None:
             self.show_error("No model in the catalogue fits this computer.")
-        elif not best.entry.bundled and not any(
+        elif best.entry.bundled or any(
             r.installed for r in self.service.rows() if r.entry.id == best.entry.id
         ):
+            self.progress_label.setText(f"{best.entry.name}, the best pick for this computer, "
+                                        "is already here: click Use.")  # fmt: skip
+        else:
             self.start_download(best.entry.id)
 
     def _on_catalog_action(self, row: CatalogRow, action: str) -> None:
@@ -376,11 +379,11 @@ class ModelManagerDialog(QDialog):
         self._run(job)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _dropped_model(event.mimeData()):
+        if dropped_model(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        model = _dropped_model(event.mimeData())
+        model = dropped_model(event.mimeData())
         if model:
             event.acceptProposedAction()
             self.import_file(Path(model))
@@ -397,8 +400,3 @@ class ModelManagerDialog(QDialog):
         """Cancel the background jobs and wait for their threads (the app is closing)."""
         jobs = [job for job in (self.job, self._probe) if job is not None]
         return all([job.stop(wait_ms) for job in jobs])
-
-
-def _dropped_model(mime: QMimeData) -> str | None:
-    models, _ = split_models(dropped_paths(mime))
-    return models[0] if models else None

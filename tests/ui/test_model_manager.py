@@ -239,8 +239,9 @@ def test_download_recommended_waits_for_the_check_then_starts(qtbot: QtBot, hub:
     assert Path(finished.args[0]).name == "big-Q4_K_M.gguf"
     qtbot.waitUntil(lambda: dlg.job is None, timeout=10_000)
     assert catalog_button(dlg, "big").text() == "Use"
-    dlg.download_recommended()  # installed now: nothing to do
+    dlg.download_recommended()  # installed now: nothing to download
     assert dlg.job is None and not dlg.error_label.isVisible()
+    assert "is already here: click Use" in dlg.progress_label.text()
 
 
 def test_reachable_from_the_first_run_card_and_the_menu(
