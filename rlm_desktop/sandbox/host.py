@@ -156,6 +156,15 @@ class Sandbox:
             return output
         return output[:limit] + "\n[output truncated by the host]"
 
+    def _answer_text(self, value: Any) -> str | None:
+        """A FINAL answer, cut like output: a 100 MB answer would freeze whatever shows it."""
+        if value is None:
+            return None
+        text, limit = str(value), self.config.max_output_chars
+        if len(text) <= limit:
+            return text
+        return text[:limit] + f"\n[answer truncated: {len(text) - limit:,} more characters]"
+
     def _frame_limit(self) -> int:
         chars = sum(len(d.text) for d in self.context.documents)
         return min(wire.MAX_FRAME, max(MIN_FRAME_LIMIT, 8 * chars))
@@ -212,7 +221,7 @@ class Sandbox:
                 result = CellResult(
                     output=self._capped(str(message.get("output", ""))),
                     error=_text_or_none(message.get("error"), MAX_ERROR_CHARS),
-                    final=_text_or_none(message.get("final")),
+                    final=self._answer_text(message.get("final")),
                     seconds=time.monotonic() - started,
                 )
                 if message.get("restart"):
@@ -297,8 +306,9 @@ class Sandbox:
             self.close()  # the model's __str__ may still be running
             raise
         defined = reply.get("defined", [])
-        names = [str(x) for x in defined] if isinstance(defined, list) else []
-        return bool(reply.get("found")), str(reply.get("value", "")), names
+        names = [str(x) for x in defined][:1000] if isinstance(defined, list) else []
+        value = self._answer_text(reply.get("value", "")) or ""
+        return bool(reply.get("found")), value, names
 
 
 def _text_or_none(value: Any, limit: int | None = None) -> str | None:

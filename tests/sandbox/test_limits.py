@@ -107,6 +107,18 @@ def test_output_is_capped_with_a_notice() -> None:
         works(sb)
 
 
+def test_a_huge_answer_is_cut_like_output() -> None:
+    with sandbox(max_output_chars=1000) as sb:
+        final = sb.run_cell("FINAL('a' * 50_000)").final or ""
+        assert final.startswith("a" * 1000) and final.endswith(
+            "[answer truncated: 49,000 more characters]"
+        )
+        sb.run_cell("big = 'b' * 50_000")
+        found, value, _ = sb.get_var("big")
+        assert found and value.startswith("b" * 1000) and len(value) < 1100
+        works(sb)
+
+
 def test_recursion_is_a_recursion_error(box: Sandbox) -> None:
     result = box.run_cell("def f(n):\n    return f(n + 1)\nf(0)")
     assert "RecursionError" in (result.error or "") and not result.restarted
