@@ -39,7 +39,6 @@ class RunStarted(Event):
     context_chars: int = 0
     backend: str = ""
     model: str = ""
-    sandbox_layers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +83,7 @@ class SubcallStarted(Event):
     depth: int = 1
     batch_index: int = 0  # position within one llm_query_batched call (0-based)
     batch_size: int = 1
+    label: str = ""  # what the helper question is about, e.g. a document's name
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Plain-language progress lines from engine events, for the window's progress line and the
-CLI's `--verbose` ("Turn 2: running the model's code…", "Asking a helper question, 3 of 12…").
+CLI's `--verbose` ("Turn 2: running the model's code…", "Reading report.pdf with a helper
+question, 3 of 12…").
 """
 
 from __future__ import annotations
@@ -53,8 +54,10 @@ def narrate(event: ev.Event, tree: RunTree) -> str | None:
             runs = sum(1 for c in children if tree.nodes[c].subcall_kind == "rlm_query")
             count = f" {runs}" if runs > 1 else ""
             return f"Starting helper run{count} on a part of the documents{who}…"
+        of = f", {event.batch_index + 1} of {event.batch_size}" if event.batch_size > 1 else ""
+        if event.label:
+            return f"Reading {event.label} with a helper question{of}{who}…"
         if event.batch_size > 1:
-            of = f", {event.batch_index + 1} of {event.batch_size}"
             return f"Asking the model helper questions{of}{who}…"
         return f"Asking the model a helper question{who}…"
     if isinstance(event, ev.CellFinished) and event.error:

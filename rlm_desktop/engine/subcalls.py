@@ -41,10 +41,11 @@ class SubcallBridge:
         self._check_budget(kind)
         if kind == "llm_query":
             prompts = [str(p) for p in request.get("prompts", [])]
+            labels = request.get("labels") or [""] * len(prompts)
             answers = []
-            for i, p in enumerate(prompts):
+            for i, (p, label) in enumerate(zip(prompts, labels, strict=True)):
                 self._check_budget(kind)
-                answers.append(self.leaf(p, batch=(i, len(prompts))))
+                answers.append(self.leaf(p, batch=(i, len(prompts)), label=str(label)[:200]))
             return answers
         if kind == "rlm_query":
             docs = request.get("documents")
@@ -80,7 +81,12 @@ class SubcallBridge:
         return text if len(text) == len(prompt) else text + CUT_NOTICE
 
     def leaf(
-        self, prompt: str, kind: str = "llm_query", note: str = "", batch: tuple[int, int] = (0, 1)
+        self,
+        prompt: str,
+        kind: str = "llm_query",
+        note: str = "",
+        batch: tuple[int, int] = (0, 1),
+        label: str = "",
     ) -> str:
         shared = self.shared
         shared.cancel.raise_if_cancelled()
@@ -95,6 +101,7 @@ class SubcallBridge:
                 depth=self.run.depth + 1,
                 batch_index=batch[0],
                 batch_size=batch[1],
+                label=label,
             )
         )
         max_tokens = shared.config.subcall_max_tokens

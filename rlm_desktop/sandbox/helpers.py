@@ -158,11 +158,14 @@ def _line_scorer(pattern: str) -> tuple[Callable[[str], float], str]:
 def make_helpers(
     documents: Sequence[Any],
     get_context: Callable[[], str],
-    llm_query_batched: Callable[[list[str]], list[str]],
+    ask_batch: Callable[[list[str], list[str]], list[str]],
     chunk_chars: int,
     grep_results: int = 20,
 ) -> dict[str, Callable[..., Any]]:
-    """Build the helper functions bound to this REPL's documents and sub-call bridge."""
+    """Build the helper functions bound to this REPL's documents and sub-call bridge.
+
+    `ask_batch(prompts, labels)` is `llm_query_batched` with a label per prompt (what it is
+    about), which the window's progress line shows."""
 
     def grep(pattern: str, text: str | None = None, max_results: int | None = None) -> GrepResults:
         """Lines matching `pattern` (regex or words in any order), best first, with doc:line."""
@@ -191,21 +194,25 @@ def make_helpers(
             start = end
         return pieces
 
-    def map_query(question: str, text: str | None = None, chunk_chars: int | None = None) -> list:
-        """Ask `question` about every chunk of the text (batched); one answer per chunk."""
-        parts = chunks(text, chunk_chars)
+    def ask_parts(question: str, text: str | None, size: int | None, about: str) -> list:
+        parts = chunks(text, size)
         prompts = [
             f"{question}\n\nText:\n{part}\n\nAnswer briefly from the text only. "
             "If the text does not say, answer NONE."
             for part in parts
         ]
-        return llm_query_batched(prompts)
+        return ask_batch(prompts, [about] * len(prompts))
+
+    def map_query(question: str, text: str | None = None, chunk_chars: int | None = None) -> list:
+        """Ask `question` about every chunk of the text (batched); one answer per chunk."""
+        about = "the documents" if text is None else "the text"
+        return ask_parts(question, text, chunk_chars, about)
 
     def ask_each_document(question: str) -> dict[str, str]:
         """Ask `question` about each document separately; returns {document name: answer}."""
         answers: dict[str, str] = {}
         for doc in documents:
-            replies = map_query(question, doc.text)
+            replies = ask_parts(question, doc.text, None, str(doc.name))
             useful = [r for r in replies if r.strip().upper().strip(".") != "NONE"]
             answers[doc.name] = " | ".join(useful) if useful else "NONE"
         return answers

@@ -323,8 +323,13 @@ def request_problem(request: dict[str, Any]) -> str | None:
     """
     kind = request.get("kind")
     if kind == "llm_query":
-        prompts = request.get("prompts")
-        if isinstance(prompts, list) and all(isinstance(p, str) for p in prompts):
+        prompts, labels = request.get("prompts"), request.get("labels")
+        labels_ok = labels is None or (
+            isinstance(labels, list)
+            and len(labels) == len(prompts or [])
+            and all(isinstance(x, str) for x in labels)
+        )
+        if isinstance(prompts, list) and all(isinstance(p, str) for p in prompts) and labels_ok:
             return None
     elif kind == "rlm_query":
         docs = request.get("documents")

@@ -28,6 +28,7 @@ BOOT = (
     "main(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))"
 )
 MAX_ERROR_CHARS = 2000
+LABEL_CHARS = 200  # a sub-call's label (a document's name) as the host shows it
 DOC_FIELDS = frozenset({"kind", "name", "pages", "path", "text"})
 
 
@@ -124,6 +125,11 @@ class Repl:
         def llm_query_batched(prompts: list[str]) -> list[str]:
             return list(self._request("llm_query", prompts=[str(p) for p in prompts]))
 
+        def labelled_batch(prompts: list[str], labels: list[str]) -> list[str]:
+            # the helpers say what each question is about, for the window's progress line
+            labels = [str(x)[:LABEL_CHARS] for x in labels]
+            return list(self._request("llm_query", prompts=prompts, labels=labels))
+
         def rlm_query(question: str, sub_context: Any = None) -> str:
             if sub_context is None:
                 docs = None
@@ -173,7 +179,7 @@ class Repl:
             grep_results = int(init.get("grep_results", 20))
             names.update(
                 make_helpers(
-                    self.docs, lambda: self.context, llm_query_batched, chunk_chars, grep_results
+                    self.docs, lambda: self.context, labelled_batch, chunk_chars, grep_results
                 )
             )
         return names

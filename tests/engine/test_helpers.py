@@ -1,9 +1,12 @@
 """The REPL helpers a small model can use in one line: grep, chunks, map_query,
 ask_each_document — run in the real worker."""
 
-from replay_run import look, replay
+from replay_run import Replayed, look, replay
 
 from rlm_desktop.documents.model import Context, Document
+from rlm_desktop.engine.events import SubcallStarted
+from rlm_desktop.engine.narrate import narrate
+from rlm_desktop.engine.tree import RunTree
 
 
 def test_grep_is_forgiving_words_in_any_order_case_insensitive() -> None:
@@ -52,6 +55,37 @@ def test_ask_each_document_returns_an_answer_per_document() -> None:
     code = "print(ask_each_document('What number is here?'))"
     run = replay([look(code), "42", "NONE", "FINAL(x)"])
     assert "{'a.txt': '42', 'b.txt': 'NONE'}" in run.prompt_of_call(3)
+
+
+def _subcall_lines(run: Replayed) -> list[str | None]:
+    """The progress line the window shows as each sub-call starts."""
+    tree, lines = RunTree(), []
+    for event in run.events:
+        tree.apply(event)
+        if isinstance(event, SubcallStarted):
+            lines.append(narrate(event, tree))
+    return lines
+
+
+def test_helper_questions_say_which_document_they_read() -> None:
+    code = "print(ask_each_document('What number?'))\nprint(llm_query('plain'))"
+    run = replay([look(code), "42", "NONE", "x", "FINAL(x)"])
+    lines = _subcall_lines(run)
+    assert lines == [
+        "Reading a.txt with a helper question…",
+        "Reading b.txt with a helper question…",
+        "Asking the model a helper question…",
+    ]
+
+
+def test_map_query_counts_its_parts_in_the_progress_line() -> None:
+    ctx = Context([Document(name="t.txt", text="alpha\n" * 300)])
+    run = replay(
+        [look("map_query('Is alpha here?', chunk_chars=600)"), "a", "b", "c", "FINAL(x)"],
+        context=ctx,
+    )
+    lines = _subcall_lines(run)
+    assert lines[2] == "Reading the documents with a helper question, 3 of 3…"
 
 
 def test_show_vars_lists_the_models_variables() -> None:

@@ -189,11 +189,13 @@ def test_malformed_subcall_requests_never_reach_the_engine() -> None:
         'wire.send(w, {"type": "request", "kind": "llm_query", "prompts": [{"x": 1}]})\n'
         "print(wire.recv(r))\n"
         'wire.send(w, {"type": "request", "kind": "shell", "command": "id"})\n'
+        "print(wire.recv(r))\n"
+        'wire.send(w, {"type": "request", "kind": "llm_query", "prompts": ["a"], "labels": []})\n'
         "print(wire.recv(r))"
     )
     with Sandbox(CONTEXT, seen.append, SandboxConfig(limits={"layers": RAW})) as sb:
         result = sb.run_cell(code)
-        assert result.output.count("malformed sub-call request") == 2
+        assert result.output.count("malformed sub-call request") == 3
         assert seen == []
         works(sb)
 
