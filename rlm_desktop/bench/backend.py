@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--root-chars", type=int, default=9000, help="document text the root printed"
     )
     parser.add_argument("--parse-max-tokens", type=int, default=384, help="cap per parse turn")
+    parser.add_argument(
+        "--parse-tasks", type=int, default=10, help="parse-rate tasks, 3 turns each (1-10)"
+    )
 
 
 def _document(chars: int) -> str:
@@ -208,10 +211,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         result.update(measure_generation(backend, bare, args.gen_tokens, args.rounds))
         _progress("cache: root resume and sub-RLM start", started)
         result.update(measure_cache(backend, bare, args.root_chars))
-        _progress("parse rate with the grammar (30 turns)", started)
-        with_grammar = measure_parse_rate(backend, True, args.parse_max_tokens)
-        _progress("parse rate without it (30 turns)", started)
-        free = measure_parse_rate(backend, False, args.parse_max_tokens)
+        tasks = max(1, min(10, args.parse_tasks))
+        _progress(f"parse rate with the grammar ({3 * tasks} turns)", started)
+        with_grammar = measure_parse_rate(backend, True, args.parse_max_tokens, tasks)
+        _progress(f"parse rate without it ({3 * tasks} turns)", started)
+        free = measure_parse_rate(backend, False, args.parse_max_tokens, tasks)
         result.update(
             {
                 "parse_rate_grammar": round(with_grammar.rate, 3),

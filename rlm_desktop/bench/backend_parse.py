@@ -55,10 +55,10 @@ class ParseRun:
         return self.tokens / self.gen_seconds if self.gen_seconds else 0.0
 
 
-def conversations() -> list[tuple[list[Message], bool]]:
-    """30 (messages, is_first_turn) pairs: ten tasks in three states."""
+def conversations(tasks: int = len(TASKS)) -> list[tuple[list[Message], bool]]:
+    """(messages, is_first_turn) pairs: the first `tasks` tasks (all ten: 30) in three states."""
     out: list[tuple[list[Message], bool]] = []
-    for name, line, question, found in TASKS:
+    for name, line, question, found in TASKS[:tasks]:
         filler = "\n".join(f"Line {i}: routine entry, nothing to report." for i in range(40))
         doc = Document(name=name, text=f"{filler}\n{line}\n{filler}")
         system = prompts.system_prompt("small", Context([doc]).describe(), True)
@@ -85,9 +85,11 @@ def conversations() -> list[tuple[list[Message], bool]]:
     return out
 
 
-def measure_parse_rate(backend: Backend, use_grammar: bool, max_tokens: int) -> ParseRun:
+def measure_parse_rate(
+    backend: Backend, use_grammar: bool, max_tokens: int, tasks: int = len(TASKS)
+) -> ParseRun:
     run = ParseRun(failures=[])
-    for i, (messages, first) in enumerate(conversations()):
+    for i, (messages, first) in enumerate(conversations(tasks)):
         gbnf = (grammar.CODE_ONLY if first else grammar.TURN) if use_grammar else None
         stamps: list[float] = []
         request = GenerationRequest(
