@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import sys
 from typing import Any
 
 from rlm_desktop.bench import BENCHES
@@ -24,8 +25,14 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rlm_desktop.llm.base import BackendError
+
     module = importlib.import_module(BENCHES[args.bench])
-    result = module.run(args)
+    try:
+        result = module.run(args)
+    except BackendError as exc:  # a bad --model: one line, as `ask` says it
+        print(f"rlm-desktop bench {args.bench}: {exc}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(result, indent=2))
     else:

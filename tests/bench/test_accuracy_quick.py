@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.mark.model
 @pytest.mark.slow
+@pytest.mark.timeout(660)  # about 2 minutes on a quiet machine; more when the cores are shared
 def test_quick_accuracy_suite(tmp_path: Path, demo_model: Path) -> None:
     out = subprocess.run(
         [
@@ -33,6 +34,8 @@ def test_quick_accuracy_suite(tmp_path: Path, demo_model: Path) -> None:
     cells = {(r["family"], r["size"], r["method"]) for r in data["results"]}
     for method in ("rlm", "rlm_nosub", "direct"):
         assert ("needle", "128k", method) in cells and ("lookup", "20 docs", method) in cells
+        for family in ("aggregate", "rank"):
+            assert (family, "100 items", method) in cells
     protocol = data["protocol"]["rlm"]
     assert protocol["parse_rate"] == 1.0 and protocol["valid_code_rate"] == 1.0
     assert protocol["final_rate"] >= 0.5

@@ -1,6 +1,6 @@
 """`rlm-desktop bench accuracy`: does the RLM recipe help a small local model?
 
-Runs seeded task families (needle, lookup, aggregate) with three methods (rlm, rlm_nosub,
+Runs seeded task families (needle, lookup, aggregate, rank) with three methods (rlm, rlm_nosub,
 direct) on one model and reports score, median seconds and tokens per family × size × method,
 the protocol figures, a Markdown table and a PNG plot. `--quick` is a subset under 5 minutes.
 """
@@ -11,18 +11,40 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from rlm_desktop.bench.accuracy.methods import METHODS
+from rlm_desktop.bench.accuracy.tasks import FAMILIES
+
+
+def _names(known: tuple[str, ...]) -> Callable[[str], list[str]]:
+    """An argparse type: a comma-separated list of names from `known` (an unknown one is an
+    error, not a silently empty run)."""
+
+    def parse(text: str) -> list[str]:
+        names = [n.strip() for n in text.split(",") if n.strip()]
+        unknown = [n for n in names if n not in known]
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(
+                f"unknown {', '.join(unknown) or 'empty list'}; choose from {', '.join(known)}"
+            )
+        return names
+
+    return parse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="a .gguf file or catalogue id (default: the demo model)")
     parser.add_argument("--backend", default="llama", help="llama (default) or replay:FILE")
-    parser.add_argument("--families", default="needle,lookup,aggregate")
-    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument(
+        "--families", type=_names(FAMILIES), default=list(FAMILIES), help=",".join(FAMILIES)
+    )
+    parser.add_argument(
+        "--methods", type=_names(METHODS), default=list(METHODS), help=",".join(METHODS)
+    )
     parser.add_argument("--quick", action="store_true", help="a subset that runs in minutes")
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--prompt", choices=("auto", "small", "large"), default="auto")
@@ -56,9 +78,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         grep_results=args.grep_results,
         chunk_chars=args.chunk_chars,
     )
-    families = {f.strip() for f in args.families.split(",") if f.strip()}
-    methods = [m.strip() for m in args.methods.split(",") if m.strip() in METHODS]
-    tasks = suite(args.quick, families, args.seeds)
+    tasks = suite(args.quick, set(args.families), args.seeds)
+    methods = [m for m in METHODS if m in args.methods]
     started = time.monotonic()
     outcomes = []
     for i, (task, method) in enumerate(((t, m) for t in tasks for m in methods), start=1):

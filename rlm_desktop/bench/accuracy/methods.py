@@ -57,6 +57,9 @@ def score(task: Task, answer: str) -> float:
         if not found:
             return 0.0
         return 0.75 ** abs(int(found.group()) - int(task.answer))
+    if task.scoring == "choice":  # naming every option is not an answer
+        named = [c for c in task.choices if re.search(rf"\b{re.escape(c)}\b", answer.lower())]
+        return 1.0 if named == [task.answer] else 0.0
     squash = re.compile(r"[\s*`'\"]+")
     return 1.0 if squash.sub("", task.answer.lower()) in squash.sub("", answer.lower()) else 0.0
 

@@ -60,11 +60,13 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     by_key: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
     for r in rows:
         by_key[(r["family"], r["size"])][r["method"]] = r
-    head = "| family | size | " + " | ".join(f"{m} score (s)" for m in methods) + " |"
+    head = "| family | size | " + " | ".join(f"{m} score (s, tokens)" for m in methods) + " |"
     lines = [head, "|" + "---|" * (2 + len(methods))]
     for (family, size), per in by_key.items():
         shown = [
-            f"{per[m]['score']:.2f} ({per[m]['median_seconds']:.0f})" if m in per else "—"
+            f"{per[m]['score']:.2f} ({per[m]['median_seconds']:.0f}, {per[m]['mean_tokens']:,})"
+            if m in per
+            else "—"
             for m in methods
         ]
         lines.append(f"| {family} | {size} | " + " | ".join(shown) + " |")

@@ -3,7 +3,8 @@
 - needle: one fact in 8k–512k characters of prose, split across 1–4 documents;
 - lookup: one fact among 20–100 short memos with near-miss distractors;
 - aggregate: hundreds of short items whose labels must be inferred, then counted (OOLONG-style;
-  scored 0.75^|error|).
+  scored 0.75^|error|);
+- rank: the same kind of items, ranked: which label is the most common (scored exactly).
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ class Task:
     question: str
     answer: str
     documents: list[Document]
-    scoring: str = "exact"  # "exact" | "count"
+    scoring: str = "exact"  # "exact" | "count" | "choice" (exactly one of `choices` named)
     seed: int = 0
+    choices: tuple[str, ...] = ()
 
 
 def _code(rng: random.Random) -> str:
@@ -100,7 +102,7 @@ def lookup(count: int, seed: int) -> Task:
     return Task("lookup", f"{count} docs", chars, question, key, docs, seed=seed)
 
 
-COMPLAINTS = {
+COMPLAINTS: dict[str, list[str]] = {
     "delivery": [
         "The parcel turned up two weeks after the promised date.",
         "My order sat in a depot for ten days before anyone moved it.",
@@ -136,14 +138,37 @@ def aggregate(items: int, seed: int) -> Task:
     )
 
 
+def rank(items: int, seed: int) -> Task:
+    rng = random.Random(f"rank-{items}-{seed}")
+    kinds = list(COMPLAINTS)
+    rng.shuffle(kinds)
+    weights = (0.5, 0.3, 0.2)  # a clear winner, so the answer is never a tie
+    labels = rng.choices(kinds, weights=weights, k=items)
+    while sorted(map(labels.count, kinds))[-1] == sorted(map(labels.count, kinds))[-2]:
+        labels[rng.randrange(items)] = kinds[0]
+    lines = [f"Review {i + 1}: {rng.choice(COMPLAINTS[label])}" for i, label in enumerate(labels)]
+    doc = Document(name="reviews.txt", text="\n".join(lines))
+    question = (
+        "Which kind of review is the most common: delivery complaints, quality complaints or "
+        "praise? Reply with one word: delivery, quality or praise."
+    )
+    answer = max(kinds, key=labels.count)
+    size, chars = f"{items} items", len(doc.text)
+    return Task("rank", size, chars, question, answer, [doc], "choice", seed, tuple(kinds))
+
+
+FAMILIES = ("needle", "lookup", "aggregate", "rank")
+
+
 def suite(quick: bool, families: set[str] | None = None, seeds: int = 2) -> list[Task]:
     """The tasks of a run: the quick subset (one seed, smaller sizes) or the full suite."""
-    wanted = families or {"needle", "lookup", "aggregate"}
+    wanted = families or set(FAMILIES)
     if quick:
         plan = {
             "needle": [lambda s: needle(8_000, s), lambda s: needle(128_000, s)],
             "lookup": [lambda s: lookup(20, s)],
             "aggregate": [lambda s: aggregate(100, s)],
+            "rank": [lambda s: rank(100, s)],
         }
         seeds = 1
     else:
@@ -151,6 +176,7 @@ def suite(quick: bool, families: set[str] | None = None, seeds: int = 2) -> list
             "needle": [lambda s, n=n: needle(n, s) for n in (8_000, 32_000, 128_000, 512_000)],
             "lookup": [lambda s, n=n: lookup(n, s) for n in (20, 100)],
             "aggregate": [lambda s, n=n: aggregate(n, s) for n in (100, 300)],
+            "rank": [lambda s, n=n: rank(n, s) for n in (100, 300)],
         }
     return [
         make(seed) for fam in plan if fam in wanted for make in plan[fam] for seed in range(seeds)
