@@ -3,8 +3,9 @@
 Ten small tasks (made-up documents and questions) in three conversation states each — the
 first turn, a turn after some output, a turn after an empty output — built with the engine's
 real prompts (small-model variant) and sent straight to the backend with the engine's grammar
-choice (CODE_ONLY on a first turn, TURN after). A turn parses when `protocol.parse_turn`
-finds a code block or a FINAL answer in it.
+choice for a small model (a first turn is a grep of words from the question, `first_look`;
+later turns TURN). A turn parses when `protocol.parse_turn` finds a code block or a FINAL
+answer in it.
 """
 
 from __future__ import annotations
@@ -55,9 +56,10 @@ class ParseRun:
         return self.tokens / self.gen_seconds if self.gen_seconds else 0.0
 
 
-def conversations(tasks: int = len(TASKS)) -> list[tuple[list[Message], bool]]:
-    """(messages, is_first_turn) pairs: the first `tasks` tasks (all ten: 30) in three states."""
-    out: list[tuple[list[Message], bool]] = []
+def conversations(tasks: int = len(TASKS)) -> list[tuple[list[Message], str]]:
+    """(messages, the engine's grammar for that turn) pairs: the first `tasks` tasks (all ten:
+    30 turns) in three states."""
+    out: list[tuple[list[Message], str]] = []
     for name, line, question, found in TASKS[:tasks]:
         filler = "\n".join(f"Line {i}: routine entry, nothing to report." for i in range(40))
         doc = Document(name=name, text=f"{filler}\n{line}\n{filler}")
@@ -68,7 +70,7 @@ def conversations(tasks: int = len(TASKS)) -> list[tuple[list[Message], bool]]:
             {"role": "system", "content": system},
             {"role": "user", "content": first},
         ]
-        out.append((base, True))
+        out.append((base, grammar.first_look(question)))
         shown = f"{name}:41: {line.splitlines()[-1]}" if found else ""
         for output in (shown, ""):
             reply = prompts.output_message([output], [], 1, TOTAL_TURNS, question)
@@ -79,7 +81,7 @@ def conversations(tasks: int = len(TASKS)) -> list[tuple[list[Message], bool]]:
                         {"role": "assistant", "content": code},
                         {"role": "user", "content": reply},
                     ],
-                    False,
+                    grammar.TURN,
                 )
             )
     return out
@@ -89,8 +91,8 @@ def measure_parse_rate(
     backend: Backend, use_grammar: bool, max_tokens: int, tasks: int = len(TASKS)
 ) -> ParseRun:
     run = ParseRun(failures=[])
-    for i, (messages, first) in enumerate(conversations(tasks)):
-        gbnf = (grammar.CODE_ONLY if first else grammar.TURN) if use_grammar else None
+    for i, (messages, engine_grammar) in enumerate(conversations(tasks)):
+        gbnf = engine_grammar if use_grammar else None
         stamps: list[float] = []
         request = GenerationRequest(
             messages=messages, max_tokens=max_tokens, grammar=gbnf, session=f"parse{i % 3}"
