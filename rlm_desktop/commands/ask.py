@@ -25,6 +25,7 @@ from rlm_desktop.engine.trace import TraceWriter
 from rlm_desktop.engine.tree import RunTree
 from rlm_desktop.llm.base import BackendError
 from rlm_desktop.llm.factory import BACKENDS_HELP, make_backend
+from rlm_desktop.store.settings import MIN_CONTEXT_TOKENS
 
 
 def add_parser(subparsers: Any) -> None:
@@ -38,6 +39,13 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--max-seconds", type=float, default=None, help="wall-time budget")
     p.add_argument("--max-tokens", type=int, default=None, help="total token budget")
     p.add_argument("--cell-timeout", type=float, default=60.0, help="seconds per code cell")
+    p.add_argument(
+        "--n-ctx",
+        type=int,
+        default=None,
+        metavar="TOKENS",
+        help="the model's context window (default: chosen from the model and free memory)",
+    )
     p.add_argument("--grammar", choices=("auto", "on", "off"), default="auto")
     p.add_argument("--prompt", choices=("auto", "small", "large"), default="auto")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -92,13 +100,16 @@ def run(args: argparse.Namespace) -> int:
     )
     if not args.doc:
         return _fail("give at least one document with --doc PATH.")
+    if args.n_ctx is not None and args.n_ctx < MIN_CONTEXT_TOKENS:
+        return _fail(f"--n-ctx must be at least {MIN_CONTEXT_TOKENS} tokens.")
     context, problems = load_documents(args.doc)
     for line in problems:
         print(f"rlm-desktop ask: {line}", file=sys.stderr)
     if not context.documents:
         return _fail("none of the documents could be read.")
     try:
-        backend = make_backend(args.backend, args.model)
+        options = {"n_ctx": args.n_ctx} if args.n_ctx else {}
+        backend = make_backend(args.backend, args.model, **options)
     except BackendError as exc:
         return _fail(str(exc))
     tree = RunTree()

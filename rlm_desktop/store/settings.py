@@ -1,4 +1,5 @@
-"""Settings remembered between launches: the last model, the run budgets, the side pane.
+"""Settings remembered between launches: the last model, the run budgets, the model options
+(context size, grammar), the side pane.
 
 One JSON file in the app's config folder, written atomically (temporary file + rename), read
 tolerantly (a missing, damaged or old file gives the defaults for what it lacks). Qt-free;
@@ -60,11 +61,52 @@ class Budgets:
         return budgets
 
 
+GRAMMAR_CHOICES = ("auto", "on", "off")
+MIN_CONTEXT_TOKENS = 512
+MAX_CONTEXT_TOKENS = 1 << 20
+
+
+@dataclass
+class ModelOptions:
+    """Models ▸ Model options…: how the model is loaded and guided.
+
+    `context_tokens` None lets the app choose the window from the model's maximum and the
+    memory free; `grammar` "auto" constrains the turns of models under about 4B parameters.
+    """
+
+    context_tokens: int | None = None
+    grammar: str = _DEFAULTS.grammar
+
+    def load_options(self) -> dict[str, object]:
+        """What `make_backend(spec, model, **options)` takes."""
+        return {"n_ctx": self.context_tokens} if self.context_tokens else {}
+
+    def apply(self, config: EngineConfig) -> EngineConfig:
+        return replace(config, grammar=self.grammar)
+
+    @classmethod
+    def from_json(cls, data: Any) -> ModelOptions:
+        options = cls()
+        if not isinstance(data, dict):
+            return options
+        tokens = data.get("context_tokens")
+        if isinstance(tokens, int) and not isinstance(tokens, bool) and tokens > 0:
+            options.context_tokens = min(max(tokens, MIN_CONTEXT_TOKENS), MAX_CONTEXT_TOKENS)
+        if data.get("grammar") in GRAMMAR_CHOICES:
+            options.grammar = data["grammar"]
+        return options
+
+
 @dataclass
 class Settings:
     last_model: str | None = None  # a .gguf path or an installed model's id
     budgets: Budgets = field(default_factory=Budgets)
+    model_options: ModelOptions = field(default_factory=ModelOptions)
     show_side_pane: bool = True
+
+    def engine_config(self) -> EngineConfig:
+        """The engine settings for the next run: the defaults, the budgets, the grammar."""
+        return self.model_options.apply(self.budgets.apply())
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -77,6 +119,7 @@ class Settings:
         model = data.get("last_model")
         settings.last_model = model if isinstance(model, str) and model.strip() else None
         settings.budgets = Budgets.from_json(data.get("budgets"))
+        settings.model_options = ModelOptions.from_json(data.get("model_options"))
         side = data.get("show_side_pane")
         settings.show_side_pane = side if isinstance(side, bool) else True
         return settings

@@ -1,5 +1,5 @@
-"""Small dialogs and desktop hand-offs: file pickers, the limits dialog, the model manager
-(when installed), the log folder and About.
+"""Small dialogs and desktop hand-offs: file pickers, the limits and model options dialogs, the
+model manager (when installed), the log folder and About.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from rlm_desktop import __version__
 from rlm_desktop.store.paths import log_dir
-from rlm_desktop.store.settings import Budgets
+from rlm_desktop.store.settings import Budgets, ModelOptions
 from rlm_desktop.ui.budgets_dialog import BudgetsDialog
 from rlm_desktop.ui.model_choice import MANAGER_MODULE
+from rlm_desktop.ui.model_options_dialog import ModelOptionsDialog
 
 if TYPE_CHECKING:
     from rlm_desktop.ui.model_manager import ModelManagerDialog
@@ -48,6 +49,11 @@ def pick_model(parent: QWidget) -> list[str]:
 def ask_budgets(parent: QWidget, budgets: Budgets) -> Budgets | None:
     dialog = BudgetsDialog(budgets, parent)
     return dialog.budgets() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+def ask_model_options(parent: QWidget, options: ModelOptions) -> ModelOptions | None:
+    dialog = ModelOptionsDialog(options, parent)
+    return dialog.options() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 def open_model_manager(

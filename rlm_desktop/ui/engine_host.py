@@ -46,8 +46,9 @@ class EngineHost(QObject):
         self.spec: tuple[str, str | None] | None = None
 
     # --- model ---------------------------------------------------------------------------
-    def load(self, spec: str, model: str | None) -> Task:
-        """Close the current backend and open `spec` / `model` on the engine thread."""
+    def load(self, spec: str, model: str | None, options: dict[str, object] | None = None) -> Task:
+        """Close the current backend and open `spec` / `model` (with the llama.cpp load
+        `options`, e.g. `n_ctx`) on the engine thread."""
         holder = self._holder
         self.info = None
         self.model_loading.emit(model or spec)
@@ -58,7 +59,7 @@ class EngineHost(QObject):
             if holder.backend is not None:
                 old, holder.backend = holder.backend, None
                 old.close()
-            holder.backend = make_backend(spec, model)
+            holder.backend = make_backend(spec, model, **(options or {}))
             return holder.backend.info
 
         return self._tasks.submit(

@@ -160,7 +160,9 @@ class MainWindow(QMainWindow):
             return
         if self.backend.startswith("replay:"):
             self.backend = "llama"
-        self.host.load(self.backend, resolve_model(model))
+        self.host.load(
+            self.backend, resolve_model(model), self.settings.model_options.load_options()
+        )
 
     def use_demo_model(self) -> None:
         path = demo_model_path()
@@ -264,7 +266,7 @@ class MainWindow(QMainWindow):
         self.answer.clear()
         self.ask_panel.set_running(True)
         self.actions.set_running(True)
-        self.runs.start(question, context, self.settings.budgets.apply())
+        self.runs.start(question, context, self.settings.engine_config())
 
     def stop(self) -> None:
         if self._pending_question is not None and not self.runs.running:
@@ -309,6 +311,18 @@ class MainWindow(QMainWindow):
         if budgets is not None:
             self.settings.budgets = budgets
             self._save_settings()
+
+    def edit_model_options(self) -> None:
+        """Models ▸ Model options…; a new context window reloads the loaded model at once."""
+        options = dialogs.ask_model_options(self, self.settings.model_options)
+        if options is None:
+            return
+        reload = options.context_tokens != self.settings.model_options.context_tokens
+        self.settings.model_options = options
+        self._save_settings()
+        spec = self.host.spec
+        if reload and spec is not None and spec[1] is not None and not self.runs.running:
+            self.host.load(spec[0], spec[1], options.load_options())
 
     def _save_settings(self) -> None:
         try:

@@ -37,6 +37,9 @@ class WindowActions:
         )
         self.models = _action(window, "&Manage models…", "Find, download and manage models")
         self.models.setEnabled(has_manager)
+        self.model_options = _action(
+            window, "Model &options…", "Context window and reply guidance for the model"
+        )
         self.quit = _action(window, "&Quit", "Close RLM Desktop", std.Quit)
         self.ask = _action(
             window, "&Ask", "Ask the question (Ctrl+Enter)", "Ctrl+Return", "Ctrl+Enter"
@@ -57,6 +60,7 @@ class WindowActions:
         self.ask.triggered.connect(window.ask)
         self.stop.triggered.connect(window.stop)
         self.limits.triggered.connect(window.edit_limits)
+        self.model_options.triggered.connect(window.edit_model_options)
         self.toggle_side.toggled.connect(window.set_side_pane)
         self.open_log.triggered.connect(dialogs.open_log_folder)
         self.about.triggered.connect(lambda: dialogs.about(window))
@@ -66,7 +70,10 @@ class WindowActions:
         file_menu.addActions([self.add_files, self.add_folder])
         file_menu.addSeparator()
         file_menu.addAction(self.quit)
-        bar.addMenu("&Models").addActions([self.models, self.open_model, self.use_demo])
+        models_menu = bar.addMenu("&Models")
+        models_menu.addActions([self.models, self.open_model, self.use_demo])
+        models_menu.addSeparator()
+        models_menu.addAction(self.model_options)
         run_menu = bar.addMenu("&Run")
         run_menu.addActions([self.ask, self.stop])
         run_menu.addSeparator()
@@ -78,5 +85,5 @@ class WindowActions:
     def set_running(self, running: bool) -> None:
         self.ask.setEnabled(not running)
         self.stop.setEnabled(running)
-        for action in (self.open_model, self.use_demo, self.models):
+        for action in (self.open_model, self.use_demo, self.models, self.model_options):
             action.setEnabled(not running and (action is not self.models or self.has_manager))

@@ -103,6 +103,9 @@ def test_ask_with_a_bad_backend_fails_with_one_line() -> None:
 def test_bad_arguments_exit_non_zero() -> None:
     out = cli("ask", "Q?", "--max-depth", "deep")
     assert out.returncode == 2 and "invalid int value" in out.stderr
+    out = cli("ask", "Q?", "--doc", str(DEMO / "a.txt"), "--n-ctx", "100")
+    assert out.returncode == 1
+    assert out.stderr.strip() == "rlm-desktop ask: --n-ctx must be at least 512 tokens."
 
 
 def test_a_run_that_fails_still_prints_json_and_exits_non_zero(tmp_path: Path) -> None:

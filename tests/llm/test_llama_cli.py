@@ -32,6 +32,8 @@ def test_ask_runs_a_real_rlm_with_the_demo_model(tmp_path: Path, demo_model: Pat
             "--json",
             "--max-iterations",
             "3",
+            "--n-ctx",
+            "4096",
         ],
         capture_output=True,
         text=True,
@@ -44,7 +46,7 @@ def test_ask_runs_a_real_rlm_with_the_demo_model(tmp_path: Path, demo_model: Pat
     backend = result["backend"]
     assert backend["name"] == "llama.cpp" and backend["model"] == demo_model.name
     assert (backend["device"], backend["gpu_layers"]) == ("cpu", 0)
-    assert backend["context_window"] == 8192
+    assert backend["context_window"] == 4096  # the user's --n-ctx (8192 when not given)
     assert result["completion_tokens"] > 0
     if result["iterations"] > 1:  # later turns reuse the cached conversation
         assert result["prompt_evaluated"] < result["prompt_tokens"] * 0.8

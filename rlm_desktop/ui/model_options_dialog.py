@@ -1,0 +1,80 @@
+"""Models ▸ Model options…: the context window the model is loaded with, and whether its turns
+are guided by a grammar. Kept in the settings file between launches.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rlm_desktop.store.settings import MAX_CONTEXT_TOKENS, MIN_CONTEXT_TOKENS, ModelOptions
+
+GRAMMAR_LABELS = (
+    ("auto", "Automatic: on for small models"),
+    ("on", "Always"),
+    ("off", "Never"),
+)
+
+
+class ModelOptionsDialog(QDialog):
+    def __init__(self, options: ModelOptions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Model options")
+        self.setAccessibleName("Model options")
+        self.context = QSpinBox()
+        self.context.setRange(MIN_CONTEXT_TOKENS - 1, MAX_CONTEXT_TOKENS)
+        self.context.setSingleStep(1024)
+        self.context.setSpecialValueText("automatic")  # shown for the minimum, 511
+        self.context.setSuffix(" tokens")
+        self.context.setAccessibleName("Context window in tokens")
+        self.context.setToolTip(
+            "How much text the model can hold at once. Larger needs more memory; "
+            "automatic picks what the model and the free memory allow."
+        )
+        self.grammar = QComboBox()
+        for value, label in GRAMMAR_LABELS:
+            self.grammar.addItem(label, value)
+        self.grammar.setAccessibleName("Guide the model's replies with a grammar")
+        self.grammar.setToolTip(
+            "A grammar keeps a small model's replies in the form the app can run. "
+            "Large models do not need it."
+        )
+        form = QFormLayout()
+        form.addRow("Context window:", self.context)
+        form.addRow("Guide the model's replies:", self.grammar)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
+        restore.clicked.connect(lambda: self.set_options(ModelOptions()))
+        intro = QLabel("A new context window takes effect when the model loads again (at once).")
+        intro.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.set_options(options)
+
+    def set_options(self, options: ModelOptions) -> None:
+        self.context.setValue(options.context_tokens or self.context.minimum())
+        index = self.grammar.findData(options.grammar)
+        self.grammar.setCurrentIndex(max(0, index))
+
+    def options(self) -> ModelOptions:
+        tokens = self.context.value()
+        return ModelOptions(
+            context_tokens=None if tokens < MIN_CONTEXT_TOKENS else tokens,
+            grammar=str(self.grammar.currentData()),
+        )
