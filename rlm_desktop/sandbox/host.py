@@ -35,6 +35,7 @@ _LIVE: weakref.WeakSet[Sandbox] = weakref.WeakSet()
 DEATH_WAIT_S = 0.5
 OUTPUT_NOTICE_ROOM = 4000  # the worker's truncation notice and error report ride on top
 MAX_ERROR_CHARS = 4000
+TMP_PREFIX = "rlm-sandbox-"  # + the app's pid: a folder left by a killed app is swept later
 MIN_FRAME_LIMIT = 256 << 20  # the most the host buffers for one frame from the worker
 SIGNAL_NOTES = {
     "SIGKILL": " (out of memory, or stopped from outside)",
@@ -53,7 +54,7 @@ class SandboxConfig:
     cell_timeout: float = 60.0
     max_output_chars: int = 1_000_000
     start_timeout: float = 20.0
-    helpers: bool = True
+    helpers: bool | tuple[str, ...] = True  # all, none, or these names (HELPER_NAMES)
     chunk_chars: int = 4000
     grep_results: int = 20  # lines grep() returns unless asked for more
     # overrides `limits.default_limits` (memory_bytes, cpu_seconds, file_size, processes,
@@ -103,7 +104,8 @@ class Sandbox:
             return
         host_r, worker_w = os.pipe()
         worker_r, host_w = os.pipe()
-        self._tmp = tempfile.TemporaryDirectory(prefix="rlm-sandbox-")
+        sweep_stale_folders()
+        self._tmp = tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-")
         cmd = [sys.executable, "-I", "-c", BOOT, PACKAGE_PARENT]
         cmd += [str(worker_r), str(worker_w), str(os.getpid())]
         try:
@@ -345,6 +347,34 @@ def request_problem(request: dict[str, Any]) -> str | None:
         if isinstance(request.get("question"), str) and docs_ok:
             return None
     return f"malformed sub-call request ({str(kind)[:40]!r})"
+
+
+def sweep_stale_folders(root: str | None = None) -> list[str]:
+    """Remove the empty working folders of workers whose app was killed (SIGKILL skips the
+    clean-up); returns what was removed. A folder of a running app, or one with anything in it,
+    is left alone."""
+    root = root or tempfile.gettempdir()
+    removed: list[str] = []
+    with contextlib.suppress(OSError):
+        names = [n for n in os.listdir(root) if n.startswith(TMP_PREFIX)]
+        for name in names:
+            pid = name[len(TMP_PREFIX) :].split("-", 1)[0]
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.join(root, name))  # only succeeds when empty
+                removed.append(name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 class SubcallFailed(RuntimeError):

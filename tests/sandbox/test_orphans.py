@@ -16,7 +16,7 @@ import pytest
 
 from rlm_desktop.cancel import Cancelled, CancelToken
 from rlm_desktop.documents.model import Context, Document
-from rlm_desktop.sandbox.host import Sandbox, SandboxConfig
+from rlm_desktop.sandbox.host import Sandbox, SandboxConfig, sweep_stale_folders
 
 REPO = Path(__file__).resolve().parents[2]
 CONTEXT = Context([Document(name="a.txt", text="text")])
@@ -113,9 +113,26 @@ def host_with_worker(busy: bool, sleep: float = 60) -> tuple[subprocess.Popen[st
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
 def test_worker_dies_with_a_killed_host(how: signal.Signals) -> None:
     host, worker = host_with_worker(busy=True)
+    folder = Path(psutil.Process(worker).cwd())
     host.send_signal(how)
     host.wait(10)
     assert gone(worker), "the worker outlived its host"
+    # a killed app cannot remove its worker's folder; the next sandbox started sweeps it
+    assert folder.exists()
+    with Sandbox(CONTEXT, lambda r: None):
+        assert not folder.exists()
+
+
+def test_the_sweep_removes_only_empty_folders_of_dead_apps(tmp_path: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    own = psutil.Process().pid
+    for name in (f"rlm-sandbox-{dead.pid}-a", f"rlm-sandbox-{dead.pid}-b", f"rlm-sandbox-{own}-c",
+                 "rlm-sandbox-x-d", f"other-{dead.pid}-e"):  # fmt: skip
+        (tmp_path / name).mkdir()
+    (tmp_path / f"rlm-sandbox-{dead.pid}-b" / "kept.txt").write_text("not empty")
+    assert sweep_stale_folders(str(tmp_path)) == [f"rlm-sandbox-{dead.pid}-a"]
+    assert len(list(tmp_path.iterdir())) == 4
 
 
 def test_app_exit_without_close_stops_the_worker() -> None:
