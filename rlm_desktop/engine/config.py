@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from rlm_desktop.sandbox.helpers import HELPER_NAMES
+
 SMALL_MODEL_PARAMS = 4_000_000_000
 
 
@@ -23,7 +25,10 @@ class EngineConfig:
     final_max_tokens: int = 256
     prompt_variant: str = "auto"  # "auto" | "small" | "large"
     grammar: str = "auto"  # "auto" (on for small models) | "on" | "off"
-    helpers: bool = True  # grep, chunks, map_query, ask_each_document in the REPL
+    # The REPL helpers (HELPER_NAMES: grep, chunks, map_query, ask_each_document). True: all
+    # in the REPL, the prompt naming the variant's usual ones (small: grep, map_query); False:
+    # none; a tuple of names: only those, each named in the prompt.
+    helpers: bool | tuple[str, ...] = True
     subcalls: bool = True  # llm_query / rlm_query available to model code
     chunk_chars: int | None = None  # helper chunk size; None: from the model's window
     grep_results: int | None = None  # lines grep() shows; None: by prompt variant
@@ -55,6 +60,15 @@ class EngineConfig:
         # Measured with the 135M demo model (quick suite, grep lines shown 1/2/3/5): a small
         # model reads one line well and picks the wrong one among several.
         return 1 if variant == "small" else 20
+
+    def helper_names(self) -> tuple[str, ...]:
+        """The helpers in the REPL, in HELPER_NAMES order."""
+        if isinstance(self.helpers, bool):
+            return HELPER_NAMES if self.helpers else ()
+        unknown = set(self.helpers) - set(HELPER_NAMES)
+        if unknown:
+            raise ValueError(f"unknown helpers: {', '.join(sorted(unknown))}")
+        return tuple(h for h in HELPER_NAMES if h in self.helpers)
 
     def example_count(self) -> int:
         return 2 if self.examples is None else max(0, min(2, self.examples))

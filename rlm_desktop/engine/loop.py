@@ -76,6 +76,8 @@ class RlmRun:
         self.feedback_limit = cfg.feedback_limit(shared.variant)
         self.reminder = question if shared.variant == "small" else None
         self.conversation = Conversation(shared.backend.count_tokens)
+        self.has_grep = "grep" in cfg.helper_names()
+        self.early_note = prompts.early_final_note(self.has_grep)
         description = context.describe()
         system = prompts.system_prompt(
             shared.variant, description, cfg.subcalls, cfg.example_count(), cfg.helpers
@@ -88,7 +90,7 @@ class RlmRun:
             SandboxConfig(
                 cell_timeout=cfg.cell_timeout,
                 max_output_chars=cfg.cell_output_chars,
-                helpers=cfg.helpers,
+                helpers=cfg.helper_names(),
                 chunk_chars=cfg.chunk_size(shared.context_window),
                 grep_results=cfg.grep_limit(shared.variant),
             ),
@@ -160,7 +162,7 @@ class RlmRun:
         return result
 
     def _first_grammar(self) -> str:
-        if self.reminder is not None and self.shared.config.helpers:  # small model, grep on
+        if self.reminder is not None and self.has_grep:  # small model, grep in the REPL
             return grammar.first_look(self.question)
         return grammar.CODE_ONLY
 
@@ -187,7 +189,9 @@ class RlmRun:
         if parsed.final is None:
             return TurnResult(feedback=prompts.corrective_message(next_index, total), error=True)
         if self.cells_run == 0:
-            return TurnResult(feedback=prompts.look_first_message(next_index, total), error=True)
+            return TurnResult(
+                feedback=prompts.look_first_message(next_index, total, self.has_grep), error=True
+            )
         if parsed.final.kind == "text":
             return TurnResult(final=parsed.final.value)
         return self._final_var(parsed.final.value, next_index)
@@ -237,7 +241,7 @@ class RlmRun:
             if result.final is not None:
                 if may_answer:
                     return TurnResult(final=result.final)
-                notes.append(prompts.EARLY_FINAL_NOTE)
+                notes.append(self.early_note)
                 break
         if parsed.final is not None and not notes:
             if parsed.final.kind == "var" and may_answer:
@@ -245,11 +249,11 @@ class RlmRun:
                 if var.final is not None:
                     return var
             early = parsed.final.kind == "var" and not may_answer
-            notes.append(prompts.EARLY_FINAL_NOTE if early else prompts.IGNORED_FINAL_NOTE)
+            notes.append(self.early_note if early else prompts.IGNORED_FINAL_NOTE)
         feedback = prompts.output_message(
             outputs, notes, next_index, self.total_turns, self.reminder
         )
-        error = failures == len(outputs) or prompts.EARLY_FINAL_NOTE in notes
+        error = failures == len(outputs) or self.early_note in notes
         return TurnResult(feedback=feedback, error=error)
 
     # --- budgets -------------------------------------------------------------------------

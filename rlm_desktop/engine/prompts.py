@@ -1,7 +1,8 @@
 """The prompts: system prompts by model size (text files in `prompts/`) and the user turns.
 
-The small-model variant is shorter and more explicit, with one worked example; the large one
-describes the whole REPL. Every user turn carries a "Turn i of N" counter.
+The small-model variant is shorter and more explicit, with worked examples; the large one
+describes the whole REPL. Each names only the helpers the run's REPL offers. Every user turn
+carries a "Turn i of N" counter.
 """
 
 from __future__ import annotations
@@ -9,39 +10,80 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from rlm_desktop.sandbox.helpers import HELPER_NAMES
+
 _DIR = Path(__file__).with_name("prompts")
 
-# What the REPL offers, line by line: ("s": needs sub-calls, "h": needs helpers; text).
-REPL_HELP: dict[str, list[tuple[str, str]]] = {
+# What the REPL offers, line by line: (needs sub-calls, the helper it names or "", text).
+REPL_HELP: dict[str, list[tuple[bool, str, str]]] = {
     "small": [
-        ("h", '- grep("some words") shows the lines that contain those words, best first.'),
-        ("", "- print(context[:1000]) shows the first 1000 characters."),
-        ("s", '- llm_query("question: " + text) asks a helper model about a piece of text.'),
-        ("sh", '- map_query("question") asks the helper that question about every part'),
-        ("sh", "  of the documents and returns the answers."),
+        (
+            False,
+            "grep",
+            '- grep("some words") shows the lines that contain those words, best first.',
+        ),
+        (False, "", "- print(context[:1000]) shows the first 1000 characters."),
+        (True, "", '- llm_query("question: " + text) asks a helper model about a piece of text.'),
+        (
+            True,
+            "map_query",
+            '- map_query("question") asks the helper that question about every part',
+        ),
+        (True, "map_query", "  of the documents and returns the answers."),
+        (False, "chunks", "- chunks() returns the documents cut into parts, a list of strings."),
+        (True, "ask_each_document", '- ask_each_document("question") asks the helper that'),
+        (True, "ask_each_document", "  question about each document; returns {name: answer}."),
     ],
     "large": [
-        ("h", "- grep(pattern, text=None, max_results=None): matching lines with document"),
-        ("h", "  name and line number; case-insensitive, words in any order, best first"),
-        ("h", "  (a regex works too)."),
-        ("h", "- chunks(text=None, size=None): the text cut into pieces for sub-calls."),
-        ("s", "- llm_query(prompt) -> str: a plain model call on a prompt you build (e.g."),
-        ("s", "  a chunk plus a question); llm_query_batched(prompts) -> list[str]."),
-        ("s", "- rlm_query(question, sub_context) -> str (alias recursive_llm): a fresh"),
-        ("s", "  RLM with its own REPL over sub_context (str, list of str or dict)."),
-        ("sh", "- map_query(question, text=None, chunk_chars=None): llm_query per chunk."),
-        ("sh", "- ask_each_document(question): {document name: answer} for each one."),
+        (
+            False,
+            "grep",
+            "- grep(pattern, text=None, max_results=None): matching lines with document",
+        ),
+        (False, "grep", "  name and line number; case-insensitive, words in any order, best first"),
+        (False, "grep", "  (a regex works too)."),
+        (
+            False,
+            "chunks",
+            "- chunks(text=None, size=None): the text cut into pieces for sub-calls.",
+        ),
+        (True, "", "- llm_query(prompt) -> str: a plain model call on a prompt you build (e.g."),
+        (True, "", "  a chunk plus a question); llm_query_batched(prompts) -> list[str]."),
+        (True, "", "- rlm_query(question, sub_context) -> str (alias recursive_llm): a fresh"),
+        (True, "", "  RLM with its own REPL over sub_context (str, list of str or dict)."),
+        (
+            True,
+            "map_query",
+            "- map_query(question, text=None, chunk_chars=None): llm_query per chunk.",
+        ),
+        (
+            True,
+            "ask_each_document",
+            "- ask_each_document(question): {document name: answer} for each one.",
+        ),
     ],
 }
-SMALL_EXAMPLES = (
-    "Question: When does the Elm Street library open?\n"
-    '```repl\ngrep("Elm Street library opens")\n```\n'
-    "Output:\nnotes.txt, line 12:\nThe Elm Street library opens at 9:30 on weekdays.\n"
-    "FINAL(The Elm Street library opens at 9:30 on weekdays.)",
-    "Question: Who signed the Baker contract?\n"
-    '```repl\ngrep("signed Baker contract")\n```\n'
-    "Output:\ncontract.txt, line 40:\nThe Baker contract was signed by Ana Ruiz.\n"
-    "FINAL(The Baker contract was signed by Ana Ruiz.)",
+# The helpers the prompt names when all are in the REPL (`helpers=True`, the default): measured
+# with the 135M demo model, grep and map_query (README, "How the small-model defaults were
+# chosen"); chunks and ask_each_document are named only when chosen by name.
+USUAL_HELPERS = {"small": ("grep", "map_query"), "large": HELPER_NAMES}
+# The worked examples of the small prompt, each with the helpers it calls (shown only when
+# those are named in the prompt).
+SMALL_EXAMPLES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("grep",),
+        "Question: When does the Elm Street library open?\n"
+        '```repl\ngrep("Elm Street library opens")\n```\n'
+        "Output:\nnotes.txt, line 12:\nThe Elm Street library opens at 9:30 on weekdays.\n"
+        "FINAL(The Elm Street library opens at 9:30 on weekdays.)",
+    ),
+    (
+        ("grep",),
+        "Question: Who signed the Baker contract?\n"
+        '```repl\ngrep("signed Baker contract")\n```\n'
+        "Output:\ncontract.txt, line 40:\nThe Baker contract was signed by Ana Ruiz.\n"
+        "FINAL(The Baker contract was signed by Ana Ruiz.)",
+    ),
 )
 
 
@@ -50,11 +92,20 @@ def _template(name: str) -> str:
     return (_DIR / name).read_text(encoding="utf-8")
 
 
-def repl_help(variant: str, subcalls: bool, helpers: bool) -> str:
+def shown_helpers(variant: str, helpers: bool | tuple[str, ...]) -> tuple[str, ...]:
+    """The helpers the prompt names: `True` the variant's usual ones, `False` none, or those
+    named."""
+    if isinstance(helpers, bool):
+        return USUAL_HELPERS[variant] if helpers else ()
+    return tuple(h for h in HELPER_NAMES if h in helpers)
+
+
+def repl_help(variant: str, subcalls: bool, helpers: bool | tuple[str, ...] = True) -> str:
+    shown = shown_helpers(variant, helpers)
     lines = [
         text
-        for needs, text in REPL_HELP[variant]
-        if (subcalls or "s" not in needs) and (helpers or "h" not in needs)
+        for needs_subcalls, helper, text in REPL_HELP[variant]
+        if (subcalls or not needs_subcalls) and (not helper or helper in shown)
     ]
     return "".join(line + "\n" for line in lines)
 
@@ -64,10 +115,12 @@ def system_prompt(
     context_description: str,
     subcalls: bool,
     examples: int = 2,
-    helpers: bool = True,
+    helpers: bool | tuple[str, ...] = True,
 ) -> str:
     """The system prompt, naming only what the REPL really offers in this run."""
-    shown = SMALL_EXAMPLES[:examples] if helpers else ()
+    named = shown_helpers(variant, helpers)
+    usable = [text for needs, text in SMALL_EXAMPLES if set(needs) <= set(named)]
+    shown = usable[:examples]
     if len(shown) == 1:
         example_text = "Example:\n" + shown[0]
     else:
@@ -131,11 +184,19 @@ def corrective_message(index: int, total: int) -> str:
     )
 
 
-def look_first_message(index: int, total: int) -> str:
+def look_hint(grep: bool = True) -> str:
+    """How to look at the documents, naming grep only where the REPL has it."""
+    return (
+        'for example grep("key words") or print(context[:1000])'
+        if grep
+        else ("for example print(context[:1000])")
+    )
+
+
+def look_first_message(index: int, total: int, grep: bool = True) -> str:
     return (
         "Do not answer yet: you have not looked at the documents. "
-        f"{turn_counter(index, total)} Write one ```repl block first, "
-        'for example grep("key words") or print(context[:1000]).'
+        f"{turn_counter(index, total)} Write one ```repl block first, {look_hint(grep)}."
     )
 
 
@@ -152,10 +213,12 @@ IGNORED_FINAL_NOTE = (
     "Answer in your next turn if the output confirms it.)"
 )
 
-EARLY_FINAL_NOTE = (
-    "(Your answer was ignored: you have not looked at the documents yet. "
-    'Look first, for example grep("key words") or print(context[:1000]).)'
-)
+
+def early_final_note(grep: bool = True) -> str:
+    return (
+        "(Your answer was ignored: you have not looked at the documents yet. "
+        f"Look first, {look_hint(grep)}.)"
+    )
 
 
 def final_request(reason: str, question: str) -> str:

@@ -68,6 +68,7 @@ STOPWORDS = frozenset(
         "some",
     ]
 )
+HELPER_NAMES = ("grep", "chunks", "map_query", "ask_each_document")
 _REGEX_CHARS = set("\\[](){}|^$*+?")
 LINE_SNIPPET = 300
 

@@ -174,14 +174,14 @@ class Repl:
             "FINAL_VAR": FINAL_VAR,
             "SHOW_VARS": SHOW_VARS,
         }
-        if init.get("helpers", True):
+        chosen = init.get("helpers", True)  # True: all helpers; False: none; or a list of names
+        if chosen:
             chunk_chars = int(init.get("chunk_chars", 4000))
             grep_results = int(init.get("grep_results", 20))
-            names.update(
-                make_helpers(
-                    self.docs, lambda: self.context, labelled_batch, chunk_chars, grep_results
-                )
+            made = make_helpers(
+                self.docs, lambda: self.context, labelled_batch, chunk_chars, grep_results
             )
+            names.update({k: f for k, f in made.items() if chosen is True or k in chosen})
         return names
 
     # --- variables ---------------------------------------------------------------------

@@ -3,6 +3,7 @@ protocol figures, plot) and the command line's checks."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -136,3 +137,20 @@ def test_a_bad_model_is_one_line(tmp_path: Path) -> None:
     assert out.returncode == 1 and out.stdout == ""
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "not found" in lines[0]
+
+
+def test_the_helpers_shown_are_chosen_and_recorded(tmp_path: Path) -> None:
+    out = _bench("--helpers", "grep,grepp")
+    assert out.returncode == 2 and "unknown grepp" in out.stderr
+    out = _bench("--helpers", "grep", "--no-helpers")
+    assert out.returncode == 2 and "not allowed with argument" in out.stderr
+    turn = "Let me look.\n```repl\nprint(grep('archive key'))\n```"
+    replay = tmp_path / "replay.json"
+    replay.write_text(json.dumps({"responses": [turn, "FINAL(x)"] * 3}), encoding="utf-8")
+    args = ["--backend", f"replay:{replay}", "--quick", "--families", "needle", "--methods"]
+    args += ["rlm", "--prompt", "small", "--helpers", "chunks,grep", "--chunk-chars", "5000"]
+    out = _bench(*args, "--out", str(tmp_path / "out"), "--json")
+    assert out.returncode == 0, out.stderr
+    settings = json.loads(out.stdout)["settings"]
+    assert settings["helpers"] == settings["helpers_in_prompt"] == ["grep", "chunks"]
+    assert settings["chunk_chars"] == 5000

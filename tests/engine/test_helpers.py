@@ -1,9 +1,12 @@
 """The REPL helpers a small model can use in one line: grep, chunks, map_query,
 ask_each_document — run in the real worker."""
 
+import pytest
 from replay_run import Replayed, look, replay
 
 from rlm_desktop.documents.model import Context, Document
+from rlm_desktop.engine import grammar
+from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.events import SubcallStarted
 from rlm_desktop.engine.narrate import narrate
 from rlm_desktop.engine.tree import RunTree
@@ -104,3 +107,55 @@ def test_grep_ranks_the_exact_name_above_near_misses() -> None:
     ctx = Context([Document(name="m.txt", text="\n".join(lines))])
     run = replay([look("print(grep('archive key of Project Avocet')[0])"), "FINAL(x)"], context=ctx)
     assert "m.txt, line 3:\nProject Avocet's archive key is R243-J18." in run.prompt_of_call(1)
+
+
+SMALL = {"prompt_variant": "small", "grammar": "on"}
+HIDDEN_FROM_GREP_ONLY = ("chunks", "map_query", "ask_each_document")
+
+
+def _system(run: Replayed) -> str:
+    return run.backend.requests[0].messages[0]["content"]
+
+
+def test_only_the_chosen_helpers_are_in_the_prompt_and_the_repl() -> None:
+    code = "print(grep('magic number'))\nprint(chunks())"
+    run = replay([look(code), "FINAL(42)"], helpers=("grep",), **SMALL)
+    system = _system(run)
+    assert 'grep("some words")' in system and "Example 2:" in system
+    assert not [name for name in HIDDEN_FROM_GREP_ONLY if name in system]
+    out = run.prompt_of_call(1)
+    assert "a.txt, line 2:\nThe magic number is 42." in out  # the shown helper works
+    assert "NameError: name 'chunks' is not defined" in out  # the hidden one is not there
+
+
+def test_without_grep_no_example_and_no_grep_first_turn() -> None:
+    code = "print(len(chunks(size=200)))\nprint(grep('magic'))"
+    run = replay(["FINAL(42)", look(code), "FINAL(42)"], helpers=("chunks", "map_query"), **SMALL)
+    system = _system(run)
+    assert "- chunks() returns" in system and 'map_query("question")' in system
+    assert "grep" not in system and "Example" not in system  # the examples call grep
+    assert run.backend.requests[0].grammar == grammar.CODE_ONLY
+    look_first = run.prompt_of_call(1)
+    assert "print(context[:1000])" in look_first and "grep" not in look_first
+    out = run.prompt_of_call(2)
+    assert "```\n1\n" in out and "NameError: name 'grep' is not defined" in out
+
+
+def test_all_helpers_by_name_are_named_the_default_names_grep_and_map_query() -> None:
+    every = ("grep", "chunks", "map_query", "ask_each_document")
+    named = _system(replay([look(), "FINAL(42)"], helpers=every, **SMALL))
+    assert "- chunks() returns" in named and 'ask_each_document("question")' in named
+    code = "print(len(chunks()), sorted(ask_each_document('n?')))"
+    default = replay([look(code), "a", "b", "FINAL(42)"], **SMALL)  # helpers=True
+    system = _system(default)
+    assert 'grep("some' in system and 'map_query("question")' in system
+    assert "chunks" not in system and "ask_each_document" not in system
+    assert "1 ['a.txt', 'b.txt']" in default.prompt_of_call(3)  # all four still in the REPL
+    assert default.backend.requests[0].grammar == grammar.first_look("What is the magic number?")
+
+
+def test_unknown_helper_names_are_refused() -> None:
+    assert EngineConfig(helpers=("map_query", "grep")).helper_names() == ("grep", "map_query")
+    assert EngineConfig(helpers=False).helper_names() == ()
+    with pytest.raises(ValueError, match="unknown helpers: grepp"):
+        EngineConfig(helpers=("grepp",)).helper_names()

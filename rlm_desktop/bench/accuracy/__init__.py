@@ -18,6 +18,7 @@ from typing import Any
 
 from rlm_desktop.bench.accuracy.methods import METHODS
 from rlm_desktop.bench.accuracy.tasks import FAMILIES
+from rlm_desktop.sandbox.helpers import HELPER_NAMES
 
 
 def _names(known: tuple[str, ...]) -> Callable[[str], list[str]]:
@@ -49,7 +50,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--prompt", choices=("auto", "small", "large"), default="auto")
     parser.add_argument("--grammar", choices=("auto", "on", "off"), default="auto")
-    parser.add_argument("--no-helpers", action="store_true", help="hide grep/chunks/map_query")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--helpers",
+        type=_names(HELPER_NAMES),
+        default=None,
+        help="only these REPL helpers, each named in the prompt: " + ",".join(HELPER_NAMES),
+    )
+    shown.add_argument("--no-helpers", action="store_true", help="no REPL helpers at all")
     parser.add_argument("--examples", type=int, default=None, help="worked examples (0-2)")
     parser.add_argument("--grep-results", type=int, default=None, help="lines grep() shows")
     parser.add_argument("--chunk-chars", type=int, default=None, help="helper chunk size")
@@ -63,6 +71,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from rlm_desktop.bench.accuracy import report
     from rlm_desktop.bench.accuracy.methods import run_method
     from rlm_desktop.bench.accuracy.tasks import suite
+    from rlm_desktop.engine import prompts
     from rlm_desktop.engine.config import EngineConfig
     from rlm_desktop.llm.factory import make_backend
 
@@ -73,7 +82,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         max_seconds=args.max_seconds,
         prompt_variant=args.prompt,
         grammar=args.grammar,
-        helpers=not args.no_helpers,
+        helpers=tuple(args.helpers) if args.helpers else not args.no_helpers,
         examples=args.examples,
         grep_results=args.grep_results,
         chunk_chars=args.chunk_chars,
@@ -93,6 +102,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
     backend.close()
     rows = report.cells(outcomes)
+    variant = config.variant_for(backend.info.n_params)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     table = report.markdown(rows)
@@ -102,11 +112,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "model": backend.info.model,
         "context_window": backend.info.context_window,
         "settings": {
-            "prompt": config.variant_for(backend.info.n_params),
-            "grammar": config.grammar_on(config.variant_for(backend.info.n_params)),
-            "helpers": config.helpers,
+            "prompt": variant,
+            "grammar": config.grammar_on(variant),
+            "helpers": list(config.helper_names()),  # in the REPL
+            "helpers_in_prompt": list(prompts.shown_helpers(variant, config.helpers)),
             "examples": config.example_count(),
-            "grep_results": config.grep_limit(config.variant_for(backend.info.n_params)),
+            "grep_results": config.grep_limit(variant),
             "chunk_chars": config.chunk_size(backend.info.context_window),
             "max_iterations": config.max_iterations,
             "max_seconds": config.max_seconds,
