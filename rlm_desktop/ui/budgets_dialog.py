@@ -4,18 +4,10 @@ time and tokens for the whole run). Kept in the settings file between launches.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QLabel,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
 
 from rlm_desktop.store.settings import Budgets
+from rlm_desktop.ui.settings_form import lay_out_settings
 
 
 def _spin(low: int, high: int, value: int, name: str, step: int = 1, none: str = "") -> QSpinBox:
@@ -53,24 +45,13 @@ class BudgetsDialog(QDialog):
         form.addRow("Time limit for one piece of code:", self.cell)
         form.addRow("Time limit for the whole run:", self.minutes)
         form.addRow("Token limit for the whole run:", self.tokens)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok
-            | QDialogButtonBox.StandardButton.Cancel
-            | QDialogButtonBox.StandardButton.RestoreDefaults
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
-        restore.clicked.connect(lambda: self.set_budgets(Budgets()))
-        intro = QLabel(
+        lay_out_settings(
+            self,
             "Limits keep a run from going on too long. A run that reaches one "
-            "stops and gives its best answer so far."
+            "stops and gives its best answer so far.",
+            form,
+            lambda: self.set_budgets(Budgets()),
         )
-        intro.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
 
     def set_budgets(self, budgets: Budgets) -> None:
         self.turns.setValue(budgets.max_iterations)

@@ -19,7 +19,6 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -39,6 +38,7 @@ from rlm_desktop.hub.fit import NO_FIT
 from rlm_desktop.hub.hardware import Hardware
 from rlm_desktop.hub.service import CatalogRow, HubService
 from rlm_desktop.ui.code_view import is_dark
+from rlm_desktop.ui.dialogs import pick_model
 from rlm_desktop.ui.drops import dropped_model
 from rlm_desktop.ui.model_jobs import BackgroundJob
 from rlm_desktop.ui.model_rows import (
@@ -211,7 +211,7 @@ class ModelManagerDialog(QDialog):
         table = self.installed_table
         table.setRowCount(len(models))
         for i, model in enumerate(models):
-            active = " (active)" if self._is_active(model.path) else ""
+            active = " (active)" if str(model.path) == self.active_model else ""
             for col, text in enumerate((model.name + active, human_size(model.size_bytes),
                                         model.source)):  # fmt: skip
                 item = QTableWidgetItem(text)
@@ -227,9 +227,6 @@ class ModelManagerDialog(QDialog):
             remove.setEnabled(model.removable and self.job is None)
             remove.clicked.connect(lambda _=False, m=model.id: self.remove(m))
             table.setCellWidget(i, 4, remove)
-
-    def _is_active(self, path: Path) -> bool:
-        return bool(self.active_model) and str(path) == self.active_model
 
     def _show_active(self) -> None:
         text = Path(self.active_model).name if self.active_model else "none chosen yet"
@@ -357,8 +354,7 @@ class ModelManagerDialog(QDialog):
         return answer == QMessageBox.StandardButton.Yes
 
     def choose_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a model", "", "GGUF models (*.gguf)")
-        if path:
+        for path in pick_model(self):
             self.import_file(Path(path))
 
     def import_file(self, path: Path) -> None:

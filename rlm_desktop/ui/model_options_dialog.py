@@ -4,18 +4,10 @@ are guided by a grammar. Kept in the settings file between launches.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QSpinBox, QWidget
 
 from rlm_desktop.store.settings import MAX_CONTEXT_TOKENS, MIN_CONTEXT_TOKENS, ModelOptions
+from rlm_desktop.ui.settings_form import lay_out_settings
 
 GRAMMAR_LABELS = (
     ("auto", "Automatic: on for small models"),
@@ -50,21 +42,12 @@ class ModelOptionsDialog(QDialog):
         form = QFormLayout()
         form.addRow("Context window:", self.context)
         form.addRow("Guide the model's replies:", self.grammar)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok
-            | QDialogButtonBox.StandardButton.Cancel
-            | QDialogButtonBox.StandardButton.RestoreDefaults
+        lay_out_settings(
+            self,
+            "A new context window takes effect when the model loads again (at once).",
+            form,
+            lambda: self.set_options(ModelOptions()),
         )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
-        restore.clicked.connect(lambda: self.set_options(ModelOptions()))
-        intro = QLabel("A new context window takes effect when the model loads again (at once).")
-        intro.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
         self.set_options(options)
 
     def set_options(self, options: ModelOptions) -> None:
