@@ -7,12 +7,14 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtTest import QAbstractItemModelTester
 from pytestqt.qtbot import QtBot
 
 from rlm_desktop.engine.tree import RunTree
+from rlm_desktop.store.settings import Budgets, Settings
 from rlm_desktop.ui.tree_model import NODE_ID_ROLE, RunTreeModel
 from tests.ui.conftest import DEMO, MakeWindow, ask, wait_documents, wait_model
 
@@ -180,3 +182,33 @@ def test_ask_without_a_question_or_model_explains(qtbot: QtBot, make_window: Mak
     window.ask()
     assert window.ask_panel.progress.text() == "Choose a model first."
     assert window.setup_card.isVisible()
+
+
+@pytest.mark.model
+def test_a_real_model_run_in_the_window(
+    qtbot: QtBot, make_window: MakeWindow, demo_model: Path, docs: Path
+) -> None:
+    """The whole stack at once: the demo model through llama.cpp on the engine thread, the
+    real sandbox, and the window's tree, streaming text, answer and statistics."""
+    settings = Settings(last_model=str(demo_model), budgets=Budgets(max_iterations=3))
+    window = make_window(backend="llama", settings=settings, files=[str(docs)])
+    qtbot.waitUntil(lambda: window.host.info is not None, timeout=60_000)
+    wait_documents(qtbot, window)
+    streamed: list[str] = []
+    window.side.details.words.textChanged.connect(
+        lambda: streamed.append(window.side.details.words.toPlainText())
+    )
+
+    outcome = ask(qtbot, window, "What is the archive key of Project Cormorant?", 120_000)
+
+    assert outcome.status in ("ok", "budget"), outcome.error
+    assert outcome.answer and window.answer.answer == outcome.answer
+    tree = window.tree_model.tree
+    turns = [tree.nodes[c] for c in tree.nodes[tree.root_id or ""].children]
+    assert turns and all(t.kind == "iteration" and t.status == "done" for t in turns)
+    assert tree.nodes[turns[0].children[0]].kind == "cell"  # the first turn looked first
+    assert window.tree_model.index(0, 1).data()  # tokens on the run's row
+    assert any(text.strip() for text in streamed)  # the model's words appeared as it went
+    stats = window.ask_panel.stats.text()
+    assert "turn" in stats and "tokens/s" in stats
+    assert window.actions.ask.isEnabled() and not window.actions.stop.isEnabled()
