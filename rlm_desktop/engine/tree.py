@@ -122,7 +122,8 @@ class RunTree:
         return node
 
     def _on_SubcallStarted(self, e: ev.SubcallStarted) -> TreeNode:
-        label = f"{e.kind}: {_first_line(e.prompt)}"
+        about = f" ({e.label})" if e.label else ""  # the document a helper question reads
+        label = f"{e.kind}{about}: {_first_line(e.prompt)}"
         node = TreeNode(e.node_id, e.parent_id, "subcall", label, depth=e.depth, started=e.t)
         node.text, node.subcall_kind = e.prompt, e.kind
         return self._add(node)

@@ -79,6 +79,15 @@ def test_helper_questions_say_which_document_they_read() -> None:
         "Reading b.txt with a helper question…",
         "Asking the model a helper question…",
     ]
+    tree = RunTree()
+    for event in run.events:
+        tree.apply(event)
+    labels = [n.label for n in tree.nodes.values() if n.kind == "subcall"]
+    assert labels == [
+        "llm_query (a.txt): What number?",
+        "llm_query (b.txt): What number?",
+        "llm_query: plain",
+    ]
 
 
 def test_map_query_counts_its_parts_in_the_progress_line() -> None:
