@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from rlm_desktop.bench.ui import replay_responses
@@ -17,7 +19,7 @@ def test_replay_responses_make_the_asked_tree() -> None:
 
 
 def test_bench_ui_reports_stalls(qtbot: QtBot) -> None:
-    args = argparse.Namespace(nodes=82, words=5, ingest_mb=2, interval_ms=1)
+    args = argparse.Namespace(nodes=82, words=5, ingest_mb=2, interval_ms=1, model=None)
     result = bench_run(args)
     for key in (
         "run_stall_p99_ms",
@@ -30,3 +32,13 @@ def test_bench_ui_reports_stalls(qtbot: QtBot) -> None:
     assert result["tree_levels"] == 7
     assert result["tree_nodes"] == 82
     assert result["ingest_files_ready"] == 20
+    assert "model_run_stall_max_ms" not in result
+
+
+@pytest.mark.model
+def test_bench_ui_measures_a_real_model_run(qtbot: QtBot, demo_model: Path) -> None:
+    args = argparse.Namespace(nodes=20, words=2, ingest_mb=1, interval_ms=1, model=str(demo_model))
+    result = bench_run(args)
+    assert result["model_run_status"] in ("ok", "budget")
+    assert 0 <= result["model_run_stall_p99_ms"] <= result["model_run_stall_max_ms"]
+    assert result["model_run_seconds"] > 0
