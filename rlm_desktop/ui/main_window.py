@@ -142,6 +142,8 @@ class MainWindow(QMainWindow):
         """What `rlm-desktop [FILES] [--model] [--backend] [--ask]` asks for."""
         if self.backend.startswith("replay:"):
             self.host.load(self.backend, None)
+        elif self.backend.startswith("openai:"):  # a model server: --model is its model's name
+            self.host.load(self.backend, model, self.settings.model_options.load_options())
         elif model or self.settings.last_model:
             self.load_model(model or self.settings.last_model or "")
         else:
@@ -158,7 +160,7 @@ class MainWindow(QMainWindow):
         if self.runs.running:
             self.ask_panel.progress.setText("Stop the run before changing the model.")
             return
-        if self.backend.startswith("replay:"):
+        if self.backend.startswith(("replay:", "openai:")):  # a model file: run it in-process
             self.backend = "llama"
         self.host.load(
             self.backend, resolve_model(model), self.settings.model_options.load_options()
