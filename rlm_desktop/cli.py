@@ -21,7 +21,9 @@ def _window_parser() -> argparse.ArgumentParser:
         f"Sub-commands: {', '.join(COMMANDS)} (see rlm-desktop COMMAND --help).",
     )
     parser.add_argument("files", nargs="*", help="documents or folders to open")
-    parser.add_argument("--model", help="a .gguf file or a catalogue id")
+    parser.add_argument(
+        "--model", help="a .gguf file or a catalogue id (with openai:URL, the server's model name)"
+    )
     parser.add_argument("--backend", help=BACKENDS_HELP)
     parser.add_argument("--ask", metavar="QUESTION", help="start a run with this question")
     parser.add_argument("--version", action="version", version=f"rlm-desktop {__version__}")

@@ -32,7 +32,9 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser("ask", help="answer a question about documents, without a window")
     p.add_argument("question")
     p.add_argument("--doc", action="append", default=[], metavar="PATH", help="file or folder")
-    p.add_argument("--model", help="a .gguf file or a catalogue id")
+    p.add_argument(
+        "--model", help="a .gguf file or a catalogue id (with openai:URL, the server's model name)"
+    )
     p.add_argument("--backend", help=BACKENDS_HELP)
     p.add_argument("--max-depth", type=int, default=2)
     p.add_argument("--max-iterations", type=int, default=20)
