@@ -195,7 +195,10 @@ class MainWindow(QMainWindow):
     def _model_loading(self, what: str) -> None:
         self._loading_model = True
         self.setup_card.hide()
-        self.status.set_model(None, loading=Path(what).name)
+        server = what.startswith("openai:")  # a model server's address, not a file
+        self.status.set_model(
+            None, loading=what.removeprefix("openai:") if server else Path(what).name
+        )
 
     def _model_loaded(self, info: object) -> None:
         self._loading_model = False

@@ -329,8 +329,11 @@ def test_the_window_loads_the_servers_model_and_answers(server: StandIn, qtbot) 
     settings = Settings(last_model="/somewhere/else.gguf")  # not sent to the server
     window = MainWindow(settings, backend=f"openai:{server.url}")
     qtbot.addWidget(window)
+    loading: list[str] = []  # what the status bar says while the server's model loads
+    window.host.model_loading.connect(lambda _: loading.append(window.status.model.text()))
     with qtbot.waitSignal(window.runs.finished, timeout=30_000) as finished:
         window.start(files=[str(DEMO / "a.txt")], ask="What is the magic number?")
+    assert loading == [f"Loading model: {server.url}…"]
     assert window.host.info is not None and window.host.info.model == "tiny-chat"
     assert finished.args[0].answer == "42"
     assert window.settings.last_model == "/somewhere/else.gguf"
