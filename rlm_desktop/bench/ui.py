@@ -132,21 +132,30 @@ def _model_run(app: Any, window: Any, meter: StallMeter, model: str) -> dict[str
     demo = resources_dir() / "demo"
     window.add_documents([str(demo / "a.txt"), str(demo / "b.txt")])
     _wait(app, lambda: not window.loader.busy, 60)
+    outcome, seconds, stalls = _measured_run(app, window, meter, "What are Value A and Value B?")
+    return {
+        "model_run_stall_p99_ms": stalls["p99_ms"],
+        "model_run_stall_max_ms": stalls["max_ms"],
+        "model_run_status": outcome.status,
+        "model_run_seconds": round(seconds, 2),
+    }
+
+
+def _measured_run(
+    app: Any, window: Any, meter: StallMeter, question: str
+) -> tuple[Any, float, dict[str, float]]:
+    """Ask `question` in the window and wait for the run's outcome, measuring stalls."""
     outcomes: list[Any] = []
     window.runs.finished.connect(outcomes.append)
-    window.ask_panel.question.setPlainText("What are Value A and Value B?")
+    window.ask_panel.question.setPlainText(question)
     meter.start()
     started = time.perf_counter()
     window.ask()
     _wait(app, lambda: bool(outcomes), 600)
     seconds = time.perf_counter() - started
     stalls = meter.stop()
-    return {
-        "model_run_stall_p99_ms": stalls["p99_ms"],
-        "model_run_stall_max_ms": stalls["max_ms"],
-        "model_run_status": outcomes[0].status,
-        "model_run_seconds": round(seconds, 2),
-    }
+    window.runs.finished.disconnect(outcomes.append)
+    return outcomes[0], seconds, stalls
 
 
 def _depth(tree: Any) -> int:
@@ -179,15 +188,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             _wait(app, lambda: window.host.info is not None, 60)
             meter = StallMeter(args.interval_ms)
 
-            outcomes: list[Any] = []
-            window.runs.finished.connect(outcomes.append)
-            window.ask_panel.question.setPlainText("Summarise every part.")
-            meter.start()
-            started = time.perf_counter()
-            window.ask()
-            _wait(app, lambda: bool(outcomes), 600)
-            seconds = time.perf_counter() - started
-            run_stalls = meter.stop()
+            outcome, seconds, run_stalls = _measured_run(
+                app, window, meter, "Summarise every part."
+            )
             tree = window.tree_model.tree
             events = window.runs._buffer.total
 
@@ -212,7 +215,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "run_stall_max_ms": run_stalls["max_ms"],
         "ingest_stall_p99_ms": ingest_stalls["p99_ms"],
         "ingest_stall_max_ms": ingest_stalls["max_ms"],
-        "run_status": outcomes[0].status,
+        "run_status": outcome.status,
         "run_events": events,
         "run_events_per_s": round(events / seconds),
         "run_seconds": round(seconds, 2),
