@@ -37,6 +37,16 @@ def docs(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def many_notes(tmp_path: Path) -> Path:
+    """A folder of 300 small notes: reading it takes long enough to act while it goes on."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(300):
+        (folder / f"note-{i:03d}.txt").write_text(f"Note {i}.\n" * 200)
+    return folder
+
+
+@pytest.fixture
 def make_window(qtbot: QtBot, tmp_path: Path) -> Iterator[MakeWindow]:
     """`make_window(responses=[...], token_delay_s=0, settings=None)`: a shown main window on
     the replay backend (or `backend=` as given), its model loading."""

@@ -153,12 +153,9 @@ def test_ctrl_o_adds_files_through_the_file_dialog(
 
 
 def test_removing_a_folder_still_being_read_cancels_it(
-    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+    qtbot: QtBot, make_window: MakeWindow, many_notes: Path
 ) -> None:
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for i in range(300):
-        (folder / f"note-{i:03d}.txt").write_text(f"Note {i}.\n" * 200)
+    folder = many_notes
     window = make_window(responses=["FINAL(x)"])
     drop(window, [folder])
     assert [r.status for r in window.docs_model.rows] == [READING]

@@ -76,12 +76,9 @@ def test_escape_stops_a_streaming_turn(qtbot: QtBot, make_window: MakeWindow) ->
 
 
 def test_stop_drops_a_question_still_waiting_for_the_documents(
-    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path
+    qtbot: QtBot, make_window: MakeWindow, many_notes: Path
 ) -> None:
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for i in range(300):
-        (folder / f"note-{i:03d}.txt").write_text(f"Note {i}.\n" * 200)
+    folder = many_notes
     window = make_window(responses=["FINAL(never)"])
     wait_model(qtbot, window)
     window.add_documents([str(folder)])
