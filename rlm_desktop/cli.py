@@ -27,6 +27,8 @@ def _window_parser() -> argparse.ArgumentParser:
     parser.add_argument("--backend", help=BACKENDS_HELP)
     parser.add_argument("--ask", metavar="QUESTION", help="start a run with this question")
     parser.add_argument("--version", action="version", version=f"rlm-desktop {__version__}")
+    # bench startup: print "ready" once the window is shown and the event loop ran, then quit
+    parser.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -47,6 +49,8 @@ def _command_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] == "--self-test":  # the packaged app's self-check
+        args_list = ["doctor", *args_list[1:]]
     if args_list and args_list[0] in COMMANDS:
         args = _command_parser().parse_args(args_list)
         module = importlib.import_module(f"rlm_desktop.commands.{args.command}")
@@ -56,6 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("Interrupted.", file=sys.stderr)
             return 130
     args = _window_parser().parse_args(args_list)
+    from rlm_desktop.ui.display import display_problem
+
+    problem = display_problem()
+    if problem:
+        print(f"rlm-desktop: {problem}", file=sys.stderr)
+        return 1
     from rlm_desktop.ui.app import run_app
 
     return run_app(args)

@@ -124,13 +124,20 @@ class LlamaBackend:
             info = read_gguf_info(path)
         except GGUFError as exc:
             raise BackendError(f"cannot load the model: {exc}") from None
+        try:
+            kernels = init_backend()  # before detection: GPU support depends on what loaded
+        except NativeError as exc:
+            raise BackendError(str(exc)) from None
         machine = machine or detect_machine()
         plan = plan_load(info, machine, options)
-        init_backend()
         model, ctx, plan = _load_native(path, info, plan, machine, options, loader)
         template = info.chat_template if options.chat_template is None else options.chat_template
         bos, eos = model.bos_eos_text()
-        return cls(info, plan, model, ctx, ChatFormat(template or None, bos, eos), options.seed)
+        backend = cls(info, plan, model, ctx, ChatFormat(template or None, bos, eos), options.seed)
+        backend.info.notes.extend(kernels.notes)
+        if kernels.cpu_variant:
+            backend.info.notes.append(f"CPU kernels: {kernels.cpu_variant}")
+        return backend
 
     # --- the Backend interface -------------------------------------------------------------
     def complete(

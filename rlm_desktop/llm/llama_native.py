@@ -16,6 +16,8 @@ from pathlib import Path
 
 import llama_cpp.llama_cpp as C
 
+from rlm_desktop.llm.cpu_backends import BackendReport, load_backends
+
 NATIVE_LOG = logging.getLogger("rlm_desktop.llama")
 NATIVE_LOG.addHandler(logging.NullHandler())  # a library: never print through logging's last resort
 # ggml's log levels (ggml.h): 1 debug, 2 info, 3 warn, 4 error, 5 continuation of the last line.
@@ -60,10 +62,16 @@ class ErrorCapture(logging.Handler):
         return " ".join(_FUNC_PREFIX.sub("", line.strip(), count=1).split()) or default
 
 
-def init_backend() -> None:
-    """Route llama.cpp's logging to Python and initialise its backends (idempotent)."""
+def init_backend() -> BackendReport:
+    """Route llama.cpp's logging to Python, load the best CPU variant (and GPU modules) of a
+    portable build, and initialise llama.cpp (idempotent). Says what was loaded."""
     C.llama_log_set(_route_log, ctypes.c_void_p(0))
+    try:
+        report = load_backends()
+    except RuntimeError as exc:
+        raise NativeError(str(exc)) from None
     C.llama_backend_init()
+    return report
 
 
 def supports_gpu_offload() -> bool:

@@ -9,7 +9,7 @@ import argparse
 import logging
 import sys
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -68,6 +68,8 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         window = open_window(args)
         reporter.window = window
+        if getattr(args, "quit_when_ready", False):  # bench startup
+            QTimer.singleShot(0, lambda: (print("ready", flush=True), app.quit()))
         code = app.exec()
     finally:
         restore()
