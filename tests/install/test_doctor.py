@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rlm_desktop.commands import doctor
+from rlm_desktop import selfcheck as doctor
 
 REPO = Path(__file__).resolve().parents[2]
 SIGILL_LINE = (

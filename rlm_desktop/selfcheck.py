@@ -1,0 +1,242 @@
+"""The app's self-check, behind `rlm-desktop doctor` and `--self-test`, and the window's check
+after llama.cpp changed: does this install work on this computer?
+
+Each check runs in a child process of its own, so a native crash (llama.cpp built for another
+processor dies with SIGILL) is reported as one line instead of taking the caller down:
+  model    load the model (the demo model unless another is named), decode a 512-token batch,
+           generate 16 tokens
+  sandbox  start the sandbox worker, run a cell, list its safety layers
+  window   open a Qt window offscreen
+  pdf      write a small PDF and read it back through the app's reader
+`run_in_process(NAME)` is what the child runs (also how `qemu-x86_64 -cpu Haswell` tests the
+model check). The model check's result is remembered per llama.cpp build (`model_check_due`),
+so the window runs it once after llama-cpp-python changed, not at every start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CHECKS = ("model", "sandbox", "window", "pdf")
+TIMEOUT_S = {"model": 300.0, "sandbox": 60.0, "window": 60.0, "pdf": 60.0}
+BATCH_TOKENS = 512
+GEN_TOKENS = 16
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    line: str  # one line, for a person
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"check": self.name, "ok": self.ok, "message": self.line, "seconds": self.seconds}
+
+
+def self_command() -> list[str]:
+    """How to start this program again: the frozen app is its own interpreter."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "rlm_desktop"]
+
+
+def rebuild_hint() -> str:
+    if getattr(sys, "frozen", False):
+        return "install the build of the app made for this computer"
+    return "run `make llama` to rebuild it for this one"
+
+
+def crash_line(name: str, returncode: int) -> str:
+    """The one line for a check whose process died from a signal."""
+    what = "llama.cpp" if name == "model" else f"the {name} check"
+    if returncode == -signal.SIGILL:
+        return (
+            f"{what} crashed with an illegal instruction: it was built for another processor; "
+            f"{rebuild_hint()}"
+        )
+    try:
+        signame = signal.Signals(-returncode).name
+    except ValueError:
+        signame = f"signal {-returncode}"
+    return f"{what} crashed ({signame})"
+
+
+def run_child(
+    name: str,
+    model: str | None,
+    timeout: float | None = None,
+    command: list[str] | None = None,
+) -> CheckResult:
+    """Run one check in a child process and turn whatever happens into one line.
+    `command` replaces the child's command line (tests: a child that crashes)."""
+    cmd = [*self_command(), "doctor", "--check", name]
+    if model:
+        cmd += ["--model", model]
+    cmd = command or cmd
+    started = time.perf_counter()
+    env = dict(os.environ)
+    if name == "window":
+        env["QT_QPA_PLATFORM"] = "offscreen"
+    try:
+        proc = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout or TIMEOUT_S[name],
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        limit = timeout or TIMEOUT_S[name]
+        return CheckResult(name, False, f"did not finish in {limit:.0f} s", limit)
+    seconds = round(time.perf_counter() - started, 2)
+    if proc.returncode < 0:
+        return CheckResult(name, False, crash_line(name, proc.returncode), seconds)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+    line = lines[-1] if lines else ""
+    if not line:
+        err = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+        line = err[-1] if err else f"exited with code {proc.returncode}"
+    return CheckResult(name, proc.returncode == 0, line, seconds)
+
+
+# --- the checks themselves (each runs in its own process) ---------------------------------
+def check_model(model: str | None) -> str:
+    from rlm_desktop.llm.base import GenerationRequest, Message
+    from rlm_desktop.llm.llama import LlamaBackend
+
+    backend = LlamaBackend.open(model, n_ctx=2048, n_slots=1)
+    try:
+        words = [f"item{i}" for i in range(BATCH_TOKENS // 4)]
+        while backend.count_tokens(" ".join(words)) < BATCH_TOKENS:
+            words += [f"item{i}" for i in range(len(words), len(words) + 16)]
+        text = " ".join(words)
+        request = GenerationRequest(
+            messages=[Message("user", f"Repeat the first word of this list: {text}")],
+            max_tokens=GEN_TOKENS,
+            session="doctor",
+        )
+        started = time.perf_counter()
+        reply = backend.complete(request)
+        seconds = time.perf_counter() - started
+        usage = reply.usage
+        if usage.prompt_evaluated < BATCH_TOKENS or usage.completion_tokens < 1:
+            raise RuntimeError(
+                f"the model evaluated {usage.prompt_evaluated} prompt tokens and generated "
+                f"{usage.completion_tokens}"
+            )
+        kernels = next((n for n in backend.info.notes if n.startswith("CPU kernels")), "")
+        return (
+            f"{backend.info.model}: {usage.prompt_evaluated} prompt tokens and "
+            f"{usage.completion_tokens} generated in {seconds:.1f} s"
+            + (f" ({kernels})" if kernels else "")
+        )
+    finally:
+        backend.close()
+
+
+def check_sandbox(_model: str | None) -> str:
+    from rlm_desktop.sandbox.host import Sandbox
+
+    with Sandbox() as sandbox:
+        result = sandbox.run_cell("print(6 * 7)")
+        if result.output.strip() != "42":
+            raise RuntimeError(f"a cell printed {result.output.strip()!r} instead of 42")
+        return f"safety layers active: {', '.join(sandbox.layers)}"
+
+
+def check_window(_model: str | None) -> str:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    label = QLabel("RLM Desktop")
+    label.show()
+    app.processEvents()
+    if not label.isVisible():
+        raise RuntimeError("a Qt window could not be shown")
+    platform = QApplication.platformName()
+    label.close()
+    return f"Qt window opened ({platform} platform)"
+
+
+def check_pdf(_model: str | None) -> str:
+    import tempfile
+    from pathlib import Path
+
+    from rlm_desktop.documents.ingest import ingest_paths
+    from rlm_desktop.documents.pdfwrite import write_pdf
+
+    with tempfile.TemporaryDirectory(prefix="rlm-doctor-") as tmp:
+        path = Path(tmp) / "check.pdf"
+        write_pdf(path, ["The doctor's page one.", "Page two says 4711."])
+        (record,) = ingest_paths([str(path)])
+        if not record.ok or "4711" not in (record.document.text if record.document else ""):
+            raise RuntimeError(record.error or "the PDF's text was not read")
+        return f"PDF read ({record.pages} pages)"
+
+
+RUNNERS: dict[str, Callable[[str | None], str]] = {
+    "model": check_model,
+    "sandbox": check_sandbox,
+    "window": check_window,
+    "pdf": check_pdf,
+}
+
+
+def run_in_process(name: str, model: str | None) -> int:
+    try:
+        line = RUNNERS[name](model)
+    except Exception as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(message, flush=True)
+        return 1
+    print(line, flush=True)
+    return 0
+
+
+# --- remembered per llama.cpp build --------------------------------------------------------
+def build_profile() -> str:
+    """Which llama.cpp build is installed: version and build profile (install_llama.sh)."""
+    try:
+        from rlm_desktop.llm.cpu_backends import library_dir
+
+        stamp = library_dir().parent / "rlm_build_profile.txt"
+        profile = stamp.read_text(encoding="utf-8").splitlines()[0] if stamp.is_file() else ""
+        from importlib.metadata import version
+
+        return f"{version('llama-cpp-python')} {profile}".strip()
+    except (ImportError, OSError, IndexError, ValueError) as exc:
+        return f"unknown ({type(exc).__name__})"
+
+
+def _stamp_file() -> Path:
+    from rlm_desktop.store.paths import cache_dir
+
+    return cache_dir() / "model-check.json"
+
+
+def model_check_due() -> bool:
+    """True when the installed llama.cpp build has not passed the model check yet."""
+    try:
+        saved = json.loads(_stamp_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True
+    return not (saved.get("ok") and saved.get("build") == build_profile())
+
+
+def remember_model_check(result: CheckResult) -> None:
+    path = _stamp_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"build": build_profile(), "ok": result.ok, "message": result.line}
+    path.write_text(json.dumps(record), encoding="utf-8")
