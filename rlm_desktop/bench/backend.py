@@ -10,6 +10,8 @@ Both load the same model with the same threads, window and flash-attention setti
   cached by the root ÷ the same call with nothing cached (target ≤ 0.10);
 - parse_rate_grammar / parse_rate_free: share of 30 turns on varied tasks that parse
   (see backend_parse.py), with the engine's grammar and without; grammar/free tokens/s.
+- portable_over_fastest: the portable build's generation ÷ the fastest build that works here
+  (target ≥ 0.95; see variants.py), with every measured variant's tokens/s.
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--parse-max-tokens", type=int, default=384, help="cap per parse turn")
     parser.add_argument(
         "--parse-tasks", type=int, default=10, help="parse-rate tasks, 3 turns each (1-10)"
+    )
+    parser.add_argument(
+        "--variants",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the portable build against the fastest CPU variant (bench/variants.py)",
     )
 
 
@@ -230,5 +238,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         bare.close()
         backend.close()
+    if args.variants:
+        from rlm_desktop.bench.variants import measure_variants
+
+        _progress("the portable build against each CPU variant, one process each", started)
+        result.update(measure_variants(args.model, args.gen_tokens, args.rounds))
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result

@@ -22,7 +22,7 @@ def test_bench_backend_prints_the_ratios(demo_model: Path) -> None:
         [
             *(sys.executable, "-m", "rlm_desktop", "bench", "backend", "--json"),
             *("--model", str(demo_model), *small, "--parse-tasks", "2"),
-            *("--parse-max-tokens", "48"),
+            *("--parse-max-tokens", "48", "--no-variants"),
         ],
         capture_output=True,
         text=True,
