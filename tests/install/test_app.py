@@ -22,9 +22,18 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     if shutil.which("pyinstaller", path=str(Path(sys.executable).parent)) is None:
         pytest.fail("PyInstaller is missing: `make test` installs it (the test extra)")
     out = tmp_path_factory.mktemp("app")
+    places = ["--distpath", str(out / "dist"), "--workpath", str(out / "build")]
     build = subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN"]
-        + ["--distpath", str(out / "dist"), "--workpath", str(out / "build"), "build.spec"],
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            *places,
+            "build.spec",
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
