@@ -205,5 +205,5 @@ def _html_node(tree: RunTree, node: TreeNode, formatter: HtmlFormatter) -> str:
     if node.error:
         body.append(f"<p class='error'>{html.escape(node.error)}</p>")
     body += [_html_node(tree, tree.nodes[c], formatter) for c in node.children]
-    opened = " open" if node.kind == "iteration" else ""
+    opened = " open" if node.kind in ("iteration", "cell") else ""  # sub-calls folded
     return f"<details{opened}>{summary}{''.join(body)}</details>"
