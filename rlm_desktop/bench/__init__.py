@@ -10,4 +10,5 @@ BENCHES: dict[str, str] = {
     "ingest": "rlm_desktop.bench.ingest",
     "ui": "rlm_desktop.bench.ui",
     "accuracy": "rlm_desktop.bench.accuracy",
+    "history": "rlm_desktop.bench.history",
 }

@@ -8,7 +8,7 @@ history is off (`store` None: nothing is written).
     chat.add_documents(documents)                              # joins for the next question
     chat.close()
 
-Everything runs on the caller's thread (the engine's); the recorder writes from there.
+Everything runs on the caller's thread (the engine's); the recorder writes from its own.
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ class Chat:
             result = self.session.ask(question, sink, cancel)
             store.save_variables(run_id, self.session.variables)
         finally:
-            recorder.conn.close()
+            recorder.close()
         return Asked(result, conv, run_id, recorder.failed)
 
     def add_documents(self, documents: Iterable[Document]) -> list[str]:

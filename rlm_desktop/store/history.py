@@ -29,6 +29,7 @@ from rlm_desktop.store.records import (
     SearchHit,
     preview,
 )
+from rlm_desktop.store.search import QUESTION_SLOT, run_rows, search_rowid, search_runs
 
 _NODE_COLUMNS = (
     "node_id, parent_id, kind, label, depth, status, subcall_kind, text, code, output, error, "
@@ -106,8 +107,8 @@ class HistoryStore:
             )
             run_id = int(cur.lastrowid or 0)
             self.conn.execute(
-                "INSERT INTO search (body, run_id, node_id, field) VALUES (?, ?, '', 'question')",
-                (question, run_id),
+                "INSERT INTO search (rowid, body, node_id, field) VALUES (?, ?, '', 'question')",
+                (search_rowid(run_id, QUESTION_SLOT), question),
             )
             self.conn.execute(
                 "UPDATE conversations SET updated = ? WHERE id = ?", (now, conversation_id)
@@ -134,10 +135,11 @@ class HistoryStore:
 
     def delete_conversation(self, conversation_id: int) -> bool:
         self.conn.execute("BEGIN IMMEDIATE")
-        self.conn.execute(
-            "DELETE FROM search WHERE run_id IN (SELECT id FROM runs WHERE conversation_id = ?)",
-            (conversation_id,),
-        )
+        runs = self.conn.execute(
+            "SELECT id FROM runs WHERE conversation_id = ?", (conversation_id,)
+        ).fetchall()
+        for (run_id,) in runs:
+            self.conn.execute("DELETE FROM search WHERE rowid BETWEEN ? AND ?", run_rows(run_id))
         cur = self.conn.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
         self.conn.execute("COMMIT")
         return cur.rowcount > 0
@@ -248,28 +250,8 @@ class HistoryStore:
         return [Variable(r["name"], r["type"], r["value"]) for r in rows]
 
     def search(self, words: str, limit: int = 50) -> list[SearchHit]:
-        """Runs whose question, answer or code holds all these words (best first)."""
-        query = fts_query(words)
-        if not query:
-            return []
-        rows = self.conn.execute(
-            "SELECT s.run_id, s.field, s.node_id, "
-            "snippet(search, 0, '[', ']', '…', 12) AS snip, r.question, r.conversation_id "
-            "FROM search s JOIN runs r ON r.id = s.run_id "
-            "WHERE search MATCH ? ORDER BY rank LIMIT ?",
-            (query, limit),
-        ).fetchall()
-        return [
-            SearchHit(
-                run_id=r["run_id"],
-                conversation_id=r["conversation_id"],
-                question=preview(r["question"]),
-                field=r["field"],
-                snippet=" ".join(r["snip"].split()),
-                node_id=r["node_id"],
-            )
-            for r in rows
-        ]
+        """Runs whose question, answer or code hold all these words, newest first."""
+        return search_runs(self.conn, words, limit)
 
 
 def _document_row(conversation_id: int, d: DocumentRecord) -> tuple[Any, ...]:
@@ -286,10 +268,3 @@ def _document_row(conversation_id: int, d: DocumentRecord) -> tuple[Any, ...]:
         d.chars,
         added,
     )
-
-
-def fts_query(words: str) -> str:
-    """The user's words as an FTS5 query: every word must appear (each one quoted, so
-    punctuation and FTS operators in them are plain text)."""
-    terms = [w.replace('"', '""') for w in words.split() if w.strip('"')]
-    return " ".join(f'"{t}"' for t in terms)

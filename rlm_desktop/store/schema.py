@@ -78,18 +78,22 @@ CREATE TABLE nodes (
 ) WITHOUT ROWID;
 """
 
-# Version 2: full-text search over questions, answers and code (FTS5), and the REPL variables
-# each run left, for a follow-up in a later process (`ask --continue`).
+# Version 2: full-text search over questions, answers and code (FTS5; the rowid is
+# run_id << 16 | slot, see `search.py`), and the REPL variables each run left, for a follow-up
+# in a later process (`ask --continue`).
 SCHEMA_V2 = """
 CREATE VIRTUAL TABLE search USING fts5(
-    body, run_id UNINDEXED, node_id UNINDEXED, field UNINDEXED, tokenize = 'unicode61'
+    body, node_id UNINDEXED, field UNINDEXED, tokenize = 'unicode61'
 );
-INSERT INTO search(body, run_id, node_id, field)
-    SELECT question, id, '', 'question' FROM runs;
-INSERT INTO search(body, run_id, node_id, field)
-    SELECT answer, id, '', 'answer' FROM runs WHERE answer != '';
-INSERT INTO search(body, run_id, node_id, field)
-    SELECT code, run_id, node_id, 'code' FROM nodes WHERE code != '';
+INSERT INTO search(rowid, body, node_id, field)
+    SELECT id << 16, question, '', 'question' FROM runs;
+INSERT INTO search(rowid, body, node_id, field)
+    SELECT (id << 16) + 1, answer, '', 'answer' FROM runs WHERE answer != '';
+INSERT INTO search(rowid, body, node_id, field)
+    SELECT (run_id << 16) + 1 + n, code, node_id, 'code' FROM (
+        SELECT run_id, node_id, code, row_number() OVER (PARTITION BY run_id ORDER BY seq) AS n
+        FROM nodes WHERE code != ''
+    ) WHERE n < 65535;
 CREATE TABLE variables (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     name TEXT NOT NULL,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from store_helpers import DOCS, look
@@ -15,26 +16,31 @@ from rlm_desktop.store.history import HistoryStore
 from rlm_desktop.store.schema import CURRENT_VERSION, SCHEMA_V1, _statements
 
 
-def test_each_event_is_in_the_database_when_the_next_sink_sees_it(tmp_path: Path) -> None:
+def test_the_run_is_written_while_it_goes_on(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     backend = ReplayBackend([look("x = 6 * 7\nprint(x)"), look("print(x + 1)"), "FINAL(42)"])
-    seen: list[tuple[str, str, str]] = []
+    seen: list[tuple[str, str]] = []
     reader = sqlite3.connect(path, check_same_thread=False)
 
     def on_event(event: Event) -> None:
+        # each finished cell and turn reaches the database while the run is still going
         if isinstance(event, (CellFinished, IterationFinished)):
-            row = reader.execute(
-                "SELECT status, output FROM nodes WHERE node_id = ?", (event.node_id,)
-            ).fetchone()
-            seen.append((event.node_id, row[0], row[1]))
+            deadline = time.monotonic() + 5
+            row = None
+            while row is None or row[0] != "done":
+                assert time.monotonic() < deadline, f"{event.node_id} never written"
+                time.sleep(0.005)
+                row = reader.execute(
+                    "SELECT status, output FROM nodes WHERE node_id = ?", (event.node_id,)
+                ).fetchone()
+            seen.append((row[0], row[1]))
 
     with HistoryStore.open(path) as store:
         chat = Chat.start(backend, None, DOCS, store, "incremental")
         asked = chat.ask("What is the magic number?", on_event)
         chat.close()
-        # a second reader saw every finished cell and turn while the run went on
-        assert [s[1] for s in seen] == ["done"] * 5  # 2 cells, 3 turns
-        assert seen[0][2].strip() == "42" and seen[2][2].strip() == "43"
+        assert [s[0] for s in seen] == ["done"] * 5  # 2 cells, 3 turns
+        assert seen[0][1].strip() == "42" and seen[2][1].strip() == "43"
         stored = store.load_tree(asked.run_id)
         assert stored.to_dict() == asked.result.tree.to_dict()
         run = store.run(asked.run_id)
@@ -105,7 +111,10 @@ def test_search_finds_a_word_that_is_only_in_a_cell_s_code(tmp_path: Path) -> No
         chat.close()
         hits = store.search("pelican_count")
         assert [(h.run_id, h.field) for h in hits] == [(asked.run_id, "code")]
-        assert "pelican" in hits[0].snippet
+        assert "[pelican_count]" in hits[0].snippet and hits[0].node_id
         assert store.search("albatross") == []
+        # every word somewhere in the run: one in the question, one in the code
+        assert [h.run_id for h in store.search("birds pelican_count")] == [asked.run_id]
+        assert store.search("birds albatross") == []
         assert store.delete_conversation(asked.conversation_id)
         assert store.search("pelican_count") == [] and store.conversations() == []
