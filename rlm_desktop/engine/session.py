@@ -143,8 +143,11 @@ class ConversationSession:
         self.sandbox = sandbox
 
     def snapshot(self) -> list[Variable]:
-        """The REPL's variables: names and types, and plain values as literals."""
-        return snapshot(self.sandbox) if self.sandbox is not None else []
+        """The REPL's variables: names and types, and plain values as literals (none when
+        the REPL is gone: a cancel or a crash took it, and its variables with it)."""
+        if self.sandbox is None or self.sandbox.pid is None:
+            return []
+        return snapshot(self.sandbox)
 
     # --- the record for the prompt ----------------------------------------------------------
     def record(self) -> str:

@@ -114,3 +114,18 @@ def test_no_history_writes_nothing(tmp_path: Path, _app_home: Path) -> None:
     data = json.loads(out.stdout)
     assert data["conversation"] is None and data["run"] is None
     assert not list(_app_home.rglob("history.sqlite3*"))
+
+
+def test_history_off_in_the_settings_writes_nothing(tmp_path: Path, _app_home: Path) -> None:
+    from rlm_desktop.store.settings import Settings, save_settings
+
+    save_settings(Settings(history=False), _app_home / "config" / "settings.json")
+    doc = tmp_path / "notes.txt"
+    doc.write_text("The magic number is 42.\n", encoding="utf-8")
+    replay = replay_file(tmp_path, [look("print(context)"), "FINAL(42)"])
+    out = cli("ask", "Q?", "--doc", str(doc), "--backend", f"replay:{replay}", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["run"] is None
+    assert not list(_app_home.rglob("history.sqlite3*"))
+    out = cli("ask", "Q?", "--continue", "1", "--backend", f"replay:{replay}")
+    assert out.returncode == 1 and "history (it is off)" in out.stderr
