@@ -98,13 +98,14 @@ class Chat:
         context, problems = load(paths) if paths else (Context(), [])
         warnings += problems
         turns = [EarlierTurn(r.question, r.answer, r.status) for r in record.runs]
-        last = record.runs[-1].id if record.runs else None
-        variables = store.variables(last) if last is not None else []
+        variables = []  # as the latest run that left any had them (an interrupted one did not)
         previous: set[str] = set()
         for turn, run in zip(turns, record.runs, strict=True):
-            names = {v.name for v in store.variables(run.id)}
+            saved = store.variables(run.id)
+            names = {v.name for v in saved}
             turn.made = sorted(names - previous)
-            previous = names or previous
+            if saved:
+                variables, previous = saved, names
         session = ConversationSession(backend, config, context, turns, variables)
         return Resumed(cls(session, store, conversation_id), warnings)
 

@@ -204,6 +204,16 @@ class HistoryStore:
         ).fetchall()
         return [DocumentRecord.from_row(r) for r in rows]
 
+    def changed_documents(self, conversation_id: int) -> list[tuple[DocumentRecord, str]]:
+        """The conversation's documents whose file changed (sha256) or is gone, with why:
+        what "ask again" warns about first."""
+        found = []
+        for doc in self.documents(conversation_id):
+            why = doc.changed()
+            if why is not None:
+                found.append((doc, why))
+        return found
+
     def run(self, run_id: int) -> RunRecord | None:
         row = self.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         return RunRecord.from_row(row) if row else None
