@@ -14,6 +14,7 @@ Everything runs on the caller's thread (the engine's); the recorder writes from 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -121,11 +122,16 @@ class Chat:
             return Asked(self.session.ask(question, on_event, cancel), None, None)
         info = self.session.backend.info
         settings = self.session.config.to_json()
-        run_id = store.begin_run(conv, question, info.name, info.model, settings)
-        if self._pending:
-            store.add_documents(conv, _records(self._pending, run_id))
-            self._pending = []
-        recorder = store.recorder(run_id)
+        try:
+            run_id = store.begin_run(conv, question, info.name, info.model, settings)
+            if self._pending:
+                store.add_documents(conv, _records(self._pending, run_id))
+                self._pending = []
+            recorder = store.recorder(run_id)
+        except sqlite3.Error as exc:  # a full disk or a locked file: answer, unrecorded
+            log.warning("history: not recording this question (%s)", exc)
+            result = self.session.ask(question, on_event, cancel)
+            return Asked(result, conv, None, f"{type(exc).__name__}: {exc}")
 
         def sink(event: Event) -> None:
             recorder(event)  # first: whatever the caller saw is already in the database
@@ -134,10 +140,14 @@ class Chat:
 
         try:
             result = self.session.ask(question, sink, cancel)
-            store.save_variables(run_id, self.session.variables)
         finally:
             recorder.close()
-        return Asked(result, conv, run_id, recorder.failed)
+        problem = recorder.failed
+        try:
+            store.save_variables(run_id, self.session.variables)
+        except sqlite3.Error as exc:
+            problem = problem or f"{type(exc).__name__}: {exc}"
+        return Asked(result, conv, run_id, problem)
 
     def add_documents(self, documents: Iterable[Document]) -> list[str]:
         """Add documents for the next question; the names added."""
