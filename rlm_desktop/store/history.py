@@ -221,11 +221,14 @@ class HistoryStore:
     def load_tree(self, run_id: int) -> RunTree:
         """The run's tree as it was recorded (an interrupted run: up to where it stopped)."""
         tree = RunTree()
+        # sorted here: SQLite's ORDER BY would copy every row, texts and all, through a
+        # temporary b-tree (a fifth of the time for a 5,000-node run)
         rows = self.conn.execute(
-            f"SELECT {_NODE_COLUMNS} FROM nodes WHERE run_id = ? ORDER BY seq", (run_id,)
-        )
+            f"SELECT seq, {_NODE_COLUMNS} FROM nodes WHERE run_id = ?", (run_id,)
+        ).fetchall()
+        rows.sort(key=lambda r: r[0])
         nodes = tree.nodes
-        for r in rows:
+        for _, *r in rows:
             node = TreeNode(
                 r[0],
                 r[1],
