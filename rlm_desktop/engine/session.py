@@ -73,9 +73,9 @@ class ConversationSession:
         self.variables: list[Variable] = list(variables)  # as the last question left them
         self.sandbox: Sandbox | None = None
         self.new_documents: list[str] = []  # names added since the last question
-        self.lost: list[str] = []  # variables a REPL restart could not copy
+        # variables a new REPL could not be given (not plain values), and those it will be
+        self.lost: list[str] = [v.name for v in self.variables if v.value is None]
         self._to_restore: list[Variable] = [v for v in self.variables if v.value is not None]
-        self.lost = [v.name for v in self.variables if v.value is None]
 
     # --- the questions -----------------------------------------------------------------
     def ask(

@@ -95,6 +95,8 @@ class Chat:
                 warnings.append(f"{doc.name} is gone from {doc.path}")
             elif why == "changed":
                 warnings.append(f"{doc.name} changed since this conversation read it")
+            elif not doc.path:
+                warnings.append(f"{doc.name} was not read from a file: it cannot be read again")
         paths = list(dict.fromkeys(d.path for d in record.documents if d.path))
         context, problems = load(paths) if paths else (Context(), [])
         warnings += problems
