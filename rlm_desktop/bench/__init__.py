@@ -11,4 +11,5 @@ BENCHES: dict[str, str] = {
     "ui": "rlm_desktop.bench.ui",
     "accuracy": "rlm_desktop.bench.accuracy",
     "startup": "rlm_desktop.bench.startup",
+    "history": "rlm_desktop.bench.history",
 }

@@ -1,3 +1,3 @@
 """CLI sub-commands. Each module has `add_parser(subparsers)` and `run(args) -> int`."""
 
-COMMANDS: tuple[str, ...] = ("ask", "ingest", "models", "bench", "doctor")
+COMMANDS: tuple[str, ...] = ("ask", "ingest", "models", "bench", "doctor", "history", "trace")

@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import json
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Iterator
@@ -18,14 +19,13 @@ from typing import Any
 
 from rlm_desktop.cancel import CancelToken
 from rlm_desktop.engine.config import EngineConfig
-from rlm_desktop.engine.engine import RlmEngine
 from rlm_desktop.engine.events import Event
 from rlm_desktop.engine.narrate import narrate
 from rlm_desktop.engine.trace import TraceWriter
 from rlm_desktop.engine.tree import RunTree
 from rlm_desktop.llm.base import BackendError
 from rlm_desktop.llm.factory import BACKENDS_HELP, make_backend
-from rlm_desktop.store.settings import MIN_CONTEXT_TOKENS
+from rlm_desktop.store.settings import MIN_CONTEXT_TOKENS, load_settings
 
 
 def add_parser(subparsers: Any) -> None:
@@ -53,6 +53,16 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--trace", metavar="FILE", help="write every event as JSON lines")
     p.add_argument("--verbose", "-v", action="store_true", help="progress on stderr")
+    p.add_argument(
+        "--continue",
+        dest="continue_id",
+        type=int,
+        metavar="CONVERSATION_ID",
+        help="a follow-up question in a recorded conversation (its documents, plus any --doc)",
+    )
+    p.add_argument(
+        "--no-history", action="store_true", help="do not record this run in the history"
+    )
 
 
 @contextlib.contextmanager
@@ -100,20 +110,30 @@ def run(args: argparse.Namespace) -> int:
         grammar=args.grammar,
         prompt_variant=args.prompt,
     )
-    if not args.doc:
+    continuing = getattr(args, "continue_id", None)
+    if not args.doc and continuing is None:
         return _fail("give at least one document with --doc PATH.")
     if args.n_ctx is not None and args.n_ctx < MIN_CONTEXT_TOKENS:
         return _fail(f"--n-ctx must be at least {MIN_CONTEXT_TOKENS} tokens.")
-    context, problems = load_documents(args.doc)
+    store = open_history(getattr(args, "no_history", False))
+    if continuing is not None and store is None:
+        return _fail("--continue needs the history (it is off).")
+    if continuing is not None and store.conversation(continuing) is None:
+        return _fail(f"there is no conversation {continuing} in the history.")
+    context, problems = load_documents(args.doc) if args.doc else (None, [])
     for line in problems:
         print(f"rlm-desktop ask: {line}", file=sys.stderr)
-    if not context.documents:
+    if context is not None and not context.documents:
         return _fail("none of the documents could be read.")
     try:
         options = {"n_ctx": args.n_ctx} if args.n_ctx else {}
         backend = make_backend(args.backend, args.model, **options)
     except BackendError as exc:
         return _fail(str(exc))
+    chat = start_chat(backend, config, context, store, continuing, args.question)
+    if chat is None:
+        backend.close()
+        return _fail("none of the conversation's documents could be read.")
     tree = RunTree()
     sinks: list[Any] = []
     if args.verbose:
@@ -136,10 +156,17 @@ def run(args: argparse.Namespace) -> int:
     cancel = CancelToken()
     try:
         with _ctrl_c_cancels(cancel):
-            result = RlmEngine(backend, config).run(args.question, context, on_event, cancel)
+            asked = chat.ask(args.question, on_event, cancel)
     finally:
+        chat.close()
         backend.close()
+        if store is not None:
+            store.close()
+    result = asked.result
     data = result.to_json()
+    data["conversation"], data["run"] = asked.conversation_id, asked.run_id
+    if asked.problem:
+        print(f"rlm-desktop ask: the history stopped recording: {asked.problem}", file=sys.stderr)
     if trace is not None:
         trace.write_result(data)
         trace.close()
@@ -150,3 +177,44 @@ def run(args: argparse.Namespace) -> int:
     if result.status == "error":
         return _fail(result.error or "the run failed.")
     return 0
+
+
+def open_history(off: bool) -> Any:
+    """The history store, or None when it is off (`--no-history` or the setting) or cannot
+    be opened (said on stderr: the run goes on unrecorded)."""
+    if off or not load_settings().history:
+        return None
+    from rlm_desktop.store.history import HistoryStore
+
+    try:
+        store = HistoryStore.open()
+    except (OSError, sqlite3.Error) as exc:
+        print(
+            f"rlm-desktop ask: the history cannot be opened ({exc}); not recording.",
+            file=sys.stderr,
+        )
+        return None
+    if store.notice:
+        print(f"rlm-desktop ask: {store.notice}", file=sys.stderr)
+    return store
+
+
+def start_chat(
+    backend: Any, config: EngineConfig, context: Any, store: Any, continuing: int | None, title: str
+) -> Any:
+    """A new conversation, or the recorded one `continuing` with `context` added (None when
+    none of its documents can be read)."""
+    from rlm_desktop.store.chat import Chat
+
+    if continuing is None:
+        return Chat.start(backend, config, context, store, title)
+    resumed = Chat.resume(store, continuing, backend, config, load_documents)
+    for line in resumed.warnings:
+        print(f"rlm-desktop ask: {line}", file=sys.stderr)
+    chat = resumed.chat
+    if context is not None:
+        chat.add_documents(context.documents)
+    if not chat.session.context.documents:
+        chat.close()
+        return None
+    return chat

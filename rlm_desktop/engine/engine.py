@@ -21,7 +21,7 @@ from rlm_desktop.engine.loop import RlmRun
 from rlm_desktop.engine.shared import RunShared
 from rlm_desktop.engine.tree import RunTree
 from rlm_desktop.llm.base import Backend, BackendError, BackendInfo, Usage
-from rlm_desktop.sandbox.host import SandboxError
+from rlm_desktop.sandbox.host import Sandbox, SandboxError
 
 log = logging.getLogger(__name__)
 EventSink = Callable[[Event], None]
@@ -59,6 +59,19 @@ class RunResult:
         }
 
 
+@dataclass
+class FollowUp:
+    """What a question in a conversation carries from the earlier ones (`ConversationSession`).
+
+    `sandbox`: the conversation's REPL, with the variables earlier questions made (None: the
+    run starts one); the run leaves it open and puts the REPL it ended with back here.
+    `earlier`: the short record of earlier questions the first prompt starts with.
+    """
+
+    sandbox: Sandbox | None = None
+    earlier: str = ""
+
+
 class RlmEngine:
     def __init__(self, backend: Backend, config: EngineConfig | None = None) -> None:
         self.backend = backend
@@ -70,6 +83,7 @@ class RlmEngine:
         context: Context,
         on_event: EventSink | None = None,
         cancel: CancelToken | None = None,
+        follow_up: FollowUp | None = None,
     ) -> RunResult:
         tree = RunTree()
 
@@ -104,7 +118,10 @@ class RlmEngine:
         )
         answer, status, error, iterations = "", "ok", None, 0
         try:
-            outcome = RlmRun(shared, question, context, depth=0, node_id=root).run()
+            rlm = RlmRun(shared, question, context, depth=0, node_id=root, **_carried(follow_up))
+            if follow_up is not None:
+                follow_up.sandbox = rlm.sandbox
+            outcome = rlm.run()
             answer, status, iterations = outcome.answer, outcome.status, outcome.iterations
         except Cancelled:
             status = "cancelled"
@@ -145,3 +162,10 @@ class RlmEngine:
             sandbox_layers=shared.sandbox_layers,
             error=error,
         )
+
+
+def _carried(follow_up: FollowUp | None) -> dict[str, Any]:
+    """RlmRun's arguments for a question in a conversation: its REPL is kept open."""
+    if follow_up is None:
+        return {}
+    return {"sandbox": follow_up.sandbox, "earlier": follow_up.earlier, "keep_sandbox": True}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from rlm_desktop.documents.model import Context
 from rlm_desktop.engine import grammar, prompts
+from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.conversation import Conversation
 from rlm_desktop.engine.events import (
     CellFinished,
@@ -51,6 +52,17 @@ class TurnResult:
     notes: list[str] = field(default_factory=list)
 
 
+def sandbox_config(cfg: EngineConfig, variant: str, context_window: int) -> SandboxConfig:
+    """The REPL settings a run's sandbox gets."""
+    return SandboxConfig(
+        cell_timeout=cfg.cell_timeout,
+        max_output_chars=cfg.cell_output_chars,
+        helpers=cfg.helper_names(),
+        chunk_chars=cfg.chunk_size(context_window),
+        grep_results=cfg.grep_limit(variant),
+    )
+
+
 class RlmRun:
     def __init__(
         self,
@@ -60,7 +72,13 @@ class RlmRun:
         depth: int,
         node_id: str,
         parent_id: str | None = None,
+        sandbox: Sandbox | None = None,
+        earlier: str = "",
+        keep_sandbox: bool = False,
     ) -> None:
+        """`sandbox`: a REPL kept from an earlier question of the same conversation;
+        `keep_sandbox`: leave the REPL open at the end, for the next question; `earlier`: the
+        record of the earlier questions, put before this question in the first user message."""
         self.shared = shared
         self.question = question
         self.context = context
@@ -83,18 +101,19 @@ class RlmRun:
             shared.variant, description, cfg.subcalls, cfg.example_count(), cfg.helpers
         )
         self.conversation.add("system", system)
-        self.conversation.add("user", prompts.first_user_message(question, self.total_turns))
-        self.sandbox = Sandbox(
-            context,
-            SubcallBridge(self),
-            SandboxConfig(
-                cell_timeout=cfg.cell_timeout,
-                max_output_chars=cfg.cell_output_chars,
-                helpers=cfg.helper_names(),
-                chunk_chars=cfg.chunk_size(shared.context_window),
-                grep_results=cfg.grep_limit(shared.variant),
-            ),
-        )
+        first = prompts.first_user_message(question, self.total_turns)
+        self.conversation.add("user", f"{earlier}\n\n{first}" if earlier else first)
+        self.keep_sandbox = keep_sandbox
+        if sandbox is not None:
+            sandbox.handler = SubcallBridge(self)
+            sandbox.config = sandbox_config(cfg, shared.variant, shared.context_window)
+            self.sandbox = sandbox
+        else:
+            self.sandbox = Sandbox(
+                context,
+                SubcallBridge(self),
+                sandbox_config(cfg, shared.variant, shared.context_window),
+            )
 
     # --- the loop ------------------------------------------------------------------------
     def run(self) -> RunOutcome:
@@ -118,7 +137,8 @@ class RlmRun:
                     return self._ask_final(f"{errors_in_a_row} failed turns in a row", index + 1)
             return self._ask_final(f"the turn limit ({self.total_turns} turns)", self.total_turns)
         finally:
-            self.sandbox.close()
+            if not self.keep_sandbox:
+                self.sandbox.close()
             shared.backend.end_session(self.session)
 
     def _generate(self, node: str, max_tokens: int, gbnf: str | None) -> Completion:

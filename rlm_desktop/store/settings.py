@@ -1,5 +1,5 @@
 """Settings remembered between launches: the last model, the run budgets, the model options
-(context size, grammar), the side pane.
+(context size, grammar), the side pane, whether runs are kept in the history.
 
 One JSON file in the app's config folder, written atomically (temporary file + rename), read
 tolerantly (a missing, damaged or old file gives the defaults for what it lacks). Qt-free;
@@ -103,6 +103,7 @@ class Settings:
     budgets: Budgets = field(default_factory=Budgets)
     model_options: ModelOptions = field(default_factory=ModelOptions)
     show_side_pane: bool = True
+    history: bool = True  # keep every run in the history database (off: nothing is written)
 
     def engine_config(self) -> EngineConfig:
         """The engine settings for the next run: the defaults, the budgets, the grammar."""
@@ -122,6 +123,8 @@ class Settings:
         settings.model_options = ModelOptions.from_json(data.get("model_options"))
         side = data.get("show_side_pane")
         settings.show_side_pane = side if isinstance(side, bool) else True
+        history = data.get("history")
+        settings.history = history if isinstance(history, bool) else True
         return settings
 
 
