@@ -28,17 +28,10 @@ from rlm_desktop.engine.protocol import (
     parse_turn,
     truncate_output,
 )
-from rlm_desktop.engine.shared import RunShared
+from rlm_desktop.engine.shared import RunOutcome, RunShared
 from rlm_desktop.engine.subcalls import SubcallBridge
 from rlm_desktop.llm.base import Completion, GenerationRequest
 from rlm_desktop.sandbox.host import Sandbox, SandboxConfig
-
-
-@dataclass
-class RunOutcome:
-    answer: str
-    status: str  # "ok" | "budget"
-    iterations: int
 
 
 @dataclass
@@ -68,7 +61,6 @@ class RlmRun:
         self.node_id = node_id
         self.parent_id = parent_id
         self.session = f"d{depth}"
-        self.current_cell: str | None = None
         self.cells_run = 0
         self.code_seen: set[str] = set()
         cfg = shared.config
@@ -84,10 +76,10 @@ class RlmRun:
         )
         self.conversation.add("system", system)
         self.conversation.add("user", prompts.first_user_message(question, self.total_turns))
+        self.subcalls = SubcallBridge(shared, context, depth, spawn=self._child)
         self.sandbox = Sandbox(
             context,
-            SubcallBridge(self),
-            SandboxConfig(
+            config=SandboxConfig(
                 cell_timeout=cfg.cell_timeout,
                 max_output_chars=cfg.cell_output_chars,
                 helpers=cfg.helper_names(),
@@ -95,6 +87,11 @@ class RlmRun:
                 grep_results=cfg.grep_limit(shared.variant),
             ),
         )
+
+    def _child(
+        self, question: str, context: Context, depth: int, node_id: str, parent_id: str
+    ) -> RunOutcome:
+        return RlmRun(self.shared, question, context, depth, node_id, parent_id).run()
 
     # --- the loop ------------------------------------------------------------------------
     def run(self) -> RunOutcome:
@@ -194,15 +191,16 @@ class RlmRun:
             )
         if parsed.final.kind == "text":
             return TurnResult(final=parsed.final.value)
-        return self._final_var(parsed.final.value, next_index)
+        return self._final_var(parsed.final.value, next_index, node)
 
     def _is_repeat(self, parsed: ParsedTurn) -> bool:
         """Small models only: a turn whose code was all run before."""
         keys = {" ".join(code.split()) for code in parsed.code_blocks}
         return self.reminder is not None and bool(keys) and keys <= self.code_seen
 
-    def _final_var(self, name: str, next_index: int) -> TurnResult:
-        found, value, defined = self.sandbox.get_var(name, self.shared.cancel)
+    def _final_var(self, name: str, next_index: int, node: str) -> TurnResult:
+        serve = self.subcalls.for_cell(node)  # the value's __str__ may make sub-calls
+        found, value, defined = self.sandbox.get_var(name, self.shared.cancel, serve)
         if found:
             return TurnResult(final=value)
         message = prompts.missing_var_message(name, defined, next_index, self.total_turns)
@@ -222,9 +220,9 @@ class RlmRun:
         failures = 0
         for i, code in enumerate(parsed.code_blocks):
             cell = shared.new_id()
-            self.current_cell = cell
             shared.emit(CellStarted(cell, node, code=code, index=i))
-            result = self.sandbox.run_cell(code, cancel=shared.cancel)
+            serve = self.subcalls.for_cell(cell)
+            result = self.sandbox.run_cell(code, cancel=shared.cancel, on_request=serve)
             self.cells_run += 1
             shared.emit(
                 CellFinished(
@@ -245,7 +243,7 @@ class RlmRun:
                 break
         if parsed.final is not None and not notes:
             if parsed.final.kind == "var" and may_answer:
-                var = self._final_var(parsed.final.value, next_index)
+                var = self._final_var(parsed.final.value, next_index, node)
                 if var.final is not None:
                     return var
             early = parsed.final.kind == "var" and not may_answer
@@ -271,7 +269,8 @@ class RlmRun:
         if found is None and prose.lstrip().startswith("FINAL"):
             answer = ""  # only a placeholder such as FINAL(...): no answer
         if found and found.kind == "var":
-            ok, value, _ = self.sandbox.get_var(found.value, shared.cancel)
+            serve = self.subcalls.for_cell(node)
+            ok, value, _ = self.sandbox.get_var(found.value, shared.cancel, serve)
             answer = value if ok else found.value
         self._finished(node, completion, f"Budget: {reason}.")
         shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=answer, status="budget"))

@@ -22,27 +22,41 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rlm_desktop.cancel import Cancelled, CancelToken
+from rlm_desktop.cancel import CancelToken
 from rlm_desktop.documents.model import Context
 from rlm_desktop.sandbox import wire
 from rlm_desktop.sandbox.frames import FrameReader, ReadTimeout
 from rlm_desktop.sandbox.limits import default_limits
+from rlm_desktop.sandbox.messages import (
+    BadRequest,
+    LlmAnswers,
+    LlmQuery,
+    RequestLimits,
+    RlmAnswer,
+    SubcallFailed,
+    SubcallRefused,
+    SubcallReply,
+    SubcallRequest,
+    parse_request,
+)
+from rlm_desktop.sandbox.spawn import TMP_PREFIX, death_reason, sweep_stale_folders, worker_env
 from rlm_desktop.sandbox.worker import BOOT
 
+__all__ = [
+    "CellResult",
+    "Sandbox",
+    "SandboxConfig",
+    "SandboxError",
+    "SubcallFailed",
+    "sweep_stale_folders",
+]
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
-RequestHandler = Callable[[dict[str, Any]], Any]
+# Serves one sub-call; raises SubcallFailed (or returns SubcallRefused) when it cannot.
+RequestHandler = Callable[[SubcallRequest], SubcallReply]
 _LIVE: weakref.WeakSet[Sandbox] = weakref.WeakSet()
-DEATH_WAIT_S = 0.5
 OUTPUT_NOTICE_ROOM = 4000  # the worker's truncation notice and error report ride on top
 MAX_ERROR_CHARS = 4000
-TMP_PREFIX = "rlm-sandbox-"  # + the app's pid: a folder left by a killed app is swept later
 MIN_FRAME_LIMIT = 256 << 20  # the most the host buffers for one frame from the worker
-SIGNAL_NOTES = {
-    "SIGKILL": " (out of memory, or stopped from outside)",
-    "SIGXCPU": " (its CPU time limit was reached)",
-    "SIGSEGV": " (it crashed)",
-    "SIGSYS": " (a forbidden system call)",
-}
 
 
 class SandboxError(RuntimeError):
@@ -60,6 +74,8 @@ class SandboxConfig:
     # overrides `limits.default_limits` (memory_bytes, cpu_seconds, file_size, processes,
     # open_files, recursion_limit); "layers" names a subset of `policy.LAYER_NAMES` (tests)
     limits: dict[str, Any] = field(default_factory=dict)
+    # what one sub-call may carry; None: the defaults, with room for the whole context
+    request_limits: RequestLimits | None = None
 
 
 @dataclass
@@ -71,26 +87,19 @@ class CellResult:
     restarted: bool = False  # the worker was killed or died; its variables are gone
 
 
-def _scrubbed_env() -> dict[str, str]:
-    keep = {"LANG", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT"}
-    env = {k: v for k, v in os.environ.items() if k in keep}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["PYTHONIOENCODING"] = "utf-8"
-    return env
-
-
 class Sandbox:
     """One REPL in its own worker process."""
 
     def __init__(
         self,
         context: Context,
-        request_handler: RequestHandler,
+        request_handler: RequestHandler | None = None,
         config: SandboxConfig | None = None,
     ) -> None:
         self.context = context
-        self.handler = request_handler
+        self.handler = request_handler or refuse_subcalls
         self.config = config or SandboxConfig()
+        self.request_limits = self.config.request_limits or default_request_limits(context)
         self.layers: list[str] = []
         self._proc: subprocess.Popen[bytes] | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -116,7 +125,7 @@ class Sandbox:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 cwd=self._tmp.name,
-                env=_scrubbed_env(),
+                env=worker_env(),
                 start_new_session=True,
                 close_fds=True,
             )
@@ -205,8 +214,14 @@ class Sandbox:
         self.close()
 
     # --- cells ---------------------------------------------------------------------------
-    def run_cell(self, code: str, cancel: CancelToken | None = None) -> CellResult:
-        """Run one cell. Sub-call time does not count against the cell's timeout."""
+    def run_cell(
+        self,
+        code: str,
+        cancel: CancelToken | None = None,
+        on_request: RequestHandler | None = None,
+    ) -> CellResult:
+        """Run one cell; `on_request` (default: the sandbox's handler) serves its sub-calls.
+        Sub-call time does not count against the cell's timeout."""
         self.start()
         assert self._reader is not None
         started = time.monotonic()
@@ -217,7 +232,7 @@ class Sandbox:
                 message = self._reader.read(deadline, cancel=cancel, alive=self._alive)
                 if message.get("type") == "request":
                     paused = time.monotonic()
-                    self._answer(message)
+                    self._answer(message, on_request or self.handler)
                     deadline += time.monotonic() - paused
                     continue
                 result = CellResult(
@@ -243,38 +258,25 @@ class Sandbox:
             self.close()
             raise
 
-    def _answer(self, request: dict[str, Any]) -> None:
-        problem = request_problem(request)
-        if problem:
-            wire.send(self._to_worker, {"type": "reply", "error": problem})
-            return
+    def _answer(self, raw: dict[str, Any], handler: RequestHandler) -> None:
+        """Serve one request frame; a bad request is refused (the cell's error)."""
         try:
-            reply: dict[str, Any] = {"type": "reply", "result": self.handler(request)}
-        except (Cancelled, KeyboardInterrupt):
-            raise
-        except SubcallFailed as exc:
-            reply = {"type": "reply", "error": str(exc)}
-        wire.send(self._to_worker, reply)
+            request = parse_request(raw, self.request_limits)
+        except BadRequest as exc:
+            reply: SubcallReply = SubcallRefused(f"malformed sub-call request: {exc}")
+        else:
+            try:
+                reply = handler(request)
+            except SubcallFailed as exc:
+                reply = SubcallRefused(str(exc))
+            _check_reply(request, reply)
+        wire.send(self._to_worker, {"type": "reply", **reply.to_wire()})
 
     def _alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
     def _death_reason(self) -> str:
-        code = None
-        if self._proc is not None:  # its pipe closes a moment before it can be reaped
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                code = self._proc.wait(timeout=DEATH_WAIT_S)
-        if code is None:
-            return "WorkerCrashed: the REPL process sent a malformed message"
-        if code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"signal {-code}"
-            return (
-                f"WorkerCrashed: the REPL process was killed by {name}{SIGNAL_NOTES.get(name, '')}"
-            )
-        return f"WorkerCrashed: the REPL process exited (code {code})"
+        return death_reason(self._proc)
 
     def _lost(self, reason: str, started: float) -> CellResult:
         self.restart()
@@ -293,19 +295,33 @@ class Sandbox:
         result.restarted = True
         return result
 
-    def get_var(self, name: str, cancel: CancelToken | None = None) -> tuple[bool, str, list[str]]:
-        """(found, value as text, names defined) for `FINAL_VAR(name)` written as text."""
+    def get_var(
+        self,
+        name: str,
+        cancel: CancelToken | None = None,
+        on_request: RequestHandler | None = None,
+    ) -> tuple[bool, str, list[str]]:
+        """(found, value as text, names defined) for `FINAL_VAR(name)` written as text.
+
+        The value's `__str__` is model code: its sub-calls are served by `on_request` (default:
+        refused), and their time does not count against the timeout."""
         self.start()
         assert self._reader is not None
         try:
             wire.send(self._to_worker, {"type": "get_var", "name": name})
             deadline = time.monotonic() + self.config.cell_timeout
-            reply = self._reader.read(deadline, cancel=cancel, alive=self._alive)
+            while True:
+                reply = self._reader.read(deadline, cancel=cancel, alive=self._alive)
+                if reply.get("type") != "request":
+                    break
+                paused = time.monotonic()
+                self._answer(reply, on_request or refuse_subcalls)
+                deadline += time.monotonic() - paused
         except (OSError, wire.WireClosed, ValueError, ReadTimeout):
             self.restart()  # a hung or dead worker: the variable is gone with it
             return False, "", []
-        except Cancelled:
-            self.close()  # the model's __str__ may still be running
+        except BaseException:
+            self.close()  # cancelled, or a sub-call failed: the model's __str__ still runs
             raise
         defined = reply.get("defined", [])
         names = [str(x) for x in defined][:1000] if isinstance(defined, list) else []
@@ -317,68 +333,32 @@ def _text_or_none(value: Any, limit: int | None = None) -> str | None:
     return None if value is None else str(value)[:limit]
 
 
-def request_problem(request: dict[str, Any]) -> str | None:
-    """Why a sub-call request from the worker is malformed (None when it is well formed).
-
-    The worker runs untrusted code, which may write its own frames: only the two request
-    shapes the worker's functions send reach the engine.
-    """
-    kind = request.get("kind")
-    if kind == "llm_query":
-        prompts, labels = request.get("prompts"), request.get("labels")
-        labels_ok = labels is None or (
-            isinstance(labels, list)
-            and len(labels) == len(prompts or [])
-            and all(isinstance(x, str) for x in labels)
-        )
-        if isinstance(prompts, list) and all(isinstance(p, str) for p in prompts) and labels_ok:
-            return None
-    elif kind == "rlm_query":
-        docs = request.get("documents")
-        docs_ok = docs is None or (
-            isinstance(docs, list)
-            and all(
-                isinstance(d, dict)
-                and isinstance(d.get("name"), str)
-                and isinstance(d.get("text"), str)
-                for d in docs
-            )
-        )
-        if isinstance(request.get("question"), str) and docs_ok:
-            return None
-    return f"malformed sub-call request ({str(kind)[:40]!r})"
+def refuse_subcalls(request: SubcallRequest) -> SubcallReply:
+    """The handler of a sandbox that serves no sub-calls."""
+    return SubcallRefused(f"{request.kind} is not available here")
 
 
-def sweep_stale_folders(root: str | None = None) -> list[str]:
-    """Remove the empty working folders of workers whose app was killed (SIGKILL skips the
-    clean-up); returns what was removed. A folder of a running app, or one with anything in it,
-    is left alone."""
-    root = root or tempfile.gettempdir()
-    removed: list[str] = []
-    with contextlib.suppress(OSError):
-        names = [n for n in os.listdir(root) if n.startswith(TMP_PREFIX)]
-        for name in names:
-            pid = name[len(TMP_PREFIX) :].split("-", 1)[0]
-            if not pid.isdigit() or _alive(int(pid)):
-                continue
-            with contextlib.suppress(OSError):
-                os.rmdir(os.path.join(root, name))  # only succeeds when empty
-                removed.append(name)
-    return removed
+def default_request_limits(context: Context) -> RequestLimits:
+    """The default caps, with room for an `rlm_query` on the whole context and more."""
+    chars = sum(len(d.text) + len(d.name) for d in context.documents)
+    base = RequestLimits()
+    return RequestLimits(
+        max_prompts=base.max_prompts,
+        max_documents=max(base.max_documents, len(context.documents)),
+        max_chars=max(base.max_chars, chars + base.max_chars // 4),
+    )
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, owned by someone else
-    return True
-
-
-class SubcallFailed(RuntimeError):
-    """A sub-call could not be answered; the model's code sees a RuntimeError with this text."""
+def _check_reply(request: SubcallRequest, reply: SubcallReply) -> None:
+    """The engine's answer has the request's shape (a programming error otherwise)."""
+    if isinstance(reply, SubcallRefused):
+        return
+    if isinstance(request, LlmQuery):
+        ok = isinstance(reply, LlmAnswers) and len(reply.answers) == len(request.prompts)
+    else:
+        ok = isinstance(reply, RlmAnswer)
+    if not ok:
+        raise TypeError(f"the answer to {request.kind} was {type(reply).__name__}")
 
 
 @atexit.register

@@ -21,6 +21,18 @@ from rlm_desktop.documents.model import join_documents
 from rlm_desktop.sandbox import hardening, procctl, wire
 from rlm_desktop.sandbox.guard import secure_tree
 from rlm_desktop.sandbox.helpers import make_helpers
+from rlm_desktop.sandbox.messages import (
+    LABEL_CHARS,
+    LlmAnswers,
+    LlmQuery,
+    RlmAnswer,
+    RlmQuery,
+    SubcallRefused,
+    SubcallReply,
+    SubcallRequest,
+    SubDocument,
+    parse_reply,
+)
 
 BOOT = (
     "import sys; sys.path.insert(0, sys.argv[1]); "
@@ -28,7 +40,6 @@ BOOT = (
     "main(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))"
 )
 MAX_ERROR_CHARS = 2000
-LABEL_CHARS = 200  # a sub-call's label (a document's name) as the host shows it
 DOC_FIELDS = frozenset({"kind", "name", "pages", "path", "text"})
 
 
@@ -87,6 +98,21 @@ class Doc:
         return f"<document {self.name!r}: {self.kind}, {len(self.text):,} chars{pages}>"
 
 
+def sub_documents(sub_context: Any) -> tuple[SubDocument, ...] | None:
+    """`rlm_query`'s sub-context (a string, a dict of name to text, or a list of texts or
+    documents) as the documents of the child's context; None: the caller's own."""
+    if sub_context is None:
+        return None
+    if isinstance(sub_context, str):
+        return (SubDocument("sub_context", sub_context),)
+    if isinstance(sub_context, dict):
+        return tuple(SubDocument(str(k), str(v)) for k, v in sub_context.items())
+    return tuple(
+        SubDocument(str(getattr(x, "name", f"part {i + 1}")), str(getattr(x, "text", x)))
+        for i, x in enumerate(sub_context)
+    )
+
+
 class FinalSignal:
     def __init__(self) -> None:
         self.value: str | None = None
@@ -111,39 +137,33 @@ class Repl:
         self.reserved = frozenset(self.ns)
 
     # --- functions the model can call -------------------------------------------------
-    def _request(self, kind: str, **payload: Any) -> Any:
-        wire.send(self.wfd, {"type": "request", "kind": kind, **payload})
-        reply = wire.recv(self.rfd)
-        if reply.get("error"):
-            raise RuntimeError(reply["error"])
-        return reply.get("result")
+    def _request(self, request: SubcallRequest) -> SubcallReply:
+        wire.send(self.wfd, {"type": "request", **request.to_wire()})
+        reply = parse_reply(wire.recv(self.rfd))
+        if isinstance(reply, SubcallRefused):
+            raise RuntimeError(reply.message)
+        return reply
+
+    def _ask(self, prompts: list[str], labels: list[str] | None = None) -> list[str]:
+        texts = tuple(str(p) for p in prompts)
+        tags = ("",) * len(texts) if labels is None else tuple(str(x) for x in labels)
+        reply = self._request(LlmQuery(texts, tuple(x[:LABEL_CHARS] for x in tags)))
+        return list(reply.answers) if isinstance(reply, LlmAnswers) else []
 
     def _builtins(self, init: dict[str, Any]) -> dict[str, Any]:
         def llm_query(prompt: str) -> str:
-            return self._request("llm_query", prompts=[str(prompt)])[0]
+            return self._ask([prompt])[0]
 
         def llm_query_batched(prompts: list[str]) -> list[str]:
-            return list(self._request("llm_query", prompts=[str(p) for p in prompts]))
+            return self._ask(list(prompts))
 
         def labelled_batch(prompts: list[str], labels: list[str]) -> list[str]:
             # the helpers say what each question is about, for the window's progress line
-            labels = [str(x)[:LABEL_CHARS] for x in labels]
-            return list(self._request("llm_query", prompts=prompts, labels=labels))
+            return self._ask(prompts, labels)
 
         def rlm_query(question: str, sub_context: Any = None) -> str:
-            if sub_context is None:
-                docs = None
-            elif isinstance(sub_context, str):
-                docs = [{"name": "sub_context", "text": sub_context}]
-            elif isinstance(sub_context, dict):
-                docs = [{"name": str(k), "text": str(v)} for k, v in sub_context.items()]
-            else:
-                docs = [
-                    {"name": getattr(x, "name", f"part {i + 1}"), "text": getattr(x, "text", x)}
-                    for i, x in enumerate(sub_context)
-                ]
-                docs = [{"name": str(d["name"]), "text": str(d["text"])} for d in docs]
-            return str(self._request("rlm_query", question=str(question), documents=docs))
+            reply = self._request(RlmQuery(str(question), sub_documents(sub_context)))
+            return reply.answer if isinstance(reply, RlmAnswer) else ""
 
         def FINAL(answer: Any) -> None:
             self.final.value = str(answer)

@@ -1,5 +1,6 @@
 """Sub-calls: llm_query, llm_query_batched, and a three-level rlm_query recursion."""
 
+import ast
 import json
 import subprocess
 import sys
@@ -146,3 +147,28 @@ def test_a_huge_llm_query_prompt_is_cut_to_the_window_without_counting_it_whole(
     assert prompt.endswith("[... prompt cut to fit the model's window ...]")
     assert estimate_tokens(prompt) + leaf.max_tokens <= 4096
     assert max(backend.counted) <= 4096 * 16
+
+
+def test_final_var_of_a_value_whose_str_asks_the_model() -> None:
+    """FINAL_VAR(x) as text, where str(x) calls llm_query: the sub-call is served (below the
+    turn that named x) and its answer is the run's answer; the reply is never mistaken for
+    the variable's value."""
+    code = "class Named:\n    def __str__(self):\n        return llm_query('who?')\nx = Named()"
+    run = replay([look(code), "FINAL_VAR(x)", "Alice"])
+    assert (run.result.status, run.result.answer) == ("ok", "Alice")
+    assert run.result.subcalls == 1
+    turn = run.result.tree.to_dict()["children"][1]
+    assert [c["kind"] for c in turn["children"]] == ["subcall"]
+    assert turn["children"][0]["answer"] == "Alice"
+
+
+def test_the_sub_call_bridge_does_not_import_the_loop() -> None:
+    """The child RLM is spawned by a function the loop hands in (no import cycle)."""
+    source = (REPO / "rlm_desktop" / "engine" / "subcalls.py").read_text()
+    imported = {
+        node.module
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert "rlm_desktop.engine.loop" not in imported
+    assert "current_cell" not in source
