@@ -1,9 +1,10 @@
 """The host side of the sandbox: starts the worker process, runs cells, serves sub-calls.
 
-Runs on the engine thread. A cell that runs past its timeout, a cancel, or a dead worker ends
-with the worker killed (its whole process group) and a fresh one started; the caller is told
-that the REPL's variables are gone. Sub-call requests from the worker are handed to
-`request_handler` synchronously, so the model is only ever used from the engine thread.
+Runs on the engine thread. A cell that runs past its timeout, a cancel, a dead worker, or one
+that stops reading, writes too much or breaks the protocol ends with the worker killed (its
+whole process group) and a fresh one started; the caller is told that the REPL's variables are
+gone. Sub-call requests from the worker are parsed into typed messages and handed to a request
+handler synchronously (`exchange`), so the model is only ever used from the engine thread.
 """
 
 from __future__ import annotations
@@ -17,33 +18,30 @@ import sys
 import tempfile
 import time
 import weakref
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rlm_desktop.cancel import CancelToken
 from rlm_desktop.documents.model import Context
 from rlm_desktop.sandbox import wire
-from rlm_desktop.sandbox.frames import FrameReader, ReadTimeout
-from rlm_desktop.sandbox.limits import default_limits
-from rlm_desktop.sandbox.messages import (
-    BadRequest,
-    LlmAnswers,
-    LlmQuery,
-    RequestLimits,
-    RlmAnswer,
-    SubcallFailed,
-    SubcallRefused,
-    SubcallReply,
-    SubcallRequest,
-    parse_request,
+from rlm_desktop.sandbox.exchange import (
+    Exchange,
+    ProtocolError,
+    RequestHandler,
+    default_request_limits,
+    frame_bounds,
+    refuse_subcalls,
 )
+from rlm_desktop.sandbox.frames import FrameReader, FrameWriter, ReadTimeout
+from rlm_desktop.sandbox.limits import default_limits
+from rlm_desktop.sandbox.messages import RequestLimits, SubcallFailed
 from rlm_desktop.sandbox.spawn import TMP_PREFIX, death_reason, sweep_stale_folders, worker_env
 from rlm_desktop.sandbox.worker import BOOT
 
 __all__ = [
     "CellResult",
+    "RequestHandler",
     "Sandbox",
     "SandboxConfig",
     "SandboxError",
@@ -51,12 +49,10 @@ __all__ = [
     "sweep_stale_folders",
 ]
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
-# Serves one sub-call; raises SubcallFailed (or returns SubcallRefused) when it cannot.
-RequestHandler = Callable[[SubcallRequest], SubcallReply]
 _LIVE: weakref.WeakSet[Sandbox] = weakref.WeakSet()
 OUTPUT_NOTICE_ROOM = 4000  # the worker's truncation notice and error report ride on top
 MAX_ERROR_CHARS = 4000
-MIN_FRAME_LIMIT = 256 << 20  # the most the host buffers for one frame from the worker
+SUBCALL_TIMEOUTS = 10  # a cell's sub-calls may take ten cell timeouts together, by default
 
 
 class SandboxError(RuntimeError):
@@ -76,6 +72,8 @@ class SandboxConfig:
     limits: dict[str, Any] = field(default_factory=dict)
     # what one sub-call may carry; None: the defaults, with room for the whole context
     request_limits: RequestLimits | None = None
+    # wall time the sub-calls of one cell may take together; None: SUBCALL_TIMEOUTS timeouts
+    subcall_seconds: float | None = None
 
 
 @dataclass
@@ -99,12 +97,15 @@ class Sandbox:
         self.context = context
         self.handler = request_handler or refuse_subcalls
         self.config = config or SandboxConfig()
-        self.request_limits = self.config.request_limits or default_request_limits(context)
+        docs = context.documents
+        self.request_limits = self.config.request_limits or default_request_limits(
+            len(docs), sum(len(d.text) + len(d.name) for d in docs)
+        )
+        self.bounds = frame_bounds(self.request_limits, self.config.max_output_chars)
         self.layers: list[str] = []
         self._proc: subprocess.Popen[bytes] | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        self._to_worker = -1
-        self._reader: FrameReader | None = None
+        self._pipes: Exchange | None = None
         _LIVE.add(self)
 
     # --- life cycle ----------------------------------------------------------------------
@@ -135,8 +136,8 @@ class Sandbox:
             raise SandboxError(f"Could not start the sandbox worker: {exc}") from exc
         os.close(worker_r)
         os.close(worker_w)
-        self._to_worker = host_w
-        self._reader = FrameReader(host_r, max_frame=self._frame_limit())
+        reader = FrameReader(host_r, self.bounds.max_frame, self.bounds.max_values)
+        self._pipes = Exchange(reader, FrameWriter(host_w), self._alive, self.request_limits)
         init = {
             "documents": [
                 {"name": d.name, "path": d.path, "kind": d.kind, "text": d.text, "pages": d.pages}
@@ -147,10 +148,13 @@ class Sandbox:
             "chunk_chars": self.config.chunk_chars,
             "grep_results": self.config.grep_results,
             "limits": self.limits(),
+            "max_frame": self.bounds.max_frame,
+            "request_limits": asdict(self.request_limits),
         }
+        deadline = time.monotonic() + self.config.start_timeout
         try:
-            wire.send(self._to_worker, init)
-            ready = self._reader.read(time.monotonic() + self.config.start_timeout)
+            self._pipes.writer.send(init, deadline, alive=self._alive)
+            ready = self._pipes.reader.read(deadline, alive=self._alive)
         except (OSError, wire.WireClosed, ReadTimeout) as exc:
             self.close()
             raise SandboxError(f"The sandbox worker did not start: {exc}") from exc
@@ -167,18 +171,16 @@ class Sandbox:
             return output
         return output[:limit] + "\n[output truncated by the host]"
 
-    def _answer_text(self, value: Any) -> str | None:
-        """A FINAL answer, cut like output: a 100 MB answer would freeze whatever shows it."""
+    def _answer_text(self, value: Any, chars: Any = None) -> str | None:
+        """A FINAL answer, cut like output: a 100 MB answer would freeze whatever shows it.
+        `chars` is its whole length, where the worker had already cut it."""
         if value is None:
             return None
         text, limit = str(value), self.config.max_output_chars
-        if len(text) <= limit:
+        total = chars if type(chars) is int and chars > len(text) else len(text)
+        if total <= limit:
             return text
-        return text[:limit] + f"\n[answer truncated: {len(text) - limit:,} more characters]"
-
-    def _frame_limit(self) -> int:
-        chars = sum(len(d.text) for d in self.context.documents)
-        return min(wire.MAX_FRAME, max(MIN_FRAME_LIMIT, 8 * chars))
+        return text[:limit] + f"\n[answer truncated: {total - limit:,} more characters]"
 
     def close(self) -> None:
         """Stop the worker (and anything it started) and remove its temporary folder."""
@@ -188,12 +190,9 @@ class Sandbox:
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.kill()
             proc.wait()
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
-        if self._to_worker != -1:
-            os.close(self._to_worker)
-            self._to_worker = -1
+        if self._pipes is not None:
+            self._pipes.close()
+            self._pipes = None
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -223,33 +222,34 @@ class Sandbox:
         """Run one cell; `on_request` (default: the sandbox's handler) serves its sub-calls.
         Sub-call time does not count against the cell's timeout."""
         self.start()
-        assert self._reader is not None
+        assert self._pipes is not None
         started = time.monotonic()
-        deadline = started + self.config.cell_timeout
         try:
-            wire.send(self._to_worker, {"type": "exec", "code": code})
-            while True:
-                message = self._reader.read(deadline, cancel=cancel, alive=self._alive)
-                if message.get("type") == "request":
-                    paused = time.monotonic()
-                    self._answer(message, on_request or self.handler)
-                    deadline += time.monotonic() - paused
-                    continue
-                result = CellResult(
-                    output=self._capped(str(message.get("output", ""))),
-                    error=_text_or_none(message.get("error"), MAX_ERROR_CHARS),
-                    final=self._answer_text(message.get("final")),
-                    seconds=time.monotonic() - started,
-                )
-                if message.get("restart"):
-                    return self._restarted(result, str(message["restart"]))
-                return result
+            message = self._pipes.command(
+                {"type": "exec", "code": code},
+                "done",
+                started + self.config.cell_timeout,
+                cancel,
+                on_request or self.handler,
+                self._subcall_seconds(),
+            )
+            result = CellResult(
+                output=self._capped(str(message.get("output", ""))),
+                error=_text_or_none(message.get("error"), MAX_ERROR_CHARS),
+                final=self._answer_text(message.get("final"), message.get("final_chars")),
+                seconds=time.monotonic() - started,
+            )
+            if message.get("restart"):
+                return self._restarted(result, str(message["restart"]))
+            return result
         except ReadTimeout:
             return self._lost(
                 f"TimeoutError: the cell ran longer than {self.config.cell_timeout:g} s "
                 "and was stopped",
                 started,
             )
+        except ProtocolError as exc:
+            return self._lost(f"WorkerCrashed: {exc}", started)
         except (OSError, wire.WireClosed, ValueError):
             return self._lost(self._death_reason(), started)
         except BaseException:
@@ -258,19 +258,9 @@ class Sandbox:
             self.close()
             raise
 
-    def _answer(self, raw: dict[str, Any], handler: RequestHandler) -> None:
-        """Serve one request frame; a bad request is refused (the cell's error)."""
-        try:
-            request = parse_request(raw, self.request_limits)
-        except BadRequest as exc:
-            reply: SubcallReply = SubcallRefused(f"malformed sub-call request: {exc}")
-        else:
-            try:
-                reply = handler(request)
-            except SubcallFailed as exc:
-                reply = SubcallRefused(str(exc))
-            _check_reply(request, reply)
-        wire.send(self._to_worker, {"type": "reply", **reply.to_wire()})
+    def _subcall_seconds(self) -> float:
+        chosen = self.config.subcall_seconds
+        return SUBCALL_TIMEOUTS * self.config.cell_timeout if chosen is None else chosen
 
     def _alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
@@ -306,17 +296,16 @@ class Sandbox:
         The value's `__str__` is model code: its sub-calls are served by `on_request` (default:
         refused), and their time does not count against the timeout."""
         self.start()
-        assert self._reader is not None
+        assert self._pipes is not None
         try:
-            wire.send(self._to_worker, {"type": "get_var", "name": name})
-            deadline = time.monotonic() + self.config.cell_timeout
-            while True:
-                reply = self._reader.read(deadline, cancel=cancel, alive=self._alive)
-                if reply.get("type") != "request":
-                    break
-                paused = time.monotonic()
-                self._answer(reply, on_request or refuse_subcalls)
-                deadline += time.monotonic() - paused
+            reply = self._pipes.command(
+                {"type": "get_var", "name": name},
+                "var",
+                time.monotonic() + self.config.cell_timeout,
+                cancel,
+                on_request or refuse_subcalls,
+                self._subcall_seconds(),
+            )
         except (OSError, wire.WireClosed, ValueError, ReadTimeout):
             self.restart()  # a hung or dead worker: the variable is gone with it
             return False, "", []
@@ -325,40 +314,12 @@ class Sandbox:
             raise
         defined = reply.get("defined", [])
         names = [str(x) for x in defined][:1000] if isinstance(defined, list) else []
-        value = self._answer_text(reply.get("value", "")) or ""
+        value = self._answer_text(reply.get("value", ""), reply.get("value_chars")) or ""
         return bool(reply.get("found")), value, names
 
 
 def _text_or_none(value: Any, limit: int | None = None) -> str | None:
     return None if value is None else str(value)[:limit]
-
-
-def refuse_subcalls(request: SubcallRequest) -> SubcallReply:
-    """The handler of a sandbox that serves no sub-calls."""
-    return SubcallRefused(f"{request.kind} is not available here")
-
-
-def default_request_limits(context: Context) -> RequestLimits:
-    """The default caps, with room for an `rlm_query` on the whole context and more."""
-    chars = sum(len(d.text) + len(d.name) for d in context.documents)
-    base = RequestLimits()
-    return RequestLimits(
-        max_prompts=base.max_prompts,
-        max_documents=max(base.max_documents, len(context.documents)),
-        max_chars=max(base.max_chars, chars + base.max_chars // 4),
-    )
-
-
-def _check_reply(request: SubcallRequest, reply: SubcallReply) -> None:
-    """The engine's answer has the request's shape (a programming error otherwise)."""
-    if isinstance(reply, SubcallRefused):
-        return
-    if isinstance(request, LlmQuery):
-        ok = isinstance(reply, LlmAnswers) and len(reply.answers) == len(request.prompts)
-    else:
-        ok = isinstance(reply, RlmAnswer)
-    if not ok:
-        raise TypeError(f"the answer to {request.kind} was {type(reply).__name__}")
 
 
 @atexit.register

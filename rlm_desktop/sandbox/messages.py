@@ -28,8 +28,9 @@ class RequestLimits:
     """Prompts in one `llm_query_batched` (a `map_query` over 20 MB in 4,000-character chunks)."""
     max_documents: int = 5000
     """Documents in one `rlm_query` sub-context (as many files as one drop may hold)."""
-    max_chars: int = 16_000_000
-    """Characters in one request, every prompt, label, name and text together."""
+    max_chars: int = 4_000_000
+    """Characters in one request, every prompt, label, name and text together (the host raises
+    it to the context's size and a quarter more, for an `rlm_query` on the whole context)."""
 
 
 class BadRequest(ValueError):
@@ -131,7 +132,18 @@ def _documents(value: object, limits: RequestLimits) -> tuple[SubDocument, ...] 
     return tuple(docs)
 
 
-def _check_size(texts: list[str], limits: RequestLimits) -> None:
+def check_request(request: SubcallRequest, limits: RequestLimits) -> None:
+    """`BadRequest` when a request carries more than `limits` allow (the worker checks its own
+    requests with this before sending them; the host checks them again)."""
+    if isinstance(request, LlmQuery):
+        count, most, what = len(request.prompts), limits.max_prompts, "prompts"
+        texts = [*request.prompts, *request.labels]
+    else:
+        docs = request.documents or ()
+        count, most, what = len(docs), limits.max_documents, "documents"
+        texts = [request.question] + [s for d in docs for s in (d.name, d.text)]
+    if count > most:
+        raise BadRequest(f"too many {what} in one call ({count:,}; at most {most:,})")
     size = sum(map(len, texts))
     if size > limits.max_chars:
         raise BadRequest(
@@ -153,17 +165,16 @@ def parse_request(raw: dict[str, Any], limits: RequestLimits) -> SubcallRequest:
             if len(labels) != len(prompts):
                 raise BadRequest("one label per prompt")
             labels = tuple(x[:LABEL_CHARS] for x in labels)
-        _check_size([*prompts, *labels], limits)
-        return LlmQuery(prompts, labels)
-    if kind == RlmQuery.kind:
+        request: SubcallRequest = LlmQuery(prompts, labels)
+    elif kind == RlmQuery.kind:
         question = raw.get("question")
         if type(question) is not str:
             raise BadRequest("the question must be a string")
-        docs = _documents(raw.get("documents"), limits)
-        texts = [question] + [s for d in docs or () for s in (d.name, d.text)]
-        _check_size(texts, limits)
-        return RlmQuery(question, docs)
-    raise BadRequest(f"unknown sub-call {str(kind)[:40]!r}")
+        request = RlmQuery(question, _documents(raw.get("documents"), limits))
+    else:
+        raise BadRequest(f"unknown sub-call {str(kind)[:40]!r}")
+    check_request(request, limits)
+    return request
 
 
 def parse_reply(raw: dict[str, Any]) -> SubcallReply:

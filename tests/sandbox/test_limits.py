@@ -209,8 +209,8 @@ def test_malformed_subcall_requests_never_reach_the_engine() -> None:
     code = (
         "from rlm_desktop.sandbox import wire\nimport sys\n"
         "r, w = int(sys.argv[2]), int(sys.argv[3])\n"
-        f"for raw in {MALFORMED!r}:\n"
-        '    wire.send(w, {"type": "request", **raw})\n'
+        f"for seq, raw in enumerate({MALFORMED!r}, 1):\n"
+        '    wire.send(w, {"type": "request", "seq": seq, **raw})\n'
         "    print(wire.recv(r))"
     )
     limits = RequestLimits(max_prompts=10, max_documents=3, max_chars=100)
@@ -229,7 +229,7 @@ def test_a_bad_request_is_the_cells_exception_and_the_next_cell_works() -> None:
     with Sandbox(CONTEXT, echo, SandboxConfig(request_limits=limits)) as sb:
         result = sb.run_cell("llm_query_batched(['q'] * 4)")
         assert result.error == (
-            "RuntimeError: malformed sub-call request: too many prompts in one call (4; at most 3)"
+            "RuntimeError: llm_query refused: too many prompts in one call (4; at most 3)"
         )
         assert not result.restarted
         assert "TypeError" in (sb.run_cell("llm_query_batched(5)").error or "")
@@ -239,7 +239,8 @@ def test_a_bad_request_is_the_cells_exception_and_the_next_cell_works() -> None:
 def test_host_caps_the_output_of_a_subverted_worker() -> None:
     code = (
         "from rlm_desktop.sandbox import wire\nimport sys, time\nw = int(sys.argv[3])\n"
-        'wire.send(w, {"type": "done", "output": "x" * 3_000_000, "error": ["e"] * 10 ** 5})\n'
+        'wire.send(w, {"type": "done", "seq": 1, "output": "x" * 3_000_000,\n'
+        '              "error": ["e"] * 10 ** 4})\n'
         "time.sleep(30)"
     )
     with sandbox(layers=RAW, max_output_chars=1000) as sb:
