@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
-# ESC [ ... final (CSI); ESC ] ... BEL or ESC \ (OSC); ESC P/X/^/_ ... ESC \ (DCS, SOS, PM,
-# APC); any other ESC and the character after it; 8-bit C1 controls; C0 controls but tab and
+# CSI (ESC [ or 8-bit) ... final; OSC (ESC ] or 8-bit) ... BEL or ST; DCS, SOS, PM, APC ... ST;
+# any other ESC and the character after it; other C1 controls; C0 controls but tab and
 # newline; DEL.
 _TERMINAL = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]?"
-    r"|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
-    r"|\x1b[PX^_][^\x1b\x9c]*(?:\x1b\\|\x9c)?"
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|(?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*(?:\x1b\\|\x9c)?"
     r"|\x1b.?"
     r"|[\x80-\x9f]"
     r"|[\x00-\x08\x0b-\x1f\x7f]",

@@ -12,6 +12,7 @@ from replay_run import look, replay
 from rlm_desktop.documents.model import Context, Document
 from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.engine import RlmEngine
+from rlm_desktop.engine.events import SubcallStarted
 from rlm_desktop.llm.base import estimate_tokens
 from rlm_desktop.llm.replay import ReplayBackend
 
@@ -172,3 +173,15 @@ def test_the_sub_call_bridge_does_not_import_the_loop() -> None:
     }
     assert "rlm_desktop.engine.loop" not in imported
     assert "current_cell" not in source
+
+
+def test_the_tree_keeps_a_prompts_head_tail_and_size_not_all_of_it() -> None:
+    code = "big = 'h' * 5000 + 'm' * 3_000_000 + 't' * 2000\nprint(len(llm_query(big)))"
+    run = replay([look(code), "leaf reply", "FINAL(ok)"])
+    assert run.result.status == "ok"
+    (started,) = [e for e in run.events if isinstance(e, SubcallStarted)]
+    assert len(started.prompt) < 6000
+    assert started.prompt.startswith("h" * 4000) and started.prompt.endswith("t" * 1000)
+    assert "3,007,000 in all" in started.prompt
+    node = run.result.tree.nodes[started.node_id]
+    assert node.text == started.prompt
