@@ -285,7 +285,11 @@ class Repl:
             tree = ast.parse(code, filename, "exec")
             if self.guarded:
                 tree = secure_tree(tree)
-            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            last = tree.body[-1] if tree.body else None
+            if isinstance(last, ast.Expr):
+                tree.body.pop()
+            else:
+                last = None
             exec(compile(tree, filename, "exec", dont_inherit=True), self.ns)
             if last is not None:
                 expr = ast.Expression(last.value)
