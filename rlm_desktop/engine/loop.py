@@ -199,7 +199,9 @@ class RlmRun:
         return self.reminder is not None and bool(keys) and keys <= self.code_seen
 
     def _final_var(self, name: str, next_index: int, node: str) -> TurnResult:
-        serve = self.subcalls.for_cell(node)  # the value's __str__ may make sub-calls
+        serve = self.subcalls.for_cell(
+            node, self.sandbox.subcall_seconds
+        )  # the value's __str__ may make sub-calls
         found, value, defined = self.sandbox.get_var(name, self.shared.cancel, serve)
         if found:
             return TurnResult(final=value)
@@ -221,7 +223,7 @@ class RlmRun:
         for i, code in enumerate(parsed.code_blocks):
             cell = shared.new_id()
             shared.emit(CellStarted(cell, node, code=code, index=i))
-            serve = self.subcalls.for_cell(cell)
+            serve = self.subcalls.for_cell(cell, self.sandbox.subcall_seconds)
             result = self.sandbox.run_cell(code, cancel=shared.cancel, on_request=serve)
             self.cells_run += 1
             shared.emit(
@@ -269,7 +271,7 @@ class RlmRun:
         if found is None and prose.lstrip().startswith("FINAL"):
             answer = ""  # only a placeholder such as FINAL(...): no answer
         if found and found.kind == "var":
-            serve = self.subcalls.for_cell(node)
+            serve = self.subcalls.for_cell(node, self.sandbox.subcall_seconds)
             ok, value, _ = self.sandbox.get_var(found.value, shared.cancel, serve)
             answer = value if ok else found.value
         self._finished(node, completion, f"Budget: {reason}.")

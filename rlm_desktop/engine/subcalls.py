@@ -9,8 +9,10 @@ the RLM that made them asks for its best answer at its next turn. Requests arriv
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from rlm_desktop.documents.model import Context, Document
@@ -49,6 +51,20 @@ def shown_prompt(prompt: str) -> str:
     )
 
 
+@dataclass
+class CellClock:
+    """The sub-call time one cell has used, against its budget."""
+
+    budget: float
+    spent: float = 0.0
+
+    def check(self, kind: str, since: float) -> None:
+        if self.spent + time.monotonic() - since >= self.budget:
+            raise SubcallFailed(
+                f"{kind} refused: this cell's sub-calls have used their {self.budget:g} s"
+            )
+
+
 class ChildSpawner(Protocol):
     """Runs a child RLM to its end (the loop's `RlmRun`, handed in to avoid an import cycle)."""
 
@@ -68,25 +84,39 @@ class SubcallBridge:
         self.depth = depth
         self.spawn = spawn
 
-    def for_cell(self, cell: str) -> Callable[[SubcallRequest], SubcallReply]:
-        """The request handler for one cell (or FINAL_VAR turn): its sub-calls hang below it."""
-        return lambda request: self.serve(request, cell)
+    def for_cell(
+        self, cell: str, seconds: float = math.inf
+    ) -> Callable[[SubcallRequest], SubcallReply]:
+        """The request handler for one cell (or FINAL_VAR turn): its sub-calls hang below it,
+        and together they may take `seconds` (the sandbox refuses requests past it; this stops
+        a batch in the middle)."""
+        clock = CellClock(seconds)
+        return lambda request: self.serve(request, cell, clock)
 
-    def serve(self, request: SubcallRequest, cell: str) -> SubcallReply:
+    def serve(
+        self, request: SubcallRequest, cell: str, clock: CellClock | None = None
+    ) -> SubcallReply:
         if not self.shared.config.subcalls:
             raise SubcallFailed(f"{request.kind} is not available in this run")
-        self._check_budget(request.kind)
-        if isinstance(request, LlmQuery):
-            n = len(request.prompts)
-            answers = []
-            for i, (prompt, label) in enumerate(zip(request.prompts, request.labels, strict=True)):
-                self._check_budget(request.kind)
-                answers.append(self.leaf(prompt, cell, batch=(i, n), label=label))
-            return LlmAnswers(tuple(answers))
-        context = self.context
-        if request.documents is not None:
-            context = Context([Document(name=d.name, text=d.text) for d in request.documents])
-        return RlmAnswer(self.child(request.question, context, cell))
+        clock = clock or CellClock(math.inf)
+        started = time.monotonic()
+        try:
+            self._check_budget(request.kind)
+            if isinstance(request, LlmQuery):
+                n = len(request.prompts)
+                answers = []
+                pairs = zip(request.prompts, request.labels, strict=True)
+                for i, (prompt, label) in enumerate(pairs):
+                    self._check_budget(request.kind)
+                    clock.check(request.kind, started)
+                    answers.append(self.leaf(prompt, cell, batch=(i, n), label=label))
+                return LlmAnswers(tuple(answers))
+            context = self.context
+            if request.documents is not None:
+                context = Context([Document(name=d.name, text=d.text) for d in request.documents])
+            return RlmAnswer(self.child(request.question, context, cell))
+        finally:
+            clock.spent += time.monotonic() - started
 
     def _check_budget(self, kind: object) -> None:
         """A spent run-wide budget (time, tokens) stops sub-calls too: a loop of them in one

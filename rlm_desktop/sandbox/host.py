@@ -52,7 +52,7 @@ PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 _LIVE: weakref.WeakSet[Sandbox] = weakref.WeakSet()
 OUTPUT_NOTICE_ROOM = 4000  # the worker's truncation notice and error report ride on top
 MAX_ERROR_CHARS = 4000
-SUBCALL_TIMEOUTS = 10  # a cell's sub-calls may take ten cell timeouts together, by default
+SUBCALL_TIMEOUTS = 30  # a cell's sub-calls may take 30 cell timeouts together, by default
 
 
 class SandboxError(RuntimeError):
@@ -231,7 +231,7 @@ class Sandbox:
                 started + self.config.cell_timeout,
                 cancel,
                 on_request or self.handler,
-                self._subcall_seconds(),
+                self.subcall_seconds,
             )
             result = CellResult(
                 output=self._capped(str(message.get("output", ""))),
@@ -258,7 +258,9 @@ class Sandbox:
             self.close()
             raise
 
-    def _subcall_seconds(self) -> float:
+    @property
+    def subcall_seconds(self) -> float:
+        """The wall time the sub-calls of one cell may take together."""
         chosen = self.config.subcall_seconds
         return SUBCALL_TIMEOUTS * self.config.cell_timeout if chosen is None else chosen
 
@@ -304,7 +306,7 @@ class Sandbox:
                 time.monotonic() + self.config.cell_timeout,
                 cancel,
                 on_request or refuse_subcalls,
-                self._subcall_seconds(),
+                self.subcall_seconds,
             )
         except (OSError, wire.WireClosed, ValueError, ReadTimeout):
             self.restart()  # a hung or dead worker: the variable is gone with it

@@ -185,3 +185,17 @@ def test_the_tree_keeps_a_prompts_head_tail_and_size_not_all_of_it() -> None:
     assert "3,007,000 in all" in started.prompt
     node = run.result.tree.nodes[started.node_id]
     assert node.text == started.prompt
+
+
+def test_a_batch_stops_when_its_cells_sub_call_time_is_spent() -> None:
+    """A cell's sub-calls share a wall budget (30 cell timeouts: 6 s here), checked between the
+    prompts of one batch too; the cell sees a RuntimeError and the run goes on."""
+    code = "try:\n    llm_query_batched(['q'] * 12)\nexcept RuntimeError as e:\n    print(e)"
+    # about a second at 0.05 s a piece; also the root's next turn, whichever call takes it
+    slow = "FINAL(ok)\n" + "word " * 20
+    run = replay([look(code)] + [slow] * 13, token_delay_s=0.05, cell_timeout=0.2)
+    assert (run.result.status, run.result.answer) == ("ok", "ok")
+    asked = [e for e in run.events if isinstance(e, SubcallStarted)]
+    assert 2 <= len(asked) < 12
+    cell = next(e for e in run.events if type(e).__name__ == "CellFinished")
+    assert "this cell's sub-calls have used their 6 s" in cell.output
