@@ -199,3 +199,19 @@ def test_a_batch_stops_when_its_cells_sub_call_time_is_spent() -> None:
     assert 2 <= len(asked) < 12
     cell = next(e for e in run.events if type(e).__name__ == "CellFinished")
     assert "this cell's sub-calls have used their 6 s" in cell.output
+
+
+def test_a_bad_sub_call_is_the_cells_exception_and_the_run_goes_on() -> None:
+    code = (
+        "for bad in (lambda: llm_query_batched(5), lambda: llm_query_batched(['q'] * 6000),\n"
+        "            lambda: rlm_query('q', {str(i): '' for i in range(6000)})):\n"
+        "    try:\n        bad()\n    except Exception as e:\n"
+        "        print(type(e).__name__, str(e)[:60])"
+    )
+    run = replay([look(code), "FINAL(still here)"])
+    assert (run.result.status, run.result.answer) == ("ok", "still here")
+    assert run.result.subcalls == 0
+    fed_back = run.prompt_of_call(1)
+    assert "TypeError" in fed_back
+    assert "RuntimeError llm_query refused: too many prompts in one call" in fed_back
+    assert "RuntimeError rlm_query refused: too many documents in one call" in fed_back
