@@ -132,9 +132,10 @@ def test_a_forged_done_frame_in_sequence_cannot_shift_the_next_cell() -> None:
     code = PIPES + 'wire.send(w, {"type": "done", "seq": 1, "output": "forged"})\nprint("real")'
     with raw_box(timeout=10) as sb:
         assert sb.run_cell(code).output == "forged"
-        time.sleep(0.5)  # the worker's real answer is in the pipe by now
         lost = sb.run_cell("print('cell two')")
-        assert lost.restarted and "nobody asked" in (lost.error or "")
+        # the real answer is either waiting already, or arrives while cell two runs
+        assert lost.restarted
+        assert "nobody asked" in (lost.error or "") or "out of sequence" in (lost.error or "")
         assert "real" not in lost.output
         assert sb.run_cell("print('cell three')").output.strip() == "cell three"
 
