@@ -112,7 +112,8 @@ class FrameReader:
         end = _HEADER.size + size
         if len(self.buffer) < end:
             return None
-        data = bytes(self.buffer[_HEADER.size : end])
+        with memoryview(self.buffer) as view:
+            data = bytes(view[_HEADER.size : end])  # one copy, not two
         del self.buffer[:end]
         return decode(data, self.max_values)
 
