@@ -146,9 +146,10 @@ def check_model(model: str | None) -> str:
 
 
 def check_sandbox(_model: str | None) -> str:
+    from rlm_desktop.documents.model import Context
     from rlm_desktop.sandbox.host import Sandbox
 
-    with Sandbox() as sandbox:
+    with Sandbox(Context()) as sandbox:
         result = sandbox.run_cell("print(6 * 7)")
         if result.output.strip() != "42":
             raise RuntimeError(f"a cell printed {result.output.strip()!r} instead of 42")

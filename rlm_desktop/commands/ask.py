@@ -2,7 +2,9 @@
 
 Exit code 0 when the run finished (status ok, budget or cancelled: Ctrl+C stops a run
 cooperatively); 1 with a one-line reason on stderr when it could not run or failed (bad model,
-no readable documents, a backend error).
+no readable documents, a backend error). What it prints came from model code and documents: it
+is made safe first (`safetext`: no lone surrogates; without --json, no terminal escape or
+control sequences), and printing never fails on an encoding.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from rlm_desktop.engine.trace import TraceWriter
 from rlm_desktop.engine.tree import RunTree
 from rlm_desktop.llm.base import BackendError
 from rlm_desktop.llm.factory import BACKENDS_HELP, make_backend
+from rlm_desktop.safetext import replace_surrogates, terminal_safe
 from rlm_desktop.store.settings import MIN_CONTEXT_TOKENS, load_settings
 
 
@@ -87,8 +90,15 @@ def _ctrl_c_cancels(cancel: CancelToken) -> Iterator[None]:
 
 
 def _fail(message: str) -> int:
-    print(f"rlm-desktop ask: {message}", file=sys.stderr)
+    _print(f"rlm-desktop ask: {terminal_safe(message)}", sys.stderr)
     return 1
+
+
+def _print(text: str, stream: Any) -> None:
+    """Print `text` whatever the stream's encoding: what it cannot encode is replaced."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    text = replace_surrogates(text).encode(encoding, "replace").decode(encoding)
+    print(text, file=stream, flush=True)
 
 
 def load_documents(paths: list[str]) -> tuple[Any, list[str]]:
@@ -142,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
             tree.apply(event)
             line = narrate(event, tree)
             if line:
-                print(line, file=sys.stderr, flush=True)
+                _print(terminal_safe(line), sys.stderr)
 
         sinks.append(progress)
     trace = TraceWriter(args.trace) if args.trace else None
@@ -171,9 +181,9 @@ def run(args: argparse.Namespace) -> int:
         trace.write_result(data)
         trace.close()
     if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        _print(json.dumps(data, ensure_ascii=False, indent=2), sys.stdout)
     else:
-        print(result.answer)
+        _print(terminal_safe(result.answer), sys.stdout)
     if result.status == "error":
         return _fail(result.error or "the run failed.")
     return 0

@@ -29,17 +29,10 @@ from rlm_desktop.engine.protocol import (
     parse_turn,
     truncate_output,
 )
-from rlm_desktop.engine.shared import RunShared
+from rlm_desktop.engine.shared import RunOutcome, RunShared
 from rlm_desktop.engine.subcalls import SubcallBridge
 from rlm_desktop.llm.base import Completion, GenerationRequest
 from rlm_desktop.sandbox.host import Sandbox, SandboxConfig
-
-
-@dataclass
-class RunOutcome:
-    answer: str
-    status: str  # "ok" | "budget"
-    iterations: int
 
 
 @dataclass
@@ -86,7 +79,6 @@ class RlmRun:
         self.node_id = node_id
         self.parent_id = parent_id
         self.session = f"d{depth}"
-        self.current_cell: str | None = None
         self.cells_run = 0
         self.code_seen: set[str] = set()
         cfg = shared.config
@@ -104,16 +96,18 @@ class RlmRun:
         first = prompts.first_user_message(question, self.total_turns)
         self.conversation.add("user", f"{earlier}\n\n{first}" if earlier else first)
         self.keep_sandbox = keep_sandbox
+        self.subcalls = SubcallBridge(shared, context, depth, spawn=self._child)
+        config = sandbox_config(cfg, shared.variant, shared.context_window)
         if sandbox is not None:
-            sandbox.handler = SubcallBridge(self)
-            sandbox.config = sandbox_config(cfg, shared.variant, shared.context_window)
+            sandbox.config = config
             self.sandbox = sandbox
         else:
-            self.sandbox = Sandbox(
-                context,
-                SubcallBridge(self),
-                sandbox_config(cfg, shared.variant, shared.context_window),
-            )
+            self.sandbox = Sandbox(context, config=config)
+
+    def _child(
+        self, question: str, context: Context, depth: int, node_id: str, parent_id: str
+    ) -> RunOutcome:
+        return RlmRun(self.shared, question, context, depth, node_id, parent_id).run()
 
     # --- the loop ------------------------------------------------------------------------
     def run(self) -> RunOutcome:
@@ -214,15 +208,18 @@ class RlmRun:
             )
         if parsed.final.kind == "text":
             return TurnResult(final=parsed.final.value)
-        return self._final_var(parsed.final.value, next_index)
+        return self._final_var(parsed.final.value, next_index, node)
 
     def _is_repeat(self, parsed: ParsedTurn) -> bool:
         """Small models only: a turn whose code was all run before."""
         keys = {" ".join(code.split()) for code in parsed.code_blocks}
         return self.reminder is not None and bool(keys) and keys <= self.code_seen
 
-    def _final_var(self, name: str, next_index: int) -> TurnResult:
-        found, value, defined = self.sandbox.get_var(name, self.shared.cancel)
+    def _final_var(self, name: str, next_index: int, node: str) -> TurnResult:
+        serve = self.subcalls.for_cell(
+            node, self.sandbox.subcall_seconds
+        )  # the value's __str__ may make sub-calls
+        found, value, defined = self.sandbox.get_var(name, self.shared.cancel, serve)
         if found:
             return TurnResult(final=value)
         message = prompts.missing_var_message(name, defined, next_index, self.total_turns)
@@ -242,9 +239,9 @@ class RlmRun:
         failures = 0
         for i, code in enumerate(parsed.code_blocks):
             cell = shared.new_id()
-            self.current_cell = cell
             shared.emit(CellStarted(cell, node, code=code, index=i))
-            result = self.sandbox.run_cell(code, cancel=shared.cancel)
+            serve = self.subcalls.for_cell(cell, self.sandbox.subcall_seconds)
+            result = self.sandbox.run_cell(code, cancel=shared.cancel, on_request=serve)
             self.cells_run += 1
             shared.emit(
                 CellFinished(
@@ -265,7 +262,7 @@ class RlmRun:
                 break
         if parsed.final is not None and not notes:
             if parsed.final.kind == "var" and may_answer:
-                var = self._final_var(parsed.final.value, next_index)
+                var = self._final_var(parsed.final.value, next_index, node)
                 if var.final is not None:
                     return var
             early = parsed.final.kind == "var" and not may_answer
@@ -291,7 +288,8 @@ class RlmRun:
         if found is None and prose.lstrip().startswith("FINAL"):
             answer = ""  # only a placeholder such as FINAL(...): no answer
         if found and found.kind == "var":
-            ok, value, _ = self.sandbox.get_var(found.value, shared.cancel)
+            serve = self.subcalls.for_cell(node, self.sandbox.subcall_seconds)
+            ok, value, _ = self.sandbox.get_var(found.value, shared.cancel, serve)
             answer = value if ok else found.value
         self._finished(node, completion, f"Budget: {reason}.")
         shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=answer, status="budget"))

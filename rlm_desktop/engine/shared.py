@@ -17,6 +17,15 @@ from rlm_desktop.llm.base import Backend, Usage
 
 
 @dataclass
+class RunOutcome:
+    """How one RLM (the root or a child) ended."""
+
+    answer: str
+    status: str  # "ok" | "budget"
+    iterations: int
+
+
+@dataclass
 class RunShared:
     backend: Backend
     config: EngineConfig

@@ -3,21 +3,32 @@
 Runs on the engine thread while the worker waits. Each sub-call is a node in the tree under
 the cell that made it; a child RLM's iterations hang below its sub-call node. Once the run's
 time or token budget is spent, further sub-calls are refused (the cell sees a RuntimeError) and
-the RLM that made them asks for its best answer at its next turn.
+the RLM that made them asks for its best answer at its next turn. Requests arrive typed
+(`sandbox.messages`); the child RLM is started by the `ChildSpawner` the loop hands in.
 """
 
 from __future__ import annotations
 
+import math
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
 
 from rlm_desktop.documents.model import Context, Document
 from rlm_desktop.engine.events import SubcallFinished, SubcallStarted, TokenStreamed
+from rlm_desktop.engine.shared import RunOutcome, RunShared
 from rlm_desktop.llm.base import BackendError, GenerationRequest, Usage
-from rlm_desktop.sandbox.host import SandboxError, SubcallFailed
-
-if TYPE_CHECKING:
-    from rlm_desktop.engine.loop import RlmRun
+from rlm_desktop.sandbox.host import SandboxError
+from rlm_desktop.sandbox.messages import (
+    LlmAnswers,
+    LlmQuery,
+    RlmAnswer,
+    RlmQuery,
+    SubcallFailed,
+    SubcallReply,
+    SubcallRequest,
+)
 
 LEAF_SESSION = "leaf"
 PROMPT_MARGIN_TOKENS = 64
@@ -25,37 +36,87 @@ MAX_CHARS_PER_TOKEN = 16  # more than any real token spans: a cut that can only 
 MIN_PROMPT_CHARS = 200
 FIT_ROUNDS = 6
 CUT_NOTICE = "\n[... prompt cut to fit the model's window ...]"
+SHOWN_HEAD, SHOWN_TAIL = 4000, 1000  # what the run tree (and the trace) keeps of a prompt
+
+
+def shown_prompt(prompt: str) -> str:
+    """A prompt as the tree keeps it: its head, its tail and its size. Thirteen 100 MB prompts
+    once grew the app by 1.3 GB, because the tree kept each one whole."""
+    if len(prompt) <= SHOWN_HEAD + SHOWN_TAIL + 200:
+        return prompt
+    hidden = len(prompt) - SHOWN_HEAD - SHOWN_TAIL
+    return (
+        f"{prompt[:SHOWN_HEAD]}\n[... {hidden:,} characters not kept here; the prompt has "
+        f"{len(prompt):,} in all ...]\n{prompt[-SHOWN_TAIL:]}"
+    )
+
+
+@dataclass
+class CellClock:
+    """The sub-call time one cell has used, against its budget."""
+
+    budget: float
+    spent: float = 0.0
+
+    def check(self, kind: str, since: float) -> None:
+        if self.spent + time.monotonic() - since >= self.budget:
+            raise SubcallFailed(
+                f"{kind} refused: this cell's sub-calls have used their {self.budget:g} s"
+            )
+
+
+class ChildSpawner(Protocol):
+    """Runs a child RLM to its end (the loop's `RlmRun`, handed in to avoid an import cycle)."""
+
+    def __call__(
+        self, question: str, context: Context, depth: int, node_id: str, parent_id: str
+    ) -> RunOutcome: ...
 
 
 class SubcallBridge:
-    """The request handler given to one RLM's sandbox."""
+    """Serves the sub-calls of one RLM (at `depth`, on `context`) for the cells it runs."""
 
-    def __init__(self, run: RlmRun) -> None:
-        self.run = run
-        self.shared = run.shared
+    def __init__(
+        self, shared: RunShared, context: Context, depth: int, spawn: ChildSpawner
+    ) -> None:
+        self.shared = shared
+        self.context = context
+        self.depth = depth
+        self.spawn = spawn
 
-    def __call__(self, request: dict[str, Any]) -> Any:
-        kind = request.get("kind")
+    def for_cell(
+        self, cell: str, seconds: float = math.inf
+    ) -> Callable[[SubcallRequest], SubcallReply]:
+        """The request handler for one cell (or FINAL_VAR turn): its sub-calls hang below it,
+        and together they may take `seconds` (the sandbox refuses requests past it; this stops
+        a batch in the middle)."""
+        clock = CellClock(seconds)
+        return lambda request: self.serve(request, cell, clock)
+
+    def serve(
+        self, request: SubcallRequest, cell: str, clock: CellClock | None = None
+    ) -> SubcallReply:
         if not self.shared.config.subcalls:
-            raise SubcallFailed(f"{kind} is not available in this run")
-        self._check_budget(kind)
-        if kind == "llm_query":
-            prompts = [str(p) for p in request.get("prompts", [])]
-            labels = request.get("labels") or [""] * len(prompts)
-            answers = []
-            for i, (p, label) in enumerate(zip(prompts, labels, strict=True)):
-                self._check_budget(kind)
-                answers.append(self.leaf(p, batch=(i, len(prompts)), label=str(label)[:200]))
-            return answers
-        if kind == "rlm_query":
-            docs = request.get("documents")
-            context = (
-                self.run.context
-                if docs is None
-                else Context([Document(name=d["name"], text=d["text"]) for d in docs])
-            )
-            return self.child(str(request.get("question", "")), context)
-        raise SubcallFailed(f"unknown request {kind!r}")
+            raise SubcallFailed(f"{request.kind} is not available in this run")
+        clock = clock or CellClock(math.inf)
+        started = time.monotonic()
+        try:
+            self._check_budget(request.kind)
+            if isinstance(request, LlmQuery):
+                n = len(request.prompts)
+                answers = []
+                pairs = zip(request.prompts, request.labels, strict=True)
+                for i, (prompt, label) in enumerate(pairs):
+                    self._check_budget(request.kind)
+                    clock.check(request.kind, started)
+                    answers.append(self.leaf(prompt, cell, batch=(i, n), label=label))
+                return LlmAnswers(tuple(answers))
+            context = self.context
+            if request.documents is not None:
+                context = Context([Document(name=d.name, text=d.text) for d in request.documents])
+            return RlmAnswer(self.child(request.question, context, cell))
+        finally:
+            clock.spent += time.monotonic() - started
 
     def _check_budget(self, kind: object) -> None:
         """A spent run-wide budget (time, tokens) stops sub-calls too: a loop of them in one
@@ -83,22 +144,23 @@ class SubcallBridge:
     def leaf(
         self,
         prompt: str,
-        kind: str = "llm_query",
+        cell: str,
+        kind: str = LlmQuery.kind,
         note: str = "",
         batch: tuple[int, int] = (0, 1),
         label: str = "",
     ) -> str:
         shared = self.shared
         shared.cancel.raise_if_cancelled()
-        node, cell = shared.new_id(), self.run.current_cell
+        node = shared.new_id()
         shared.subcalls += 1
         shared.emit(
             SubcallStarted(
                 node,
                 cell,
                 kind=kind,
-                prompt=prompt,
-                depth=self.run.depth + 1,
+                prompt=shown_prompt(prompt),
+                depth=self.depth + 1,
                 batch_index=batch[0],
                 batch_size=batch[1],
                 label=label,
@@ -136,22 +198,25 @@ class SubcallBridge:
         )
         return completion.text
 
-    def child(self, question: str, context: Context) -> str:
-        from rlm_desktop.engine.loop import RlmRun
-
+    def child(self, question: str, context: Context, cell: str) -> str:
         shared = self.shared
-        depth = self.run.depth + 1
+        depth = self.depth + 1
         if depth > shared.config.max_depth:
             prompt = f"{question}\n\nText:\n{context.text}"
-            return self.leaf(prompt, kind="rlm_query", note="depth limit: a plain model call")
-        node, cell = shared.new_id(), self.run.current_cell
+            note = "depth limit: a plain model call"
+            return self.leaf(prompt, cell, kind=RlmQuery.kind, note=note)
+        node = shared.new_id()
         shared.subcalls += 1
-        shared.emit(SubcallStarted(node, cell, kind="rlm_query", prompt=question, depth=depth))
+        shared.emit(
+            SubcallStarted(
+                node, cell, kind=RlmQuery.kind, prompt=shown_prompt(question), depth=depth
+            )
+        )
         before = Usage()
         before.add(shared.usage)
         started = time.monotonic()
         try:
-            outcome = RlmRun(shared, question, context, depth, node, parent_id=cell).run()
+            outcome = self.spawn(question, context, depth, node, cell)
         except SandboxError as exc:
             shared.emit(SubcallFinished(node, cell, result="", error=str(exc)))
             raise SubcallFailed(str(exc)) from exc

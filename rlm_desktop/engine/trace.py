@@ -15,7 +15,8 @@ from rlm_desktop.engine.events import Event, TokenStreamed, event_from_json
 class TraceWriter:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._file: IO[str] = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
+        # errors="replace": a lone surrogate in model text must not lose the trace
+        self._file: IO[str] = open(self.path, "w", encoding="utf-8", errors="replace")  # noqa: SIM115
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, TokenStreamed):

@@ -2,9 +2,12 @@
 
 Model code is untrusted (a dropped document can carry a prompt injection). Layers, each meant to
 hold on its own, reported by name in `Sandbox.layers`:
-- "process" (`host`, `procctl`): own process and session, empty temporary working directory,
-  scrubbed environment, no stdin, dies with the host (PR_SET_PDEATHSIG), no new privileges,
-  not dumpable, capabilities dropped; JSON frames only, size-capped and checked by the host;
+- "process" (`host`, `spawn`, `procctl`): own process and session, empty temporary working
+  directory, scrubbed environment, no stdin, dies with the host (PR_SET_PDEATHSIG), no new
+  privileges, not dumpable, capabilities dropped; JSON frames only, capped in size and in
+  values before parsing (`frames`), numbered in sequence with deadlines both ways
+  (`exchange`), and sub-call requests parsed into typed messages (`messages.parse_request`)
+  before the engine sees them;
 - "rlimits" (`rlimits`, `limits`): memory, CPU time, file size 0, processes, open files;
 - "audit-hook" (`audit`, `restricted`, `guard`): a PEP 578 hook that refuses every event
   outside a short allow-list, an import that admits only `policy.ALLOWED_MODULES` (as copies

@@ -1,9 +1,10 @@
 """The host side of the sandbox: starts the worker process, runs cells, serves sub-calls.
 
-Runs on the engine thread. A cell that runs past its timeout, a cancel, or a dead worker ends
-with the worker killed (its whole process group) and a fresh one started; the caller is told
-that the REPL's variables are gone. Sub-call requests from the worker are handed to
-`request_handler` synchronously, so the model is only ever used from the engine thread.
+Runs on the engine thread. A cell that runs past its timeout, a cancel, a dead worker, or one
+that stops reading, writes too much or breaks the protocol ends with the worker killed (its
+whole process group) and a fresh one started; the caller is told that the REPL's variables are
+gone. Sub-call requests from the worker are parsed into typed messages and handed to a request
+handler synchronously (`exchange`), so the model is only ever used from the engine thread.
 """
 
 from __future__ import annotations
@@ -17,32 +18,41 @@ import sys
 import tempfile
 import time
 import weakref
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rlm_desktop.cancel import Cancelled, CancelToken
+from rlm_desktop.cancel import CancelToken
 from rlm_desktop.documents.model import Context
 from rlm_desktop.sandbox import wire
-from rlm_desktop.sandbox.frames import FrameReader, ReadTimeout
+from rlm_desktop.sandbox.exchange import (
+    Exchange,
+    ProtocolError,
+    RequestHandler,
+    default_request_limits,
+    frame_bounds,
+    refuse_subcalls,
+)
+from rlm_desktop.sandbox.frames import FrameReader, FrameWriter, ReadTimeout
 from rlm_desktop.sandbox.limits import default_limits
+from rlm_desktop.sandbox.messages import RequestLimits, SubcallFailed
+from rlm_desktop.sandbox.spawn import TMP_PREFIX, death_reason, sweep_stale_folders, worker_env
 from rlm_desktop.sandbox.worker import BOOT
 
+__all__ = [
+    "CellResult",
+    "RequestHandler",
+    "Sandbox",
+    "SandboxConfig",
+    "SandboxError",
+    "SubcallFailed",
+    "sweep_stale_folders",
+]
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
-RequestHandler = Callable[[dict[str, Any]], Any]
 _LIVE: weakref.WeakSet[Sandbox] = weakref.WeakSet()
-DEATH_WAIT_S = 0.5
 OUTPUT_NOTICE_ROOM = 4000  # the worker's truncation notice and error report ride on top
 MAX_ERROR_CHARS = 4000
-TMP_PREFIX = "rlm-sandbox-"  # + the app's pid: a folder left by a killed app is swept later
-MIN_FRAME_LIMIT = 256 << 20  # the most the host buffers for one frame from the worker
-SIGNAL_NOTES = {
-    "SIGKILL": " (out of memory, or stopped from outside)",
-    "SIGXCPU": " (its CPU time limit was reached)",
-    "SIGSEGV": " (it crashed)",
-    "SIGSYS": " (a forbidden system call)",
-}
+SUBCALL_TIMEOUTS = 30  # a cell's sub-calls may take 30 cell timeouts together, by default
 
 
 class SandboxError(RuntimeError):
@@ -60,6 +70,10 @@ class SandboxConfig:
     # overrides `limits.default_limits` (memory_bytes, cpu_seconds, file_size, processes,
     # open_files, recursion_limit); "layers" names a subset of `policy.LAYER_NAMES` (tests)
     limits: dict[str, Any] = field(default_factory=dict)
+    # what one sub-call may carry; None: the defaults, with room for the whole context
+    request_limits: RequestLimits | None = None
+    # wall time the sub-calls of one cell may take together; None: SUBCALL_TIMEOUTS timeouts
+    subcall_seconds: float | None = None
 
 
 @dataclass
@@ -71,31 +85,27 @@ class CellResult:
     restarted: bool = False  # the worker was killed or died; its variables are gone
 
 
-def _scrubbed_env() -> dict[str, str]:
-    keep = {"LANG", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT"}
-    env = {k: v for k, v in os.environ.items() if k in keep}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["PYTHONIOENCODING"] = "utf-8"
-    return env
-
-
 class Sandbox:
     """One REPL in its own worker process."""
 
     def __init__(
         self,
         context: Context,
-        request_handler: RequestHandler,
+        request_handler: RequestHandler | None = None,
         config: SandboxConfig | None = None,
     ) -> None:
         self.context = context
-        self.handler = request_handler
+        self.handler = request_handler or refuse_subcalls
         self.config = config or SandboxConfig()
+        docs = context.documents
+        self.request_limits = self.config.request_limits or default_request_limits(
+            len(docs), sum(len(d.text) + len(d.name) for d in docs)
+        )
+        self.bounds = frame_bounds(self.request_limits, self.config.max_output_chars)
         self.layers: list[str] = []
         self._proc: subprocess.Popen[bytes] | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        self._to_worker = -1
-        self._reader: FrameReader | None = None
+        self._pipes: Exchange | None = None
         _LIVE.add(self)
 
     # --- life cycle ----------------------------------------------------------------------
@@ -116,7 +126,7 @@ class Sandbox:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 cwd=self._tmp.name,
-                env=_scrubbed_env(),
+                env=worker_env(),
                 start_new_session=True,
                 close_fds=True,
             )
@@ -126,8 +136,8 @@ class Sandbox:
             raise SandboxError(f"Could not start the sandbox worker: {exc}") from exc
         os.close(worker_r)
         os.close(worker_w)
-        self._to_worker = host_w
-        self._reader = FrameReader(host_r, max_frame=self._frame_limit())
+        reader = FrameReader(host_r, self.bounds.max_frame, self.bounds.max_values)
+        self._pipes = Exchange(reader, FrameWriter(host_w), self._alive, self.request_limits)
         init = {
             "documents": [
                 {"name": d.name, "path": d.path, "kind": d.kind, "text": d.text, "pages": d.pages}
@@ -138,10 +148,13 @@ class Sandbox:
             "chunk_chars": self.config.chunk_chars,
             "grep_results": self.config.grep_results,
             "limits": self.limits(),
+            "max_frame": self.bounds.max_frame,
+            "request_limits": asdict(self.request_limits),
         }
+        deadline = time.monotonic() + self.config.start_timeout
         try:
-            wire.send(self._to_worker, init)
-            ready = self._reader.read(time.monotonic() + self.config.start_timeout)
+            self._pipes.writer.send(init, deadline, alive=self._alive)
+            ready = self._pipes.reader.read(deadline, alive=self._alive)
         except (OSError, wire.WireClosed, ReadTimeout) as exc:
             self.close()
             raise SandboxError(f"The sandbox worker did not start: {exc}") from exc
@@ -158,18 +171,16 @@ class Sandbox:
             return output
         return output[:limit] + "\n[output truncated by the host]"
 
-    def _answer_text(self, value: Any) -> str | None:
-        """A FINAL answer, cut like output: a 100 MB answer would freeze whatever shows it."""
+    def _answer_text(self, value: Any, chars: Any = None) -> str | None:
+        """A FINAL answer, cut like output: a 100 MB answer would freeze whatever shows it.
+        `chars` is its whole length, where the worker had already cut it."""
         if value is None:
             return None
         text, limit = str(value), self.config.max_output_chars
-        if len(text) <= limit:
+        total = chars if type(chars) is int and chars > len(text) else len(text)
+        if total <= limit:
             return text
-        return text[:limit] + f"\n[answer truncated: {len(text) - limit:,} more characters]"
-
-    def _frame_limit(self) -> int:
-        chars = sum(len(d.text) for d in self.context.documents)
-        return min(wire.MAX_FRAME, max(MIN_FRAME_LIMIT, 8 * chars))
+        return text[:limit] + f"\n[answer truncated: {total - limit:,} more characters]"
 
     def close(self) -> None:
         """Stop the worker (and anything it started) and remove its temporary folder."""
@@ -179,12 +190,9 @@ class Sandbox:
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.kill()
             proc.wait()
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
-        if self._to_worker != -1:
-            os.close(self._to_worker)
-            self._to_worker = -1
+        if self._pipes is not None:
+            self._pipes.close()
+            self._pipes = None
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -205,36 +213,43 @@ class Sandbox:
         self.close()
 
     # --- cells ---------------------------------------------------------------------------
-    def run_cell(self, code: str, cancel: CancelToken | None = None) -> CellResult:
-        """Run one cell. Sub-call time does not count against the cell's timeout."""
+    def run_cell(
+        self,
+        code: str,
+        cancel: CancelToken | None = None,
+        on_request: RequestHandler | None = None,
+    ) -> CellResult:
+        """Run one cell; `on_request` (default: the sandbox's handler) serves its sub-calls.
+        Sub-call time does not count against the cell's timeout."""
         self.start()
-        assert self._reader is not None
+        assert self._pipes is not None
         started = time.monotonic()
-        deadline = started + self.config.cell_timeout
         try:
-            wire.send(self._to_worker, {"type": "exec", "code": code})
-            while True:
-                message = self._reader.read(deadline, cancel=cancel, alive=self._alive)
-                if message.get("type") == "request":
-                    paused = time.monotonic()
-                    self._answer(message)
-                    deadline += time.monotonic() - paused
-                    continue
-                result = CellResult(
-                    output=self._capped(str(message.get("output", ""))),
-                    error=_text_or_none(message.get("error"), MAX_ERROR_CHARS),
-                    final=self._answer_text(message.get("final")),
-                    seconds=time.monotonic() - started,
-                )
-                if message.get("restart"):
-                    return self._restarted(result, str(message["restart"]))
-                return result
+            message = self._pipes.command(
+                {"type": "exec", "code": code},
+                "done",
+                started + self.config.cell_timeout,
+                cancel,
+                on_request or self.handler,
+                self.subcall_seconds,
+            )
+            result = CellResult(
+                output=self._capped(str(message.get("output", ""))),
+                error=_text_or_none(message.get("error"), MAX_ERROR_CHARS),
+                final=self._answer_text(message.get("final"), message.get("final_chars")),
+                seconds=time.monotonic() - started,
+            )
+            if message.get("restart"):
+                return self._restarted(result, str(message["restart"]))
+            return result
         except ReadTimeout:
             return self._lost(
                 f"TimeoutError: the cell ran longer than {self.config.cell_timeout:g} s "
                 "and was stopped",
                 started,
             )
+        except ProtocolError as exc:
+            return self._lost(f"WorkerCrashed: {exc}", started)
         except (OSError, wire.WireClosed, ValueError):
             return self._lost(self._death_reason(), started)
         except BaseException:
@@ -243,38 +258,17 @@ class Sandbox:
             self.close()
             raise
 
-    def _answer(self, request: dict[str, Any]) -> None:
-        problem = request_problem(request)
-        if problem:
-            wire.send(self._to_worker, {"type": "reply", "error": problem})
-            return
-        try:
-            reply: dict[str, Any] = {"type": "reply", "result": self.handler(request)}
-        except (Cancelled, KeyboardInterrupt):
-            raise
-        except SubcallFailed as exc:
-            reply = {"type": "reply", "error": str(exc)}
-        wire.send(self._to_worker, reply)
+    @property
+    def subcall_seconds(self) -> float:
+        """The wall time the sub-calls of one cell may take together."""
+        chosen = self.config.subcall_seconds
+        return SUBCALL_TIMEOUTS * self.config.cell_timeout if chosen is None else chosen
 
     def _alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
     def _death_reason(self) -> str:
-        code = None
-        if self._proc is not None:  # its pipe closes a moment before it can be reaped
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                code = self._proc.wait(timeout=DEATH_WAIT_S)
-        if code is None:
-            return "WorkerCrashed: the REPL process sent a malformed message"
-        if code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"signal {-code}"
-            return (
-                f"WorkerCrashed: the REPL process was killed by {name}{SIGNAL_NOTES.get(name, '')}"
-            )
-        return f"WorkerCrashed: the REPL process exited (code {code})"
+        return death_reason(self._proc)
 
     def _lost(self, reason: str, started: float) -> CellResult:
         self.restart()
@@ -293,92 +287,41 @@ class Sandbox:
         result.restarted = True
         return result
 
-    def get_var(self, name: str, cancel: CancelToken | None = None) -> tuple[bool, str, list[str]]:
-        """(found, value as text, names defined) for `FINAL_VAR(name)` written as text."""
+    def get_var(
+        self,
+        name: str,
+        cancel: CancelToken | None = None,
+        on_request: RequestHandler | None = None,
+    ) -> tuple[bool, str, list[str]]:
+        """(found, value as text, names defined) for `FINAL_VAR(name)` written as text.
+
+        The value's `__str__` is model code: its sub-calls are served by `on_request` (default:
+        refused), and their time does not count against the timeout."""
         self.start()
-        assert self._reader is not None
+        assert self._pipes is not None
         try:
-            wire.send(self._to_worker, {"type": "get_var", "name": name})
-            deadline = time.monotonic() + self.config.cell_timeout
-            reply = self._reader.read(deadline, cancel=cancel, alive=self._alive)
+            reply = self._pipes.command(
+                {"type": "get_var", "name": name},
+                "var",
+                time.monotonic() + self.config.cell_timeout,
+                cancel,
+                on_request or refuse_subcalls,
+                self.subcall_seconds,
+            )
         except (OSError, wire.WireClosed, ValueError, ReadTimeout):
             self.restart()  # a hung or dead worker: the variable is gone with it
             return False, "", []
-        except Cancelled:
-            self.close()  # the model's __str__ may still be running
+        except BaseException:
+            self.close()  # cancelled, or a sub-call failed: the model's __str__ still runs
             raise
         defined = reply.get("defined", [])
         names = [str(x) for x in defined][:1000] if isinstance(defined, list) else []
-        value = self._answer_text(reply.get("value", "")) or ""
+        value = self._answer_text(reply.get("value", ""), reply.get("value_chars")) or ""
         return bool(reply.get("found")), value, names
 
 
 def _text_or_none(value: Any, limit: int | None = None) -> str | None:
     return None if value is None else str(value)[:limit]
-
-
-def request_problem(request: dict[str, Any]) -> str | None:
-    """Why a sub-call request from the worker is malformed (None when it is well formed).
-
-    The worker runs untrusted code, which may write its own frames: only the two request
-    shapes the worker's functions send reach the engine.
-    """
-    kind = request.get("kind")
-    if kind == "llm_query":
-        prompts, labels = request.get("prompts"), request.get("labels")
-        labels_ok = labels is None or (
-            isinstance(labels, list)
-            and len(labels) == len(prompts or [])
-            and all(isinstance(x, str) for x in labels)
-        )
-        if isinstance(prompts, list) and all(isinstance(p, str) for p in prompts) and labels_ok:
-            return None
-    elif kind == "rlm_query":
-        docs = request.get("documents")
-        docs_ok = docs is None or (
-            isinstance(docs, list)
-            and all(
-                isinstance(d, dict)
-                and isinstance(d.get("name"), str)
-                and isinstance(d.get("text"), str)
-                for d in docs
-            )
-        )
-        if isinstance(request.get("question"), str) and docs_ok:
-            return None
-    return f"malformed sub-call request ({str(kind)[:40]!r})"
-
-
-def sweep_stale_folders(root: str | None = None) -> list[str]:
-    """Remove the empty working folders of workers whose app was killed (SIGKILL skips the
-    clean-up); returns what was removed. A folder of a running app, or one with anything in it,
-    is left alone."""
-    root = root or tempfile.gettempdir()
-    removed: list[str] = []
-    with contextlib.suppress(OSError):
-        names = [n for n in os.listdir(root) if n.startswith(TMP_PREFIX)]
-        for name in names:
-            pid = name[len(TMP_PREFIX) :].split("-", 1)[0]
-            if not pid.isdigit() or _alive(int(pid)):
-                continue
-            with contextlib.suppress(OSError):
-                os.rmdir(os.path.join(root, name))  # only succeeds when empty
-                removed.append(name)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, owned by someone else
-    return True
-
-
-class SubcallFailed(RuntimeError):
-    """A sub-call could not be answered; the model's code sees a RuntimeError with this text."""
 
 
 @atexit.register

@@ -11,17 +11,40 @@ import os
 import struct
 from typing import Any
 
+from rlm_desktop.safetext import replace_surrogates
+
 _HEADER = struct.Struct("!I")
-MAX_FRAME = 1 << 31
+MAX_FRAME = (1 << 32) - 1  # what the header can say; each side passes its own cap
 
 
 class WireClosed(EOFError):
     """The other side closed its end of the pipe (usually: the worker died)."""
 
 
-def send(fd: int, message: dict[str, Any]) -> None:
-    data = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    payload = memoryview(_HEADER.pack(len(data)) + data)
+class FrameTooLarge(ValueError):
+    """A message larger than the other side accepts; nothing was sent."""
+
+
+def encode(message: dict[str, Any], max_frame: int = MAX_FRAME) -> bytes:
+    """The frame (header and JSON body) for `message`; lone surrogates become U+FFFD."""
+    text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        data = replace_surrogates(text).encode("utf-8")
+    if len(data) > max_frame:
+        raise FrameTooLarge(f"{len(data):,} bytes; at most {max_frame:,} in one message")
+    return _HEADER.pack(len(data)) + data
+
+
+def send(fd: int, message: dict[str, Any], max_frame: int = MAX_FRAME) -> None:
+    """Write one frame, blocking (the worker's side; the host uses `frames.FrameWriter`)."""
+    write_frame(fd, encode(message, max_frame))
+
+
+def write_frame(fd: int, data: bytes) -> None:
+    """Write an encoded frame, blocking."""
+    payload = memoryview(data)
     while payload:
         written = os.write(fd, payload)
         payload = payload[written:]

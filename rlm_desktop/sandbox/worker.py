@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ast
 import io
+import itertools
 import linecache
+import os
 import sys
 import time
 import traceback
@@ -21,6 +23,21 @@ from rlm_desktop.documents.model import join_documents
 from rlm_desktop.sandbox import hardening, procctl, wire
 from rlm_desktop.sandbox.guard import secure_tree
 from rlm_desktop.sandbox.helpers import make_helpers
+from rlm_desktop.sandbox.messages import (
+    LABEL_CHARS,
+    BadRequest,
+    LlmAnswers,
+    LlmQuery,
+    RequestLimits,
+    RlmAnswer,
+    RlmQuery,
+    SubcallRefused,
+    SubcallReply,
+    SubcallRequest,
+    SubDocument,
+    check_request,
+    parse_reply,
+)
 
 BOOT = (
     "import sys; sys.path.insert(0, sys.argv[1]); "
@@ -28,7 +45,9 @@ BOOT = (
     "main(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))"
 )
 MAX_ERROR_CHARS = 2000
-LABEL_CHARS = 200  # a sub-call's label (a document's name) as the host shows it
+MAX_NAMES = 1000  # variable names listed for a FINAL_VAR that names none
+
+
 DOC_FIELDS = frozenset({"kind", "name", "pages", "path", "text"})
 
 
@@ -87,6 +106,30 @@ class Doc:
         return f"<document {self.name!r}: {self.kind}, {len(self.text):,} chars{pages}>"
 
 
+def sub_documents(sub_context: Any, most: int) -> tuple[SubDocument, ...] | None:
+    """`rlm_query`'s sub-context (a string, a dict of name to text, or a list of texts or
+    documents) as the documents of the child's context; None: the caller's own. More than
+    `most` documents are refused before any is converted."""
+    if sub_context is None:
+        return None
+    if isinstance(sub_context, str):
+        return (SubDocument("sub_context", sub_context),)
+    items = list(
+        itertools.islice(
+            sub_context.items() if isinstance(sub_context, dict) else enumerate(sub_context),
+            most + 1,
+        )
+    )
+    if len(items) > most:
+        raise RuntimeError(f"rlm_query refused: too many documents in one call (at most {most:,})")
+    if isinstance(sub_context, dict):
+        return tuple(SubDocument(str(k), str(v)) for k, v in items)
+    return tuple(
+        SubDocument(str(getattr(x, "name", f"part {i + 1}")), str(getattr(x, "text", x)))
+        for i, x in items
+    )
+
+
 class FinalSignal:
     def __init__(self) -> None:
         self.value: str | None = None
@@ -98,6 +141,9 @@ class Repl:
     def __init__(self, rfd: int, wfd: int, init: dict[str, Any]) -> None:
         self.rfd, self.wfd = rfd, wfd
         self.output_limit = int(init.get("max_output_chars", 1_000_000))
+        self.max_frame = int(init.get("max_frame", wire.MAX_FRAME))
+        self.limits = RequestLimits(**init.get("request_limits", {}))
+        self.requests = 0  # sub-call requests sent over this worker's life
         self.docs = [Doc(d) for d in init.get("documents", [])]
         self.context = join_documents([(d.name, d.text) for d in self.docs])
         self.final = FinalSignal()
@@ -111,39 +157,46 @@ class Repl:
         self.reserved = frozenset(self.ns)
 
     # --- functions the model can call -------------------------------------------------
-    def _request(self, kind: str, **payload: Any) -> Any:
-        wire.send(self.wfd, {"type": "request", "kind": kind, **payload})
-        reply = wire.recv(self.rfd)
-        if reply.get("error"):
-            raise RuntimeError(reply["error"])
-        return reply.get("result")
+    def _request(self, request: SubcallRequest) -> SubcallReply:
+        try:
+            check_request(request, self.limits)
+            frame = {"type": "request", "seq": self.requests + 1, **request.to_wire()}
+            data = wire.encode(frame, self.max_frame)
+        except (BadRequest, wire.FrameTooLarge) as exc:
+            raise RuntimeError(f"{request.kind} refused: {exc}") from None
+        self.requests += 1
+        wire.write_frame(self.wfd, data)
+        raw = wire.recv(self.rfd)
+        if raw.get("type") != "reply" or raw.get("seq") != self.requests:
+            # model code read from the pipe itself: nothing after this can be trusted, and an
+            # exception could be caught by the cell
+            os._exit(3)
+        reply = parse_reply(raw)
+        if isinstance(reply, SubcallRefused):
+            raise RuntimeError(reply.message)
+        return reply
+
+    def _ask(self, prompts: list[str], labels: list[str] | None = None) -> list[str]:
+        texts = tuple(str(p) for p in prompts)
+        tags = ("",) * len(texts) if labels is None else tuple(str(x) for x in labels)
+        reply = self._request(LlmQuery(texts, tuple(x[:LABEL_CHARS] for x in tags)))
+        return list(reply.answers) if isinstance(reply, LlmAnswers) else []
 
     def _builtins(self, init: dict[str, Any]) -> dict[str, Any]:
         def llm_query(prompt: str) -> str:
-            return self._request("llm_query", prompts=[str(prompt)])[0]
+            return self._ask([prompt])[0]
 
         def llm_query_batched(prompts: list[str]) -> list[str]:
-            return list(self._request("llm_query", prompts=[str(p) for p in prompts]))
+            return self._ask(list(prompts))
 
         def labelled_batch(prompts: list[str], labels: list[str]) -> list[str]:
             # the helpers say what each question is about, for the window's progress line
-            labels = [str(x)[:LABEL_CHARS] for x in labels]
-            return list(self._request("llm_query", prompts=prompts, labels=labels))
+            return self._ask(prompts, labels)
 
         def rlm_query(question: str, sub_context: Any = None) -> str:
-            if sub_context is None:
-                docs = None
-            elif isinstance(sub_context, str):
-                docs = [{"name": "sub_context", "text": sub_context}]
-            elif isinstance(sub_context, dict):
-                docs = [{"name": str(k), "text": str(v)} for k, v in sub_context.items()]
-            else:
-                docs = [
-                    {"name": getattr(x, "name", f"part {i + 1}"), "text": getattr(x, "text", x)}
-                    for i, x in enumerate(sub_context)
-                ]
-                docs = [{"name": str(d["name"]), "text": str(d["text"])} for d in docs]
-            return str(self._request("rlm_query", question=str(question), documents=docs))
+            docs = sub_documents(sub_context, self.limits.max_documents)
+            reply = self._request(RlmQuery(str(question), docs))
+            return reply.answer if isinstance(reply, RlmAnswer) else ""
 
         def FINAL(answer: Any) -> None:
             self.final.value = str(answer)
@@ -203,10 +256,19 @@ class Repl:
     def get_var(self, name: str) -> dict[str, Any]:
         if name in self.ns and name not in self.reserved:
             try:
-                return {"type": "var", "found": True, "value": str(self.ns[name])}
+                value = str(self.ns[name])
+                return {"type": "var", "found": True, **self.cut("value", value)}
             except Exception as exc:  # the model's own __str__ failed
-                return {"type": "var", "found": False, "error": f"{type(exc).__name__}: {exc}"}
-        return {"type": "var", "found": False, "defined": self.user_vars()}
+                error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+                return {"type": "var", "found": False, "error": error}
+        return {"type": "var", "found": False, "defined": self.user_vars()[:MAX_NAMES]}
+
+    def cut(self, key: str, text: str | None) -> dict[str, Any]:
+        """An answer cut to the output limit so that its frame fits, with its length (the host
+        adds the notice)."""
+        if text is None:
+            return {key: None}
+        return {key: text[: self.output_limit + 1], f"{key}_chars": len(text)}
 
     # --- running a cell ------------------------------------------------------------------
     def run_cell(self, code: str) -> dict[str, Any]:
@@ -223,7 +285,11 @@ class Repl:
             tree = ast.parse(code, filename, "exec")
             if self.guarded:
                 tree = secure_tree(tree)
-            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            last = tree.body[-1] if tree.body else None
+            if isinstance(last, ast.Expr):
+                tree.body.pop()
+            else:
+                last = None
             exec(compile(tree, filename, "exec", dont_inherit=True), self.ns)
             if last is not None:
                 expr = ast.Expression(last.value)
@@ -238,7 +304,7 @@ class Repl:
             "type": "done",
             "output": out.getvalue(),
             "error": error,
-            "final": self.final.value,
+            **self.cut("final", self.final.value),
             "seconds": time.perf_counter() - started,
         }
         if self.threads.others():  # a thread outlived its cell: only a fresh process is safe
@@ -258,6 +324,20 @@ class Repl:
 
 
 def main(rfd: int, wfd: int, host_pid: int = 0) -> None:
+    """Serve the host until it goes; every way out ends with `os._exit`, so no finalizer or
+    exit handler of model code runs once the audit hook is gone."""
+    code = 0
+    try:
+        serve(rfd, wfd, host_pid)
+    except wire.WireClosed:
+        code = 0  # the host closed the pipe: it is done with this worker
+    except BaseException:
+        code = 3  # a broken protocol or a worker bug: the host reports the exit code
+    finally:
+        os._exit(code)
+
+
+def serve(rfd: int, wfd: int, host_pid: int) -> None:
     procctl.die_with_parent(host_pid)
     init = wire.recv(rfd)
     repl = Repl(rfd, wfd, init)
@@ -265,14 +345,17 @@ def main(rfd: int, wfd: int, host_pid: int = 0) -> None:
     repl.guarded = "audit-hook" in layers
     wire.send(wfd, {"type": "ready", "layers": layers})
     while True:
-        try:
-            message = wire.recv(rfd)
-        except wire.WireClosed:
-            return
-        kind = message.get("type")
+        message = wire.recv(rfd)
+        kind, seq = message.get("type"), message.get("seq")
         if kind == "exec":
-            wire.send(wfd, repl.run_cell(str(message.get("code", ""))))
+            answer = repl.run_cell(str(message.get("code", "")))
         elif kind == "get_var":
-            wire.send(wfd, repl.get_var(str(message.get("name", ""))))
-        elif kind == "shutdown":
-            return
+            answer = repl.get_var(str(message.get("name", "")))
+        else:
+            return  # "shutdown", or nothing this worker knows
+        try:
+            data = wire.encode({**answer, "seq": seq}, repl.max_frame)
+        except wire.FrameTooLarge as exc:
+            error = f"the result was too large to send ({exc})"
+            data = wire.encode({"type": answer["type"], "seq": seq, "output": "", "error": error})
+        wire.write_frame(wfd, data)

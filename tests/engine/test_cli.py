@@ -61,8 +61,10 @@ def test_ctrl_c_stops_the_run_which_ends_cancelled_with_its_json(tmp_path: Path)
     while not [p for p in me.children() if BOOT in p.cmdline()]:
         assert time.monotonic() < deadline and proc.poll() is None, "no worker started"
         time.sleep(0.05)
-    worker = me.children()[0].pid
-    time.sleep(0.3)  # inside the endless cell
+    worker = psutil.Process(me.children()[0].pid)
+    while worker.cpu_times().user < 0.3:  # spinning inside the endless cell
+        assert time.monotonic() < deadline and proc.poll() is None, "the cell never ran"
+        time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
@@ -71,7 +73,7 @@ def test_ctrl_c_stops_the_run_which_ends_cancelled_with_its_json(tmp_path: Path)
     cell = data["tree"]["children"][0]["children"][0]
     assert (cell["kind"], cell["status"]) == ("cell", "cancelled")
     assert "stopping" in err
-    assert not psutil.pid_exists(worker)
+    assert not psutil.pid_exists(worker.pid)
 
 
 def test_ask_prints_just_the_answer_without_json() -> None:
@@ -154,3 +156,40 @@ def test_bench_engine_meets_its_targets() -> None:
     assert data["cell_roundtrip_ms"] <= 5
     assert data["worker_start_ms"] <= 300
     assert data["iteration_overhead_ms"] >= 0
+
+
+def _ask_replay(tmp_path: Path, responses: list[str], *options: str) -> subprocess.CompletedProcess:
+    replay_file = tmp_path / "replay.json"
+    replay_file.write_text(json.dumps({"responses": responses}))
+    doc = str(DEMO / "a.txt")
+    return cli("ask", "Q?", "--doc", doc, "--backend", f"replay:{replay_file}", *options)
+
+
+def test_a_lone_surrogate_in_output_and_answer_never_crashes_ask(tmp_path: Path) -> None:
+    code = "print(len(context))\ns = 'a' + chr(0xD800)\nprint(s)"
+    turns = [f"Let me look.\n```repl\n{code}\n```", "FINAL(b\ud800)"]
+    trace = tmp_path / "t.jsonl"
+    out = _ask_replay(tmp_path, turns, "--json", "--trace", str(trace))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert (data["status"], data["answer"]) == ("ok", "b\ufffd")
+    cell = data["tree"]["children"][0]["children"][0]
+    assert cell["output"].endswith("a\ufffd\n") and cell["status"] == "done"
+    assert json.loads(trace.read_text().splitlines()[-1])["status"] == "ok"
+    out = _ask_replay(tmp_path, turns)
+    assert (out.returncode, out.stdout) == (0, "b\ufffd\n")
+
+
+def test_ask_strips_terminal_escape_sequences_from_what_it_prints(tmp_path: Path) -> None:
+    hostile = (
+        "\x1b]52;c;cm0gLXJmIH4=\x07"  # OSC 52: write the clipboard
+        "\x1b[2J\x1b[H"  # clear the screen, cursor home
+        "\x1b]0;title\x1b\\"  # window title
+        "The answer\r is \x9b31m42\x07."
+    )
+    look = "Let me look.\n```repl\nprint(len(context))\n```"
+    out = _ask_replay(tmp_path, [look, f"FINAL({hostile})"])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "The answer is 42.\n"
+    data = json.loads(_ask_replay(tmp_path, [look, f"FINAL({hostile})"], "--json").stdout)
+    assert data["answer"] == hostile  # --json keeps the text; JSON escapes the controls

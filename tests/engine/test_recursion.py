@@ -1,5 +1,6 @@
 """Sub-calls: llm_query, llm_query_batched, and a three-level rlm_query recursion."""
 
+import ast
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from replay_run import look, replay
 from rlm_desktop.documents.model import Context, Document
 from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.engine import RlmEngine
+from rlm_desktop.engine.events import SubcallStarted
 from rlm_desktop.llm.base import estimate_tokens
 from rlm_desktop.llm.replay import ReplayBackend
 
@@ -146,3 +148,70 @@ def test_a_huge_llm_query_prompt_is_cut_to_the_window_without_counting_it_whole(
     assert prompt.endswith("[... prompt cut to fit the model's window ...]")
     assert estimate_tokens(prompt) + leaf.max_tokens <= 4096
     assert max(backend.counted) <= 4096 * 16
+
+
+def test_final_var_of_a_value_whose_str_asks_the_model() -> None:
+    """FINAL_VAR(x) as text, where str(x) calls llm_query: the sub-call is served (below the
+    turn that named x) and its answer is the run's answer; the reply is never mistaken for
+    the variable's value."""
+    code = "class Named:\n    def __str__(self):\n        return llm_query('who?')\nx = Named()"
+    run = replay([look(code), "FINAL_VAR(x)", "Alice"])
+    assert (run.result.status, run.result.answer) == ("ok", "Alice")
+    assert run.result.subcalls == 1
+    turn = run.result.tree.to_dict()["children"][1]
+    assert [c["kind"] for c in turn["children"]] == ["subcall"]
+    assert turn["children"][0]["answer"] == "Alice"
+
+
+def test_the_sub_call_bridge_does_not_import_the_loop() -> None:
+    """The child RLM is spawned by a function the loop hands in (no import cycle)."""
+    source = (REPO / "rlm_desktop" / "engine" / "subcalls.py").read_text()
+    imported = {
+        node.module
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert "rlm_desktop.engine.loop" not in imported
+    assert "current_cell" not in source
+
+
+def test_the_tree_keeps_a_prompts_head_tail_and_size_not_all_of_it() -> None:
+    code = "big = 'h' * 5000 + 'm' * 3_000_000 + 't' * 2000\nprint(len(llm_query(big)))"
+    run = replay([look(code), "leaf reply", "FINAL(ok)"])
+    assert run.result.status == "ok"
+    (started,) = [e for e in run.events if isinstance(e, SubcallStarted)]
+    assert len(started.prompt) < 6000
+    assert started.prompt.startswith("h" * 4000) and started.prompt.endswith("t" * 1000)
+    assert "3,007,000 in all" in started.prompt
+    node = run.result.tree.nodes[started.node_id]
+    assert node.text == started.prompt
+
+
+def test_a_batch_stops_when_its_cells_sub_call_time_is_spent() -> None:
+    """A cell's sub-calls share a wall budget (30 cell timeouts: 6 s here), checked between the
+    prompts of one batch too; the cell sees a RuntimeError and the run goes on."""
+    code = "try:\n    llm_query_batched(['q'] * 12)\nexcept RuntimeError as e:\n    print(e)"
+    # about a second at 0.05 s a piece; also the root's next turn, whichever call takes it
+    slow = "FINAL(ok)\n" + "word " * 20
+    run = replay([look(code)] + [slow] * 13, token_delay_s=0.05, cell_timeout=0.2)
+    assert (run.result.status, run.result.answer) == ("ok", "ok")
+    asked = [e for e in run.events if isinstance(e, SubcallStarted)]
+    assert 2 <= len(asked) < 12
+    cell = next(e for e in run.events if type(e).__name__ == "CellFinished")
+    assert "this cell's sub-calls have used their 6 s" in cell.output
+
+
+def test_a_bad_sub_call_is_the_cells_exception_and_the_run_goes_on() -> None:
+    code = (
+        "for bad in (lambda: llm_query_batched(5), lambda: llm_query_batched(['q'] * 6000),\n"
+        "            lambda: rlm_query('q', {str(i): '' for i in range(6000)})):\n"
+        "    try:\n        bad()\n    except Exception as e:\n"
+        "        print(type(e).__name__, str(e)[:60])"
+    )
+    run = replay([look(code), "FINAL(still here)"])
+    assert (run.result.status, run.result.answer) == ("ok", "still here")
+    assert run.result.subcalls == 0
+    fed_back = run.prompt_of_call(1)
+    assert "TypeError" in fed_back
+    assert "RuntimeError llm_query refused: too many prompts in one call" in fed_back
+    assert "RuntimeError rlm_query refused: too many documents in one call" in fed_back

@@ -18,6 +18,7 @@ import psutil
 import pytest
 
 from rlm_desktop.sandbox.host import CellResult, Sandbox, SandboxConfig
+from rlm_desktop.sandbox.messages import LlmAnswers, LlmQuery, RlmAnswer, SubcallRequest
 from rlm_desktop.sandbox.worker import BOOT
 from tests.sandbox.arena import Arena
 from tests.sandbox.corpus import CORPUS, Case
@@ -46,10 +47,10 @@ CATEGORIES = {
 }
 
 
-def reply_to(request: dict) -> object:
-    if request.get("kind") == "llm_query":
-        return ["sub-call answer"] * len(request["prompts"])
-    return "child answer"
+def reply_to(request: SubcallRequest) -> LlmAnswers | RlmAnswer:
+    if isinstance(request, LlmQuery):
+        return LlmAnswers(("sub-call answer",) * len(request.prompts))
+    return RlmAnswer("child answer")
 
 
 @pytest.fixture(scope="module")

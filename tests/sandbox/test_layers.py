@@ -11,6 +11,7 @@ import pytest
 from rlm_desktop.documents.model import Context, Document
 from rlm_desktop.sandbox import landlock_layer, rlimits, seccomp_layer
 from rlm_desktop.sandbox.host import Sandbox, SandboxConfig
+from rlm_desktop.sandbox.messages import LlmAnswers, LlmQuery, RlmAnswer, SubcallRequest
 
 CONTEXT = Context(
     [
@@ -25,10 +26,10 @@ if landlock_layer.abi_version() >= 1:
     EXPECTED.append("landlock")
 
 
-def answer(request: dict) -> object:
-    if request["kind"] == "llm_query":
-        return [f"answer {i}" for i, _ in enumerate(request["prompts"])]
-    return "child answer"
+def answer(request: SubcallRequest) -> LlmAnswers | RlmAnswer:
+    if isinstance(request, LlmQuery):
+        return LlmAnswers(tuple(f"answer {i}" for i, _ in enumerate(request.prompts)))
+    return RlmAnswer("child answer")
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,22 @@ import pytest
 from rlm_desktop.documents.model import Context, Document
 from rlm_desktop.sandbox.host import Sandbox, SandboxConfig
 from rlm_desktop.sandbox.limits import MEMORY_CAP, default_limits, total_memory
+from rlm_desktop.sandbox.messages import (
+    LlmAnswers,
+    LlmQuery,
+    RequestLimits,
+    RlmAnswer,
+    SubcallRequest,
+)
 
 CONTEXT = Context([Document(name="notes.txt", text="alpha\nbeta\n")])
 RAW = ["seccomp", "landlock"]  # no Python layer: the cell has the real os, as after a bypass
 
 
-def echo(request: dict) -> object:
-    return ["answer"] * len(request.get("prompts", [])) if request["kind"] == "llm_query" else ""
+def echo(request: SubcallRequest) -> LlmAnswers | RlmAnswer:
+    if isinstance(request, LlmQuery):
+        return LlmAnswers(("answer",) * len(request.prompts))
+    return RlmAnswer("")
 
 
 def sandbox(**limits: object) -> Sandbox:
@@ -55,9 +64,9 @@ def test_timeout_kills_restarts_and_says_variables_are_gone() -> None:
 
 
 def test_subcall_time_does_not_count_against_the_timeout() -> None:
-    def slow(request: dict) -> object:
+    def slow(request: SubcallRequest) -> LlmAnswers:
         time.sleep(1.2)
-        return ["late answer"]
+        return LlmAnswers(("late answer",))
 
     with Sandbox(CONTEXT, slow, SandboxConfig(cell_timeout=1.0)) as sb:
         result = sb.run_cell("llm_query('q')")
@@ -181,29 +190,57 @@ def test_hostile_frames_end_the_worker_not_the_host(code: str) -> None:
         works(sb)
 
 
+MALFORMED = [
+    {"kind": "llm_query", "prompts": [{"x": 1}]},
+    {"kind": "shell", "command": "id"},
+    {"kind": "llm_query", "prompts": ["a"], "labels": []},
+    {"kind": "llm_query", "prompts": 5, "labels": ["a"]},  # was a TypeError in the host
+    {"kind": "llm_query", "prompts": ["a"] * 11},
+    {"kind": "llm_query", "prompts": ["a" * 101]},
+    {"kind": "rlm_query", "question": 7},
+    {"kind": "rlm_query", "question": "q", "documents": 5},
+    {"kind": "rlm_query", "question": "q", "documents": [{"name": "a"}]},
+    {"kind": "rlm_query", "question": "q", "documents": [{"name": "a", "text": "b"}] * 4},
+]
+
+
 def test_malformed_subcall_requests_never_reach_the_engine() -> None:
-    seen: list[dict] = []
+    seen: list[SubcallRequest] = []
     code = (
         "from rlm_desktop.sandbox import wire\nimport sys\n"
         "r, w = int(sys.argv[2]), int(sys.argv[3])\n"
-        'wire.send(w, {"type": "request", "kind": "llm_query", "prompts": [{"x": 1}]})\n'
-        "print(wire.recv(r))\n"
-        'wire.send(w, {"type": "request", "kind": "shell", "command": "id"})\n'
-        "print(wire.recv(r))\n"
-        'wire.send(w, {"type": "request", "kind": "llm_query", "prompts": ["a"], "labels": []})\n'
-        "print(wire.recv(r))"
+        f"for seq, raw in enumerate({MALFORMED!r}, 1):\n"
+        '    wire.send(w, {"type": "request", "seq": seq, **raw})\n'
+        "    print(wire.recv(r))"
     )
-    with Sandbox(CONTEXT, seen.append, SandboxConfig(limits={"layers": RAW})) as sb:
+    limits = RequestLimits(max_prompts=10, max_documents=3, max_chars=100)
+    config = SandboxConfig(limits={"layers": RAW}, request_limits=limits)
+    with Sandbox(CONTEXT, seen.append, config) as sb:
         result = sb.run_cell(code)
-        assert result.output.count("malformed sub-call request") == 3
+        assert result.error is None and not result.restarted
+        assert result.output.count("malformed sub-call request") == len(MALFORMED)
         assert seen == []
         works(sb)
+
+
+def test_a_bad_request_is_the_cells_exception_and_the_next_cell_works() -> None:
+    """Through the real worker's functions: the model sees a Python exception, nothing else."""
+    limits = RequestLimits(max_prompts=3)
+    with Sandbox(CONTEXT, echo, SandboxConfig(request_limits=limits)) as sb:
+        result = sb.run_cell("llm_query_batched(['q'] * 4)")
+        assert result.error == (
+            "RuntimeError: llm_query refused: too many prompts in one call (4; at most 3)"
+        )
+        assert not result.restarted
+        assert "TypeError" in (sb.run_cell("llm_query_batched(5)").error or "")
+        assert sb.run_cell("llm_query_batched(['q'] * 3)").output.strip() == str(["answer"] * 3)
 
 
 def test_host_caps_the_output_of_a_subverted_worker() -> None:
     code = (
         "from rlm_desktop.sandbox import wire\nimport sys, time\nw = int(sys.argv[3])\n"
-        'wire.send(w, {"type": "done", "output": "x" * 3_000_000, "error": ["e"] * 10 ** 5})\n'
+        'wire.send(w, {"type": "done", "seq": 1, "output": "x" * 3_000_000,\n'
+        '              "error": ["e"] * 10 ** 4})\n'
         "time.sleep(30)"
     )
     with sandbox(layers=RAW, max_output_chars=1000) as sb:
