@@ -112,7 +112,7 @@ def run_child(
 
 # --- the checks themselves (each runs in its own process) ---------------------------------
 def check_model(model: str | None) -> str:
-    from rlm_desktop.llm.base import GenerationRequest, Message
+    from rlm_desktop.llm.base import GenerationRequest
     from rlm_desktop.llm.llama import LlamaBackend
 
     backend = LlamaBackend.open(model, n_ctx=2048, n_slots=1)
@@ -122,7 +122,7 @@ def check_model(model: str | None) -> str:
             words += [f"item{i}" for i in range(len(words), len(words) + 16)]
         text = " ".join(words)
         request = GenerationRequest(
-            messages=[Message("user", f"Repeat the first word of this list: {text}")],
+            messages=[{"role": "user", "content": f"Repeat the first word of this list: {text}"}],
             max_tokens=GEN_TOKENS,
             session="doctor",
         )

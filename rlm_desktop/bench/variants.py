@@ -27,14 +27,15 @@ from rlm_desktop.llm.cpu_backends import (
 
 CHILD = """
 import json, sys, time
-from rlm_desktop.llm.base import GenerationRequest, Message
+from rlm_desktop.llm.base import GenerationRequest
 from rlm_desktop.llm.llama import LlamaBackend
 model, tokens, rounds = sys.argv[1] or None, int(sys.argv[2]), int(sys.argv[3])
 backend = LlamaBackend.open(model, n_ctx=2048, n_slots=1)
 story = "Write a long story about a lighthouse keeper and a lost cat, with many details."
 best = 0.0
 for i in range(rounds):
-    request = GenerationRequest([Message("user", story)], max_tokens=tokens, session=f"s{i}")
+    messages = [{"role": "user", "content": story}]
+    request = GenerationRequest(messages, max_tokens=tokens, session=f"s{i}")
     reply = backend.complete(request)
     best = max(best, reply.usage.completion_tokens / max(reply.usage.seconds, 1e-9))
 kernels = [n for n in backend.info.notes if n.startswith("CPU kernels")]

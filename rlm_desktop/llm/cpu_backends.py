@@ -92,8 +92,22 @@ def choose_variant(
     return max(usable, key=lambda tag: (usable[tag], tag)), tuple(notes)
 
 
-def _ggml() -> ctypes.CDLL:
-    from llama_cpp._ggml import libggml
+def _ggml(lib_dir: Path) -> ctypes.CDLL:
+    """The very libggml that libllama uses (the backend registry is a static in it).
+
+    A wheel cannot hold symbolic links, so `libggml.so`, `libggml.so.0` and the versioned file
+    are three copies: libllama loads the one its DT_NEEDED names (`libggml.so.0`), and loading
+    any other would register the CPU code in a registry llama.cpp never reads. Asking the
+    dynamic loader for that name after libllama is loaded returns libllama's copy."""
+    import llama_cpp.llama_cpp  # noqa: F401  (loads libllama and, through it, its libggml)
+
+    for path in sorted(lib_dir.glob("libggml.so.[0-9]*")):
+        if path.name.count(".") == 2:  # libggml.so.N: the soname
+            try:
+                return ctypes.CDLL(path.name, mode=os.RTLD_NOLOAD | os.RTLD_LAZY)
+            except (OSError, AttributeError):
+                break
+    from llama_cpp._ggml import libggml  # Windows, macOS: one file
 
     return libggml
 
@@ -116,8 +130,8 @@ def load_backends(lib_dir: Path | None = None) -> BackendReport:
     """Load the best CPU variant and the GPU modules. llama.cpp keeps what a process loaded,
     so this runs once per process (cached); later calls return the same report.
     Raises RuntimeError with one line when no CPU code can run here."""
-    libggml = _ggml()
     lib_dir = lib_dir or library_dir()
+    libggml = _ggml(lib_dir)
     files = variant_files(lib_dir)
     if not files:  # CPU code linked in: the build registered its backends already
         return BackendReport(cpu_variant=None, gpu=tuple(_registered(libggml)), dynamic=False)
