@@ -22,6 +22,7 @@ from rlm_desktop.ui.model_options_dialog import ModelOptionsDialog
 
 if TYPE_CHECKING:
     from rlm_desktop.ui.model_manager import ModelManagerDialog
+    from rlm_desktop.ui.tasks import TaskManager
 
 log = logging.getLogger(__name__)
 DOCUMENT_FILTER = (
@@ -60,16 +61,17 @@ def open_model_manager(
     parent: QWidget,
     on_chosen: Callable[[str], None],
     active_model: str | None = None,
+    tasks: TaskManager | None = None,
 ) -> ModelManagerDialog | None:
     """Open the model manager (None when it is not installed); its `model_chosen(path)` loads
-    the model. It checks the computer in the background, so it opens at once."""
+    the model. It checks the computer in the background (on `tasks`), so it opens at once."""
     try:
         module = importlib.import_module(MANAGER_MODULE)
         from rlm_desktop.hub.service import HubService
     except ImportError as exc:
         log.warning("model manager unavailable: %s", exc)
         return None
-    dialog = module.ModelManagerDialog(HubService(), active_model, parent)
+    dialog = module.ModelManagerDialog(HubService(), active_model, parent, tasks)
     dialog.model_chosen.connect(on_chosen)
     dialog.open()
     return dialog

@@ -10,21 +10,20 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from rlm_desktop.cancel import CancelToken
 from rlm_desktop.documents.model import IngestRecord
 from rlm_desktop.ui.documents_model import READY, WARNING, DocRow, DocumentsModel
 from rlm_desktop.ui.format import human_size
+from rlm_desktop.ui.task_state import TaskState
 from rlm_desktop.ui.tasks import Task, TaskManager
 
 PROGRESS_EVERY_S = 0.1
 
 
-def _read(paths: list[str], cancel: CancelToken, report: Callable[[Any], None]) -> Any:
+def _read(paths: list[str], state: TaskState) -> Any:
     """The job (ingest thread): records plus each file's size on disk."""
     from rlm_desktop.documents.ingest import ingest_paths
 
@@ -35,9 +34,9 @@ def _read(paths: list[str], cancel: CancelToken, report: Callable[[Any], None]) 
         now = time.monotonic()
         if now - last >= PROGRESS_EVERY_S or p.files_done == p.files_total:
             last = now
-            report(p)
+            state.report(p)
 
-    records = ingest_paths(paths, progress=progress, cancel=cancel)
+    records = ingest_paths(paths, progress=progress, cancel=state.cancel)
     sizes: dict[str, int] = {}
     for record in records:
         with contextlib.suppress(OSError):
@@ -67,11 +66,9 @@ class DocumentLoader(QObject):
         if not fresh:
             return None
         job = self.model.add_reading(fresh)
-        cancel = CancelToken()
         task = self.tasks.submit(
-            lambda report: _read(fresh, cancel, report),
+            lambda state: _read(fresh, state),
             "read documents",
-            cancel=cancel,
             on_done=lambda result: self._done(job, result),
             on_failed=lambda exc: self._failed(job, fresh, exc),
             on_progress=lambda p: self._progress(job, p),
@@ -95,7 +92,7 @@ class DocumentLoader(QObject):
         if task is None:
             return  # removed or cleared meanwhile
         records, sizes = result
-        if task.cancel.cancelled:
+        if task.cancelled:
             records = [r for r in records if r.ok]
         self.job_finished.emit(self.model.job_done(job, records, sizes))
         self._idle()
@@ -123,7 +120,7 @@ class DocumentLoader(QObject):
     def _cancel(self, job: int) -> None:
         task = self._jobs.pop(job, None)
         if task is not None:
-            task.cancel.cancel()
+            task.cancel()
             self._idle()
 
     def _idle(self) -> None:

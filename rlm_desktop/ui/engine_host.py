@@ -2,24 +2,26 @@
 
 Everything that touches the backend (creating it, loading the model, every run) is a job on
 the one "engine" lane, so one thread owns the model and jobs queue behind each other. The
-window only gets signals: `model_loaded(BackendInfo)`, `model_failed(message)`,
-`sandbox_layers(list)` and, for each run, the task's `done(RunResult)`.
+window only gets signals: `model_loaded(BackendInfo)`, `model_failed(message)` and
+`sandbox_layers(list)`. A run reports only through its engine events, its partial results;
+a run that fails before the engine could start still ends with a `RunFailed` and a
+`RunFinished`, made here, so every run ends with one terminal event.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from rlm_desktop.cancel import CancelToken
 from rlm_desktop.documents.model import Context
 from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.engine import RlmEngine, RunResult
+from rlm_desktop.engine.events import Event, RunFailed, RunFinished, RunStarted
 from rlm_desktop.llm.base import Backend, BackendError, BackendInfo
 from rlm_desktop.ui.event_buffer import EventBuffer
+from rlm_desktop.ui.task_state import TaskState
 from rlm_desktop.ui.tasks import Task, TaskManager
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,7 @@ class EngineHost(QObject):
         self.info = None
         self.model_loading.emit(model or spec)
 
-        def job(report: Any) -> BackendInfo:
+        def job(state: TaskState) -> BackendInfo:
             from rlm_desktop.llm.factory import make_backend
 
             if holder.backend is not None:
@@ -85,7 +87,7 @@ class EngineHost(QObject):
     def probe_sandbox(self) -> Task:
         """Start and stop one sandbox worker to learn which protection layers are active."""
 
-        def job(report: Any) -> list[str]:
+        def job(state: TaskState) -> list[str]:
             from rlm_desktop.sandbox.host import Sandbox
 
             sandbox = Sandbox(Context(), lambda request: None)
@@ -99,32 +101,58 @@ class EngineHost(QObject):
 
     # --- runs ------------------------------------------------------------------------------
     def run(
-        self,
-        question: str,
-        context: Context,
-        config: EngineConfig,
-        events: EventBuffer,
-        cancel: CancelToken,
-        on_done: Callable[[RunResult], object],
-        on_failed: Callable[[BaseException], object],
+        self, question: str, context: Context, config: EngineConfig, events: EventBuffer
     ) -> Task:
-        """Queue one run; its events go to `events`, its RunResult to `on_done`."""
+        """Queue one run; every event it makes goes to `events`, the last one a root
+        `RunFinished`. Stop it with the task's `cancel()`."""
         holder = self._holder
 
-        def job(report: Any) -> RunResult:
-            if holder.backend is None:
-                raise BackendError("No model is loaded: choose a model first.")
-            engine = RlmEngine(holder.backend, config)
-            return engine.run(question, context, events.push, cancel)
-
-        def done(result: RunResult) -> None:
-            self._layers(result.sandbox_layers)
-            on_done(result)
+        def job(state: TaskState) -> RunResult:
+            ends = _Ending(state.partial)
+            try:
+                if holder.backend is None:
+                    raise BackendError("No model is loaded: choose a model first.")
+                return RlmEngine(holder.backend, config).run(
+                    question, context, ends.push, state.cancel
+                )
+            except BaseException as exc:
+                ends.fail(exc)
+                raise
 
         return self._tasks.submit(
-            job, "run", lane=LANE, cancel=cancel, on_done=done, on_failed=on_failed
+            job, "run", lane=LANE, partial=events.push, on_done=self._run_done
         )
+
+    def _run_done(self, result: RunResult) -> None:
+        self._layers(result.sandbox_layers)
 
     def _layers(self, layers: list[str]) -> None:
         if layers:
             self.sandbox_layers.emit(list(layers))
+
+
+class _Ending:
+    """Passes a run's events on and makes sure the last one is a root `RunFinished`."""
+
+    def __init__(self, sink: Callable[[Event], None]) -> None:
+        self._sink = sink
+        self.root_id = "run"
+        self.ended = False
+
+    def push(self, event: Event) -> None:
+        if isinstance(event, RunStarted) and event.parent_id is None:
+            self.root_id = event.node_id
+        elif isinstance(event, RunFinished) and event.parent_id is None:
+            self.ended = True
+        self._sink(event)
+
+    def fail(self, exc: BaseException) -> None:
+        """The job failed before the engine ended the run (or before it started)."""
+        if self.ended:
+            return
+        if isinstance(exc, BackendError):
+            message = str(exc)
+        else:
+            message = f"Internal error: {type(exc).__name__}: {exc}"
+        self.push(RunFailed(self.root_id, None, error=message))
+        self.push(RunFinished(self.root_id, None, status="error", answer=""))

@@ -177,7 +177,9 @@ class MainWindow(QMainWindow):
         active = self.host.spec[1] if self.host.spec else None
         dialog = self._models_dialog
         if dialog is None:
-            dialog = self._models_dialog = dialogs.open_model_manager(self, self.load_model, active)
+            dialog = self._models_dialog = dialogs.open_model_manager(
+                self, self.load_model, active, self.tasks
+            )
             if dialog is not None:
                 dialog.download_finished.connect(self._model_downloaded)
         else:
@@ -356,9 +358,6 @@ class MainWindow(QMainWindow):
         self.save_geometry()
         self._save_settings()
         self.runs.stop()
-        dialog = self._models_dialog
-        if dialog is not None and not dialog.shutdown(CLOSE_WAIT_MS):
-            log.warning("a model download did not stop within %d ms", CLOSE_WAIT_MS)
         if not self.tasks.shutdown(CLOSE_WAIT_MS):
             log.warning("a background job did not stop within %d ms", CLOSE_WAIT_MS)
         super().closeEvent(event)

@@ -3,16 +3,16 @@ progress and cancel, installed models with size, use and remove, the active mode
 
 All logic lives in `rlm_desktop.hub` (through a `HubService`); this is layout and wiring.
 The hardware check (which can import the model runtime and run `nvidia-smi`), downloads and
-imports run on `BackgroundJob` threads, so the GUI thread never waits: the catalogue's
-verdicts appear when the check is done (`hardware_ready`). Emits `model_chosen(path)` when the
-user picks a model to use. A .gguf dropped onto the dialog is imported.
+imports are background tasks (on the window's `TaskManager`), so the GUI thread never waits:
+the catalogue's verdicts appear when the check is done (`hardware_ready`). Emits
+`model_chosen(path)` when the user picks a model to use. A .gguf dropped onto the dialog is
+imported.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rlm_desktop.cancel import Cancelled, CancelToken
+from rlm_desktop.cancel import Cancelled
 from rlm_desktop.hub.download import DownloadProgress
 from rlm_desktop.hub.errors import DownloadError
 from rlm_desktop.hub.fit import NO_FIT
@@ -40,7 +40,6 @@ from rlm_desktop.hub.service import CatalogRow, HubService
 from rlm_desktop.ui.code_view import is_dark
 from rlm_desktop.ui.dialogs import pick_model
 from rlm_desktop.ui.drops import dropped_model
-from rlm_desktop.ui.model_jobs import BackgroundJob
 from rlm_desktop.ui.model_rows import (
     catalog_action,
     hardware_summary,
@@ -48,6 +47,8 @@ from rlm_desktop.ui.model_rows import (
     progress_text,
     verdict_color,
 )
+from rlm_desktop.ui.task_state import TaskState
+from rlm_desktop.ui.tasks import Callback, Task, TaskManager
 
 CATALOG_COLUMNS = ("Model", "Size", "Verdict", "Good for", "")
 INSTALLED_COLUMNS = ("Model", "Size", "Source", "", "")
@@ -63,13 +64,15 @@ class ModelManagerDialog(QDialog):
         service: HubService,
         active_model: str | Path | None = None,
         parent: QWidget | None = None,
+        tasks: TaskManager | None = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
+        self.tasks = tasks or TaskManager(self)  # the window's, or one of its own
         self.active_model = str(active_model) if active_model else ""
-        self.job: BackgroundJob | None = None
+        self.job: Task | None = None
         self.hardware: Hardware | None = None  # known once the background check is done
-        self._probe: BackgroundJob | None = None
+        self._probe: Task | None = None
         self._want_recommended = False
         self._job_target = ""
         self._retry: tuple[str, str] | None = None
@@ -148,12 +151,13 @@ class ModelManagerDialog(QDialog):
             return
         service = self.service
         self.hardware_label.setText("Checking this computer's memory, processor and GPU…")
-        probe = BackgroundJob(lambda report, cancel: service.hardware, self)
-        probe.done.connect(self._on_hardware)
-        probe.failed.connect(lambda exc: self.show_error(f"The computer check failed: {exc}"))
-        probe.finished.connect(self._on_probe_finished)
-        self._probe = probe
-        probe.start()
+        self._probe = self.tasks.submit(
+            lambda state: service.hardware,
+            "check hardware",
+            on_done=self._on_hardware,
+            on_failed=lambda exc: self.show_error(f"The computer check failed: {exc}"),
+            on_finished=self._on_probe_finished,
+        )
 
     @Slot(object)
     def _on_hardware(self, hardware: object) -> None:
@@ -166,8 +170,6 @@ class ModelManagerDialog(QDialog):
 
     @Slot()
     def _on_probe_finished(self) -> None:
-        if self._probe is not None:
-            self._probe.deleteLater()
         self._probe = None
 
     def refresh(self) -> None:
@@ -279,21 +281,24 @@ class ModelManagerDialog(QDialog):
         self.progress_label.setText(f"Starting the download of {id_or_repo}…")
         service = self.service
 
-        def work(report: Callable[[Any], None], cancel: CancelToken) -> object:
-            return service.download(id_or_repo, filename or None, report, cancel)
+        def work(state: TaskState) -> object:
+            return service.download(id_or_repo, filename or None, state.report, state.cancel)
 
-        job = BackgroundJob(work, self)
-        job.progress.connect(self._on_progress)
-        job.done.connect(self._on_download_done)
-        self._run(job)
+        self._run(work, "download", self._on_progress, self._on_download_done)
 
-    def _run(self, job: BackgroundJob) -> None:
-        job.failed.connect(self._on_failed)
-        job.finished.connect(self._on_job_finished)
-        self.job = job
+    def _run(
+        self, work: Callable[[TaskState], object], name: str, progress: Callback, done: Callback
+    ) -> None:
+        self.job = self.tasks.submit(
+            work,
+            name,
+            on_progress=progress,
+            on_done=done,
+            on_failed=self._on_failed,
+            on_finished=self._on_job_finished,
+        )
         self._set_busy(True)
         self.refresh()
-        job.start()
 
     @Slot()
     def cancel_download(self) -> None:
@@ -324,8 +329,6 @@ class ModelManagerDialog(QDialog):
 
     @Slot()
     def _on_job_finished(self) -> None:
-        if self.job is not None:
-            self.job.deleteLater()
         self.job = None
         self._set_busy(False)
         self.refresh()
@@ -366,13 +369,17 @@ class ModelManagerDialog(QDialog):
         self.progress_label.setText(f"Importing {path.name}…")
         service = self.service
 
-        def work(report: Callable[[Any], None], cancel: CancelToken) -> object:
-            return service.import_file(path, lambda done, total: report(done / total), cancel)
+        def work(state: TaskState) -> object:
+            return service.import_file(
+                path, lambda done, total: state.report(done / total), state.cancel
+            )
 
-        job = BackgroundJob(work, self)
-        job.progress.connect(lambda f: self.progress_bar.setValue(int(float(f) * 1000)))
-        job.done.connect(lambda m: self.progress_label.setText(f"Imported {m.name}"))
-        self._run(job)
+        self._run(
+            work,
+            "import model",
+            lambda f: self.progress_bar.setValue(int(float(f) * 1000)),
+            lambda m: self.progress_label.setText(f"Imported {m.name}"),
+        )
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if dropped_model(event.mimeData()):
@@ -391,8 +398,3 @@ class ModelManagerDialog(QDialog):
             if job is not None:
                 job.cancel()
         super().done(result)
-
-    def shutdown(self, wait_ms: int = 10_000) -> bool:
-        """Cancel the background jobs and wait for their threads (the app is closing)."""
-        jobs = [job for job in (self.job, self._probe) if job is not None]
-        return all([job.stop(wait_ms) for job in jobs])

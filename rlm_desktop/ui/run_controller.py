@@ -3,7 +3,8 @@
 The engine thread pushes events into an `EventBuffer`; every tick the controller takes what
 arrived, applies it to the tree model's `RunTree` (within a time budget, so a backlog can never
 freeze the window), publishes new rows, and emits one progress line, one stats line and the
-set of changed nodes. The run's end is reported once every event has been applied.
+set of changed nodes. The run's outcome comes from its terminal event alone: the root's
+`RunFinished` (after a root `RunFailed` when it failed), reported once it has been applied.
 """
 
 from __future__ import annotations
@@ -14,16 +15,14 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from rlm_desktop.cancel import CancelToken
 from rlm_desktop.documents.model import Context
 from rlm_desktop.engine.config import EngineConfig
-from rlm_desktop.engine.engine import RunResult
-from rlm_desktop.engine.events import Event
+from rlm_desktop.engine.events import Event, RunFailed, RunFinished
 from rlm_desktop.engine.narrate import narrate
-from rlm_desktop.llm.base import BackendError
 from rlm_desktop.ui.engine_host import EngineHost
 from rlm_desktop.ui.event_buffer import EventBuffer
 from rlm_desktop.ui.run_stats import RunStats
+from rlm_desktop.ui.tasks import Task
 from rlm_desktop.ui.tree_model import RunTreeModel
 
 TICK_MS = 30
@@ -36,7 +35,6 @@ class RunOutcome:
     status: str  # "ok" | "budget" | "error" | "cancelled"
     answer: str
     error: str | None = None
-    result: RunResult | None = None
 
 
 class RunController(QObject):
@@ -52,9 +50,10 @@ class RunController(QObject):
         self.host = host
         self.model = model
         self.stats = RunStats()
-        self.cancel: CancelToken | None = None
+        self._task: Task | None = None
         self._buffer = EventBuffer()
         self._backlog: deque[Event] = deque()
+        self._error: str | None = None  # from the root's RunFailed
         self._outcome: RunOutcome | None = None
         self._started = self._ticked = 0.0
         self._timer = QTimer(self)
@@ -63,46 +62,37 @@ class RunController(QObject):
 
     @property
     def running(self) -> bool:
-        return self.cancel is not None
+        return self._task is not None
 
     def start(self, question: str, context: Context, config: EngineConfig) -> None:
         if self.running:
             return
         self.model.reset()
         self.stats = RunStats()
-        self.cancel = CancelToken()
         self._buffer = EventBuffer()
         self._backlog.clear()
-        self._outcome = None
+        self._error = self._outcome = None
         self._started = time.monotonic()
-        self.host.run(
-            question,
-            context,
-            config,
-            self._buffer,
-            self.cancel,
-            on_done=self._task_done,
-            on_failed=self._task_failed,
-        )
+        self._task = self.host.run(question, context, config, self._buffer)
         self._timer.start()
         self.started.emit()
         self.progress.emit("Starting…")
         self.stats_changed.emit(self.stats.line())
 
     def stop(self) -> None:
-        if self.cancel is not None and not self.cancel.cancelled:
-            self.cancel.cancel()
+        if self._task is not None and not self._task.cancelled:
+            self._task.cancel()
             self.progress.emit("Stopping…")
 
-    def _task_done(self, result: RunResult) -> None:
-        self._outcome = RunOutcome(result.status, result.answer, result.error, result)
-
-    def _task_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, BackendError):
-            message = str(exc)
-        else:
-            message = f"Internal error: {type(exc).__name__}: {exc}"
-        self._outcome = RunOutcome("error", "", message)
+    def _ends(self, event: Event) -> None:
+        """Note the run's outcome when `event` is one of the root's terminal events."""
+        if event.parent_id is not None:
+            return
+        if isinstance(event, RunFailed):
+            self._error = event.error
+        elif isinstance(event, RunFinished):
+            error = self._error if event.status == "error" else None
+            self._outcome = RunOutcome(event.status, event.answer, error)
 
     def _drain(self) -> None:
         batch = self._buffer.take()
@@ -116,6 +106,7 @@ class RunController(QObject):
             if node is not None:
                 changed.add(node.id)
             self.stats.update(event, tree)
+            self._ends(event)
             said = narrate(event, tree)
             line = said or line
         added = self.model.publish()
@@ -138,7 +129,7 @@ class RunController(QObject):
 
     def _finish(self, outcome: RunOutcome) -> None:
         self._timer.stop()
-        self.cancel = None
+        self._task = None
         if outcome.status == "error" and self.model.tree.root is None:
             self.progress.emit(f"The run could not start: {outcome.error}")
         self.finished.emit(outcome)

@@ -1,143 +1,193 @@
-"""Background work for the window: lanes (a QThread with a worker QObject moved to it) that
-run jobs one after another, with results sent back through queued signals.
+"""Background work for the window, one mechanism for everything: runs and model loads (on the
+one "engine" lane, so one thread owns the model), document reading, downloads, imports and the
+hardware check (each on a thread of its own).
 
-A job is a plain function `job(report) -> result`, run on the lane's thread. It never touches
-a widget: `report(value)` emits the task's `progress` signal, its return value arrives through
-`done`, and an exception through `failed` (logged with its traceback). The signals belong to
-the `Task`, which lives in the GUI thread, so every slot runs there. A named lane lives as long
-as the manager (the engine lane owns the model); an unnamed one serves a single job.
-No thread is ever killed from outside: jobs stop through their `CancelToken`.
+`TaskManager.submit(job, name, ...)` runs `job(state: TaskState)` on a worker thread. Its
+progress, result (`on_done`), exception (`on_failed`, logged) and end (`on_finished`, after
+either) are delivered on the GUI thread through `run_on_main`, a queued signal, so every
+callback may touch widgets and no job ever does. Partial results go to the `partial` sink on
+the job's thread (thread-safe, drained by the window on its timer) or, without one, to
+`on_partial` on the GUI thread. Stopping is cooperative (the state's CancelToken); threads are
+never killed. `shutdown` is the one way everything stops: it cancels every job and waits.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
-from rlm_desktop.cancel import CancelToken
+from rlm_desktop.cancel import Cancelled, CancelToken
+from rlm_desktop.ui.task_state import Sink, TaskState
 
 log = logging.getLogger(__name__)
-Job = Callable[[Callable[[Any], None]], Any]
-Slot_ = Callable[[Any], object]
+Job = Callable[[TaskState], Any]
+Callback = Callable[[Any], object]
 
 
-class Task(QObject):
-    """One job's handle in the GUI thread."""
+def _ignore(value: Any) -> None:
+    return None
 
-    progress = Signal(object)
-    done = Signal(object)
-    failed = Signal(object)  # the exception
-    finished = Signal()  # after done or failed
 
-    def __init__(self, job: Job, name: str, cancel: CancelToken | None = None) -> None:
-        super().__init__()
+class Task:
+    """One job's handle (GUI thread): its name, its state, and whether its job still runs."""
+
+    def __init__(
+        self, job: Job, name: str, state: TaskState, done: Sink = _ignore, failed: Sink = _ignore
+    ) -> None:
         self.job = job
         self.name = name
-        self.cancel = cancel or CancelToken()
-        self.running = True
+        self.state = state
+        self.deliver_done = done  # post the result to the GUI thread
+        self.deliver_failed = failed
+        self.on_finished: Callable[[], object] | None = None
+        self.running = True  # cleared on the worker thread when the job has returned
+
+    def cancel(self) -> None:
+        self.state.cancel.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.state.cancelled
 
 
-class _Runner(QObject):
-    """Lives on the lane's thread; runs each task it is sent."""
+class _Relay(QObject):
+    """Lives in the GUI thread; calls what is posted to it there (queued from other threads)."""
+
+    posted = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.posted.connect(self._call)
 
     @Slot(object)
-    def run(self, task: Task) -> None:
-        try:
-            result = task.job(task.progress.emit)
-        except BaseException as exc:
-            log.exception("background job %r failed", task.name)
-            task.failed.emit(exc)
-        else:
-            task.done.emit(result)
-        task.finished.emit()
+    def _call(self, fn: Callable[[], object]) -> None:
+        fn()
 
 
-class Lane(QObject):
-    _send = Signal(object)
+class _Lane:
+    """A worker thread running queued tasks one after another."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.name = name
-        self.thread = QThread()
-        self.thread.setObjectName(f"rlm-{name}")
-        self._runner = _Runner()
-        self._runner.moveToThread(self.thread)
-        self._send.connect(self._runner.run)
-        self.thread.finished.connect(self._runner.deleteLater)
+    def __init__(self, name: str, run: Callable[[Task], None]) -> None:
+        self._queue: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
+        self._run = run
+        self.thread = threading.Thread(target=self._loop, name=f"rlm-{name}", daemon=True)
         self.thread.start()
 
-    def submit(self, task: Task) -> None:
-        self._send.emit(task)
+    def _loop(self) -> None:
+        while (task := self._queue.get()) is not None:
+            self._run(task)
 
-    def stop(self, wait_ms: int) -> bool:
-        self.thread.quit()
-        return self.thread.wait(wait_ms)
+    def submit(self, task: Task) -> None:
+        self._queue.put(task)
+
+    def close(self) -> None:
+        self._queue.put(None)
 
 
 class TaskManager(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._lanes: dict[str, Lane] = {}
+        self._relay = _Relay(self)
+        self._lanes: dict[str, _Lane] = {}
+        self._threads: list[threading.Thread] = []
         self._tasks: set[Task] = set()
-        self._spare: set[Lane] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def run_on_main(self, fn: Callable[[], object]) -> None:
+        """Call `fn` on the GUI thread (from any thread); dropped once shut down."""
+        if self._closed:
+            return
+        try:
+            self._relay.posted.emit(fn)
+        except RuntimeError:  # the window is already gone
+            log.debug("a result arrived after the window closed")
 
     def submit(
         self,
         job: Job,
         name: str,
+        *,
         lane: str | None = None,
         cancel: CancelToken | None = None,
-        on_done: Slot_ | None = None,
-        on_failed: Slot_ | None = None,
-        on_progress: Slot_ | None = None,
+        partial: Sink | None = None,
+        on_done: Callback | None = None,
+        on_failed: Callback | None = None,
+        on_progress: Callback | None = None,
+        on_partial: Callback | None = None,
+        on_finished: Callable[[], object] | None = None,
     ) -> Task:
-        """Queue `job` on the named lane (started on first use), or on a lane of its own.
+        """Queue `job` on the named lane (started on first use), or on a thread of its own."""
+        post = self.run_on_main
 
-        The callbacks are connected before the job is queued, so none of its signals is lost.
-        """
-        task = Task(job, name, cancel)
-        for signal, slot in (
-            (task.done, on_done),
-            (task.failed, on_failed),
-            (task.progress, on_progress),
-        ):
-            if slot is not None:
-                signal.connect(slot)
+        def deliver(callback: Callback | None) -> Sink:
+            if callback is None:
+                return _ignore
+            return lambda value: post(lambda: callback(value))
+
+        state = TaskState(cancel, deliver(on_progress), partial or deliver(on_partial))
+        task = Task(job, name, state, deliver(on_done), deliver(on_failed))
+        task.on_finished = on_finished
         self._tasks.add(task)
-        task.finished.connect(lambda: self._finished(task))
         if lane is None:
-            own = Lane(name)
-            self._spare.add(own)
-            task.finished.connect(lambda: self._retire(own))
-            own.submit(task)
+            thread = threading.Thread(
+                target=self._execute, args=(task,), name=f"rlm-{name}", daemon=True
+            )
+            with self._lock:
+                self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+            thread.start()
         else:
             if lane not in self._lanes:
-                self._lanes[lane] = Lane(lane)
+                self._lanes[lane] = _Lane(lane, self._execute)
             self._lanes[lane].submit(task)
         return task
+
+    def _execute(self, task: Task) -> None:
+        """Run one task on the current (worker) thread and post its outcome."""
+        if self._closed:  # shut down before it started: never run it
+            task.running = False
+            return
+        try:
+            result = task.job(task.state)
+        except BaseException as exc:  # reported to the owner, never lost
+            task.running = False
+            if isinstance(exc, Cancelled):
+                log.debug("background job %r stopped", task.name)
+            else:
+                log.exception("background job %r failed", task.name)
+            task.deliver_failed(exc)
+        else:
+            task.running = False
+            task.deliver_done(result)
+        self.run_on_main(lambda: self._finished(task))
+
+    def _finished(self, task: Task) -> None:
+        self._tasks.discard(task)
+        if task.on_finished is not None:
+            task.on_finished()
 
     @property
     def busy(self) -> list[Task]:
         return [t for t in self._tasks if t.running]
 
-    def _finished(self, task: Task) -> None:
-        task.running = False
-        self._tasks.discard(task)
-
-    def _retire(self, lane: Lane) -> None:
-        lane.stop(2000)
-        self._spare.discard(lane)
-
     def shutdown(self, wait_ms: int = 5000) -> bool:
-        """Cancel every job and stop every thread; False if one did not stop in time."""
+        """Cancel every job, stop every thread and wait for them (together at most `wait_ms`);
+        False if one did not stop in time. Results that arrive later are dropped."""
+        self._closed = True
         for task in list(self._tasks):
-            task.cancel.cancel()
-        stopped = True
-        for lane in [*self._lanes.values(), *self._spare]:
-            stopped = lane.stop(wait_ms) and stopped
+            task.cancel()
+        for lane in self._lanes.values():
+            lane.close()
+        with self._lock:
+            threads = [lane.thread for lane in self._lanes.values()] + self._threads
         self._lanes.clear()
-        self._spare.clear()
-        return stopped
+        deadline = time.monotonic() + wait_ms / 1000
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in threads)

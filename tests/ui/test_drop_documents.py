@@ -163,6 +163,6 @@ def test_removing_a_folder_still_being_read_cancels_it(
     window.documents.table.selectRow(0)
     window.documents.remove_button.click()
     assert window.docs_model.rows == [] and not window.loader.busy
-    assert task.cancel.cancelled  # the reader stops at its next file
+    assert task.cancelled  # the reader stops at its next file
     qtbot.waitUntil(lambda: not task.running, timeout=20_000)
     assert window.docs_model.rows == []  # what it read before stopping is not added
