@@ -2,7 +2,8 @@
 with menus, shortcuts, drops anywhere on the window, and remembered settings.
 
 It only wires parts together: models and controllers do the work (documents → DocumentLoader,
-runs → RunController over the EngineHost's thread), widgets show it.
+runs → RunController over the EngineHost's thread), widgets show it. What the window may do
+next (start a waiting question, wait, ask for a model) is decided by its one `AppState`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from rlm_desktop.ui.model_choice import demo_model_path, manager_available, reso
 from rlm_desktop.ui.model_setup import ModelSetup
 from rlm_desktop.ui.run_controller import RunController, RunOutcome
 from rlm_desktop.ui.side_pane import SidePane
+from rlm_desktop.ui.state import AppState, Do, Phase, Step
 from rlm_desktop.ui.status_bar import StatusBar
 from rlm_desktop.ui.tasks import TaskManager
 from rlm_desktop.ui.tree_model import RunTreeModel
@@ -68,8 +70,7 @@ class MainWindow(QMainWindow):
         self.docs_model = DocumentsModel(self.icons, self)
         self.loader = DocumentLoader(self.tasks, self.docs_model, self)
         self.actions = WindowActions(self, manager_available())
-        self._pending_question: str | None = None
-        self._loading_model = False
+        self.state = AppState()
         self._models_dialog: ModelManagerDialog | None = None
         self._build()
         self._connect()
@@ -157,7 +158,7 @@ class MainWindow(QMainWindow):
 
     # --- models --------------------------------------------------------------------------------
     def load_model(self, model: str) -> None:
-        if self.runs.running:
+        if not self.state.can_change_model:
             self.ask_panel.progress.setText("Stop the run before changing the model.")
             return
         if self.backend.startswith(("replay:", "openai:")):  # a model file: run it in-process
@@ -191,11 +192,11 @@ class MainWindow(QMainWindow):
     def _model_downloaded(self, path: str) -> None:
         """A finished download is used at once when no model is loaded (the first run)."""
         dialog = self._models_dialog
-        if self.host.info is None and not self._loading_model and dialog is not None:
+        if self.state.phase == Phase.NO_MODEL and dialog is not None:
             dialog.choose(Path(path))  # as if Use was clicked
 
     def _model_loading(self, what: str) -> None:
-        self._loading_model = True
+        self._render(self.state.model_loading())
         self.setup_card.hide()
         server = what.startswith("openai:")  # a model server's address, not a file
         self.status.set_model(
@@ -203,20 +204,18 @@ class MainWindow(QMainWindow):
         )
 
     def _model_loaded(self, info: object) -> None:
-        self._loading_model = False
         self.status.set_model(self.host.info)
         log.info("model loaded: %s", self.host.info)
         spec = self.host.spec
         if spec and spec[0] == "llama" and spec[1]:
             self.settings.last_model = spec[1]
             self._save_settings()
-        self._maybe_start_pending()
+        self._render(self.state.model_loaded())
 
     def _model_failed(self, message: str) -> None:
-        self._loading_model = False
         log.warning("model not loaded: %s", message)
         self.status.set_model(None)
-        self._set_pending(None)
+        self._render(self.state.model_failed())
         self._show_setup(message)
 
     def _show_setup(self, message: str) -> None:
@@ -232,58 +231,48 @@ class MainWindow(QMainWindow):
             self.loader.add(documents)
 
     def _loader_busy(self, busy: bool) -> None:
-        if not busy:
-            self._maybe_start_pending()
+        self._render(self.state.reading_changed(busy))
 
     # --- runs ------------------------------------------------------------------------------------
     def ask(self) -> None:
         question = self.ask_panel.text()
-        if self.runs.running:
+        if self.state.running:
             return
         if not question:
             self.ask_panel.progress.setText("Type a question first.")
             self.ask_panel.question.setFocus()
             return
-        self._set_pending(question)
-        self._maybe_start_pending()
-
-    def _set_pending(self, question: str | None) -> None:
-        """A question waiting for the model or the documents; Stop (Esc) drops it."""
-        self._pending_question = question
-        self.actions.stop.setEnabled(question is not None or self.runs.running)
-
-    def _maybe_start_pending(self) -> None:
-        question = self._pending_question
-        if question is None or self.runs.running:
-            return
-        if self.host.info is None:
-            waiting = "the model to load" if self._loading_model else None
-            if waiting is None:
-                self._set_pending(None)
-                self.ask_panel.progress.setText("Choose a model first.")
-                self._show_setup("")
-                return
-        else:
-            waiting = "the documents to be read" if self.loader.busy else None
-        if waiting:
-            self.ask_panel.progress.setText(f"Waiting for {waiting}…")
-            return
-        self._pending_question = None
-        context = context_from_records(self.docs_model.ready_records())
-        self.answer.clear()
-        self.ask_panel.set_running(True)
-        self.actions.set_running(True)
-        self.runs.start(question, context, self.settings.engine_config())
+        self._render(self.state.ask(question))
 
     def stop(self) -> None:
-        if self._pending_question is not None and not self.runs.running:
-            self._set_pending(None)
-            self.ask_panel.progress.setText("Not asked: stopped while waiting.")
-            return
-        self.runs.stop()
+        """Stop (Esc): stop the run, or drop the question still waiting to be asked."""
+        self._render(self.state.stop())
+
+    def _render(self, step: Step) -> None:
+        """Do what the state decided, and show what it now allows."""
+        progress = self.ask_panel.progress
+        if step.do == Do.START and step.question is not None:
+            context = context_from_records(self.docs_model.ready_records())
+            self.answer.clear()
+            self.ask_panel.set_running(True)
+            self.actions.set_running(True)
+            self.runs.start(step.question, context, self.settings.engine_config())
+        elif step.do == Do.WAIT_MODEL:
+            progress.setText("Waiting for the model to load…")
+        elif step.do == Do.WAIT_DOCUMENTS:
+            progress.setText("Waiting for the documents to be read…")
+        elif step.do == Do.CHOOSE_MODEL:
+            progress.setText("Choose a model first.")
+            self._show_setup("")
+        elif step.do == Do.DROPPED:
+            progress.setText("Not asked: stopped while waiting.")
+        elif step.do == Do.STOP_RUN:
+            self.runs.stop()
+        self.actions.stop.setEnabled(self.state.can_stop)
 
     def _run_finished(self, outcome: RunOutcome) -> None:
         log.info("run ended: %s %s", outcome.status, outcome.error or "")
+        self._render(self.state.run_finished())
         self.ask_panel.set_running(False)
         self.actions.set_running(False)
         self.answer.show_answer(outcome.answer, outcome.status, outcome.error)
@@ -328,7 +317,7 @@ class MainWindow(QMainWindow):
         self.settings.model_options = options
         self._save_settings()
         spec = self.host.spec
-        if reload and spec is not None and spec[1] is not None and not self.runs.running:
+        if reload and spec is not None and spec[1] is not None and self.state.can_change_model:
             self.host.load(spec[0], spec[1], options.load_options())
 
     def _save_settings(self) -> None:
@@ -357,7 +346,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_geometry()
         self._save_settings()
-        self.runs.stop()
+        self.stop()
         if not self.tasks.shutdown(CLOSE_WAIT_MS):
             log.warning("a background job did not stop within %d ms", CLOSE_WAIT_MS)
         super().closeEvent(event)
