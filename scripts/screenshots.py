@@ -112,12 +112,12 @@ def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
 
     window.ask_panel.question.setPlainText("What is the magic number? Show how you worked it out.")
     window.ask()
-    tree = window.tree_model.tree
-    wait_until(app, lambda: sum(n.kind == "subcall" for n in tree.nodes.values()) >= 1)
+    tree = window.tree_model  # read through the model's API
+    wait_until(app, lambda: sum(n.kind == "subcall" for n in tree.walk()) >= 1)
     wait_until(
         app,
         lambda: any(
-            n.depth == 1 and n.kind == "iteration" and len(n.text) > 20 for n in tree.nodes.values()
+            n.depth == 1 and n.kind == "iteration" and len(n.text) > 20 for n in tree.walk()
         ),
     )
     save(window, "running")

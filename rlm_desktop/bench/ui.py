@@ -158,9 +158,10 @@ def _measured_run(
     return outcomes[0], seconds, stalls
 
 
-def _depth(tree: Any) -> int:
-    depths = {tree.root_id: 1}
-    for node in tree.walk():
+def _depth(model: Any) -> int:
+    """Levels of the window's run tree (read through its tree model)."""
+    depths = {model.root_id: 1}
+    for node in model.walk():
         for child in node.children:
             depths[child] = depths[node.id] + 1
     return max(depths.values())
@@ -191,7 +192,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             outcome, seconds, run_stalls = _measured_run(
                 app, window, meter, "Summarise every part."
             )
-            tree = window.tree_model.tree
+            tree = window.tree_model
             events = window.runs._buffer.total
 
             folder = Path(tmp) / "documents"
@@ -219,7 +220,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "run_events": events,
         "run_events_per_s": round(events / seconds),
         "run_seconds": round(seconds, 2),
-        "tree_nodes": len(tree.nodes),
+        "tree_nodes": tree.node_count(),
         "tree_levels": _depth(tree),
         "ingest_mb": args.ingest_mb,
         "ingest_files_ready": ready,

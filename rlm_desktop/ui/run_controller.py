@@ -1,9 +1,9 @@
 """One run at a time, from the window's side: start, stop, and the ~30 ms batching timer.
 
 The engine thread pushes events into an `EventBuffer`; every tick the controller takes what
-arrived, applies it to the tree model's `RunTree` (within a time budget, so a backlog can never
-freeze the window), publishes new rows, and emits one progress line, one stats line and the
-set of changed nodes. The run's outcome comes from its terminal event alone: the root's
+arrived to the tree model (`apply`, within a time budget, so a backlog can never freeze the
+window; the model inserts the rows) and emits one progress line, one stats line and the set of
+changed nodes. The run's outcome comes from its terminal event alone: the root's
 `RunFinished` (after a root `RunFailed` when it failed), reported once it has been applied.
 """
 
@@ -18,7 +18,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from rlm_desktop.documents.model import Context
 from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.events import Event, RunFailed, RunFinished
-from rlm_desktop.engine.narrate import narrate
 from rlm_desktop.ui.engine_host import EngineHost
 from rlm_desktop.ui.event_buffer import EventBuffer
 from rlm_desktop.ui.run_stats import RunStats
@@ -98,31 +97,22 @@ class RunController(QObject):
         batch = self._buffer.take()
         self._backlog.extend(batch.events)
         self.stats.streamed += batch.pieces
-        deadline = time.perf_counter() + APPLY_BUDGET_S
-        tree, changed, line = self.model.tree, set(), None
-        while self._backlog and time.perf_counter() < deadline:
-            event = self._backlog.popleft()
-            node = tree.apply(event)
-            if node is not None:
-                changed.add(node.id)
-            self.stats.update(event, tree)
+        applied = self.model.apply(self._backlog, APPLY_BUDGET_S)
+        for event, node in applied.steps:
+            self.stats.update(event, node)
             self._ends(event)
-            said = narrate(event, tree)
-            line = said or line
-        added = self.model.publish()
-        self.model.touch(changed)
         now = time.monotonic()
         if now - self._ticked >= CLOCK_S:
             self._ticked = now
             self.model.tick()
         if not self.stats.final:
-            self.stats.seconds = time.monotonic() - self._started
-        if added:
-            self.nodes_added.emit(added)
-        if changed:
-            self.nodes_changed.emit(changed)
-        if line:
-            self.progress.emit(line)
+            self.stats.seconds = now - self._started
+        if applied.added:
+            self.nodes_added.emit(applied.added)
+        if applied.changed:
+            self.nodes_changed.emit(applied.changed)
+        if applied.line:
+            self.progress.emit(applied.line)
         self.stats_changed.emit(self.stats.line())
         if self._outcome is not None and not self._backlog and not len(self._buffer):
             self._finish(self._outcome)
@@ -130,6 +120,6 @@ class RunController(QObject):
     def _finish(self, outcome: RunOutcome) -> None:
         self._timer.stop()
         self._task = None
-        if outcome.status == "error" and self.model.tree.root is None:
+        if outcome.status == "error" and self.model.root_id is None:
             self.progress.emit(f"The run could not start: {outcome.error}")
         self.finished.emit(outcome)

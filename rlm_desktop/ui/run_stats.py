@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rlm_desktop.engine import events as ev
-from rlm_desktop.engine.tree import RunTree
+from rlm_desktop.engine.tree import TreeNode
 from rlm_desktop.ui.format import duration, plural
 
 
@@ -21,7 +21,8 @@ class RunStats:
     streamed: int = 0  # pieces streamed by turns not finished yet
     final: bool = False
 
-    def update(self, event: ev.Event, tree: RunTree) -> None:
+    def update(self, event: ev.Event, node: TreeNode | None) -> None:
+        """Count `event`, once applied to the tree (`node`: the node it changed)."""
         if isinstance(event, ev.IterationStarted):
             self.turns += 1
         elif isinstance(event, ev.SubcallStarted):
@@ -29,7 +30,6 @@ class RunStats:
         elif isinstance(event, ev.IterationFinished):
             self._add(event.prompt_tokens, event.completion_tokens)
         elif isinstance(event, ev.SubcallFinished):
-            node = tree.nodes.get(event.node_id)
             if node is not None and not node.children:  # a leaf: no turns of its own
                 self._add(event.prompt_tokens, event.completion_tokens)
         elif isinstance(event, ev.RunFinished) and event.parent_id is None:

@@ -103,7 +103,8 @@ class SidePane(QWidget):
     def on_nodes_added(self, node_ids: list[str]) -> None:
         if not self.follow.isChecked():
             return
-        running = [n for n in node_ids if self.model.tree.nodes[n].status == RUNNING]
+        model = self.model
+        running = [n for n in node_ids if (node := model.get(n)) and node.status == RUNNING]
         if running:
             self.go_to(running[-1])
         elif self.tree.currentIndex() == QModelIndex() and node_ids:
@@ -112,22 +113,24 @@ class SidePane(QWidget):
     def on_nodes_changed(self, node_ids: set[str]) -> None:
         node_id = self.details.node_id
         if node_id is not None and node_id in node_ids:
-            self.details.refresh(self.model.tree.nodes[node_id])
+            node = self.model.get(node_id)
+            if node is not None:
+                self.details.refresh(node)
 
     def on_run_started(self) -> None:
         self.follow.setChecked(True)
 
     def on_run_finished(self, status: str) -> None:
         """Show where the run ended: its answer, or the step where it stopped or failed."""
-        tree = self.model.tree
-        if not self.follow.isChecked() or tree.root_id is None:
+        root_id = self.model.root_id
+        if not self.follow.isChecked() or root_id is None:
             return
-        target = tree.root_id
+        target = root_id
         if status in ("error", "cancelled"):
-            ended = [n.id for n in tree.walk() if n.status == status and n.kind != "run"]
+            ended = [n.id for n in self.model.walk() if n.status == status and n.kind != "run"]
             target = ended[-1] if ended else target
         self.go_to(target)
-        self.tree.expand(self.model.index_of(tree.root_id))
+        self.tree.expand(self.model.index_of(root_id))
 
     def go_to(self, node_id: str) -> None:
         """Select, reveal and show one node (without turning following off)."""
@@ -168,6 +171,6 @@ class SidePane(QWidget):
 
     def _follow_toggled(self, on: bool) -> None:
         if on:
-            running = [n.id for n in self.model.tree.walk() if n.status == RUNNING]
+            running = [n.id for n in self.model.walk() if n.status == RUNNING]
             if running:
                 self.go_to(running[-1])

@@ -1,17 +1,24 @@
-"""`RunTreeModel`: a QAbstractItemModel over the engine's `RunTree`, updated incrementally.
+"""`RunTreeModel`: a QAbstractItemModel that owns the run's `RunTree`, updated incrementally.
 
-The run controller applies events to `model.tree` and then calls `publish()` (new nodes become
-rows with one beginInsertRows per parent and batch) and `touch(ids)` (dataChanged for nodes
-that changed); running nodes' times tick through `tick()`. Rows are only ever appended within
-a run, so a node's row is its place among its parent's children; a new run is one reset.
+`apply(events)` applies a batch of engine events to its tree (within a time budget) and emits
+the row changes itself: new nodes become rows with one beginInsertRows per parent and batch,
+changed nodes one dataChanged each (napari's evented item models work the same way). Running
+nodes' times tick through `tick()`. Rows are only ever appended within a run, so a node's row
+is its place among its parent's children; a new run is one reset. Everything else reads the
+tree through the model: `get`, `root_id`, `walk`, `node_count`, `node(index)`.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from rlm_desktop.engine.events import Event
+from rlm_desktop.engine.narrate import narrate
 from rlm_desktop.engine.tree import RUNNING, RunTree, TreeNode
 from rlm_desktop.ui.format import duration, tokens
 from rlm_desktop.ui.icons import StatusIcons
@@ -41,13 +48,23 @@ Index = QModelIndex | QPersistentModelIndex
 NO_PARENT = QModelIndex()
 
 
+@dataclass
+class Applied:
+    """What one `apply` did."""
+
+    steps: list[tuple[Event, TreeNode | None]] = field(default_factory=list)  # event, its node
+    added: list[str] = field(default_factory=list)  # ids of new rows, in order
+    changed: set[str] = field(default_factory=set)  # ids of nodes whose content changed
+    line: str | None = None  # the newest plain-language progress line
+
+
 class RunTreeModel(QAbstractItemModel):
     COLUMNS = ("Step", "Tokens", "Time")
 
     def __init__(self, icons: StatusIcons, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.icons = icons
-        self.tree = RunTree()
+        self._tree = RunTree()
         self._ids: list[str] = [""]  # internal id (int) → node id; 0 is never used
         self._num: dict[str, int] = {}
         self._row: dict[str, int] = {}
@@ -58,15 +75,31 @@ class RunTreeModel(QAbstractItemModel):
     # --- updates (GUI thread, from the run controller) ----------------------------------------
     def reset(self) -> None:
         self.beginResetModel()
-        self.tree = RunTree()
+        self._tree = RunTree()
         self._ids, self._num, self._row, self._shown, self._top = [""], {}, {}, {}, 0
         self._running = set()
         self.endResetModel()
 
-    def publish(self) -> list[str]:
+    def apply(self, events: deque[Event], budget_s: float = float("inf")) -> Applied:
+        """Apply events from the front of `events` (taking them off it) until it is empty or
+        `budget_s` has passed, then insert the new rows and signal the changed ones."""
+        applied = Applied()
+        tree, deadline = self._tree, time.perf_counter() + budget_s
+        while events and time.perf_counter() < deadline:
+            event = events.popleft()
+            node = tree.apply(event)
+            if node is not None:
+                applied.changed.add(node.id)
+            applied.steps.append((event, node))
+            applied.line = narrate(event, tree) or applied.line
+        applied.added = self._publish()
+        self._touch(applied.changed)
+        return applied
+
+    def _publish(self) -> list[str]:
         """Turn nodes added to the tree since the last call into rows; returns their ids."""
         added: list[str] = []
-        root = self.tree.root
+        root = self._tree.root
         if root is None:
             return added
         if self._top == 0:
@@ -77,7 +110,7 @@ class RunTreeModel(QAbstractItemModel):
             added.append(root.id)
         stack = [root.id]
         while stack:  # parents before children, so each parent is a row before its rows
-            node = self.tree.nodes[stack.pop()]
+            node = self._tree.nodes[stack.pop()]
             shown = self._shown.get(node.id, 0)
             if len(node.children) > shown:
                 first, last = shown, len(node.children) - 1
@@ -87,7 +120,7 @@ class RunTreeModel(QAbstractItemModel):
                 self._shown[node.id] = last + 1
                 self.endInsertRows()
                 added.extend(node.children[first:])
-            stack.extend(c for c in node.children if self.tree.nodes[c].children)
+            stack.extend(c for c in node.children if self._tree.nodes[c].children)
         return added
 
     def _register(self, node_id: str, row: int) -> None:
@@ -96,7 +129,7 @@ class RunTreeModel(QAbstractItemModel):
         self._ids.append(node_id)
         self._row[node_id] = row
 
-    def touch(self, node_ids: set[str]) -> None:
+    def _touch(self, node_ids: set[str]) -> None:
         """dataChanged for the nodes that changed and are already rows."""
         last = len(self.COLUMNS) - 1
         for node_id in node_ids:
@@ -110,13 +143,27 @@ class RunTreeModel(QAbstractItemModel):
     def tick(self) -> None:
         """Refresh the time of running nodes (their clock moves without events)."""
         col = self.COLUMNS.index("Time")
-        nodes = self.tree.nodes
+        nodes = self._tree.nodes
         for node_id in [n for n in self._running if nodes[n].status == RUNNING]:
             index = self.createIndex(self._row[node_id], col, self._num[node_id])
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole])
         self._running = {n for n in self._running if nodes[n].status == RUNNING}
 
-    # --- lookup -------------------------------------------------------------------------------
+    # --- reading the tree -----------------------------------------------------------------------
+    @property
+    def root_id(self) -> str | None:
+        return self._tree.root_id
+
+    def get(self, node_id: str) -> TreeNode | None:
+        return self._tree.nodes.get(node_id)
+
+    def walk(self) -> Iterator[TreeNode]:
+        """Every node, depth first from the root (also those not yet rows)."""
+        return self._tree.walk()
+
+    def node_count(self) -> int:
+        return len(self._tree.nodes)
+
     def index_of(self, node_id: str, column: int = 0) -> QModelIndex:
         num = self._num.get(node_id)
         return QModelIndex() if num is None else self.createIndex(self._row[node_id], column, num)
@@ -124,7 +171,7 @@ class RunTreeModel(QAbstractItemModel):
     def node(self, index: Index) -> TreeNode | None:
         if not index.isValid():
             return None
-        return self.tree.nodes.get(self._ids[index.internalId()])
+        return self._tree.nodes.get(self._ids[index.internalId()])
 
     # --- QAbstractItemModel ---------------------------------------------------------------------
     def index(self, row: int, column: int, parent: Index = NO_PARENT) -> QModelIndex:
@@ -133,8 +180,8 @@ class RunTreeModel(QAbstractItemModel):
             if node is None or not 0 <= row < self._shown.get(node.id, 0):
                 return QModelIndex()
             child = node.children[row]
-        elif row == 0 and self._top and self.tree.root_id:
-            child = self.tree.root_id
+        elif row == 0 and self._top and self._tree.root_id:
+            child = self._tree.root_id
         else:
             return QModelIndex()
         return self.createIndex(row, column, self._num[child])
@@ -165,7 +212,7 @@ class RunTreeModel(QAbstractItemModel):
         # Called for every visible cell and role on each repaint: plain ints, early exits.
         if role not in ROLES or not index.isValid():
             return None
-        node = self.tree.nodes.get(self._ids[index.internalId()])
+        node = self._tree.nodes.get(self._ids[index.internalId()])
         if node is None:
             return None
         col = index.column()

@@ -76,7 +76,7 @@ def test_unexpected_error_shows_a_dialog_with_the_log(
         assert "something broke" in logs.file.read_text()
         assert window.isVisible() and len(window.docs_model.rows) == 2
         assert window.answer.answer == "kept"  # the run so far stays on screen
-        assert window.tree_model.rowCount() == 1 and window.tree_model.tree.root is not None
+        assert window.tree_model.rowCount() == 1 and window.tree_model.root_id is not None
         dialog.close()
     finally:
         logs.close()

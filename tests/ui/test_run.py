@@ -13,7 +13,6 @@ from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtTest import QAbstractItemModelTester
 from pytestqt.qtbot import QtBot
 
-from rlm_desktop.engine.tree import RunTree
 from rlm_desktop.store.settings import Budgets, Settings
 from rlm_desktop.ui.tree_model import NODE_ID_ROLE, RunTreeModel
 from tests.ui.conftest import DEMO, MakeWindow, ask, wait_documents, wait_model
@@ -21,9 +20,10 @@ from tests.ui.conftest import DEMO, MakeWindow, ask, wait_documents, wait_model
 QUESTION = "What is the magic number?"
 
 
-def shape(tree: RunTree, node_id: str | None = None) -> tuple[str, str, list[object]]:
-    node = tree.nodes[node_id or tree.root_id or ""]
-    return (node.kind, node.status, [shape(tree, c) for c in node.children])
+def shape(model: RunTreeModel, node_id: str | None = None) -> tuple[str, str, list[object]]:
+    node = model.get(node_id or model.root_id or "")
+    assert node is not None
+    return (node.kind, node.status, [shape(model, c) for c in node.children])
 
 
 def rows(model: RunTreeModel, parent: QModelIndex | None = None) -> list[object]:
@@ -36,8 +36,10 @@ def rows(model: RunTreeModel, parent: QModelIndex | None = None) -> list[object]
     return out
 
 
-def tree_rows(tree: RunTree, node_id: str) -> tuple[str, list[object]]:
-    return (node_id, [tree_rows(tree, c) for c in tree.nodes[node_id].children])
+def tree_rows(model: RunTreeModel, node_id: str) -> tuple[str, list[object]]:
+    node = model.get(node_id)
+    assert node is not None
+    return (node_id, [tree_rows(model, c) for c in node.children])
 
 
 def test_demo_run_fills_the_tree_and_shows_the_answer(
@@ -64,7 +66,7 @@ def test_demo_run_fills_the_tree_and_shows_the_answer(
     window.answer.copy_button.click()
     assert QGuiApplication.clipboard().text() == "42"
     assert not window.answer.banner.isVisible()
-    tree = window.tree_model.tree
+    tree = window.tree_model
     done = "done"
     cell = ("cell", done, [])
     leaf = ("subcall", done, [])
@@ -164,7 +166,7 @@ def test_failed_run_keeps_what_was_done_and_says_why(
     assert window.answer.banner.isVisible()
     assert "ran out of recorded responses" in window.answer.banner.text()
     assert window.ask_panel.progress.text().startswith("The run failed")
-    root = window.tree_model.tree.root
+    root = window.tree_model.get(window.tree_model.root_id or "")
     assert root is not None and root.status == "error"
     error_icon = window.icons.get("error").cacheKey()
     assert window.tree_model.index(0, 0).data(Qt.ItemDataRole.DecorationRole).cacheKey() == (
@@ -203,10 +205,11 @@ def test_a_real_model_run_in_the_window(
 
     assert outcome.status in ("ok", "budget"), outcome.error
     assert outcome.answer and window.answer.answer == outcome.answer
-    tree = window.tree_model.tree
-    turns = [tree.nodes[c] for c in tree.nodes[tree.root_id or ""].children]
+    model = window.tree_model
+    turns = [n for n in model.walk() if n.parent_id == model.root_id]
     assert turns and all(t.kind == "iteration" and t.status == "done" for t in turns)
-    assert tree.nodes[turns[0].children[0]].kind == "cell"  # the first turn looked first
+    first = model.get(turns[0].children[0])
+    assert first is not None and first.kind == "cell"  # the first turn looked first
     assert window.tree_model.index(0, 1).data()  # tokens on the run's row
     assert any(text.strip() for text in streamed)  # the model's words appeared as it went
     stats = window.ask_panel.stats.text()

@@ -109,7 +109,7 @@ def test_follow_tracks_the_running_step_until_the_user_clicks(
     side = window.side
     window.ask_panel.question.setPlainText("Follow?")
     window.ask_panel.ask_button.click()
-    tree = window.tree_model.tree
+    model = window.tree_model
 
     def current_is_running() -> bool:
         node = side.model.node(side.tree.currentIndex())
@@ -122,8 +122,8 @@ def test_follow_tracks_the_running_step_until_the_user_clicks(
     qtbot.mouseClick(side.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert side.tree.currentIndex() == root
     assert not side.follow.isChecked()
-    count = len(tree.nodes)
-    qtbot.waitUntil(lambda: len(tree.nodes) > count + 2, timeout=10_000)
+    count = model.node_count()
+    qtbot.waitUntil(lambda: model.node_count() > count + 2, timeout=10_000)
     assert side.tree.currentIndex() == root  # it no longer moves by itself
     side.follow.setChecked(True)  # back on: jumps to the running step
     assert side.tree.currentIndex() != root or not window.runs.running

@@ -17,8 +17,8 @@ LOOP = "Let me count.\n```repl\nwhile True:\n    pass\n```"
 
 
 def _running_cell(window: object) -> bool:
-    tree = window.tree_model.tree  # type: ignore[attr-defined]
-    return any(n.kind == "cell" and n.status == "running" for n in tree.nodes.values())
+    model = window.tree_model  # type: ignore[attr-defined]
+    return any(n.kind == "cell" and n.status == "running" for n in model.walk())
 
 
 @pytest.mark.parametrize("how", ["button", "escape"])
@@ -34,8 +34,8 @@ def test_stop_during_an_endless_cell_ends_the_run_within_a_second(
     assert window.actions.stop.isEnabled()
     assert not window.actions.ask.isEnabled()
 
-    running = window.tree_model.index_of(next(n.id for n in window.tree_model.tree.walk()
-                                              if n.kind == "cell"))  # fmt: skip
+    cell = next(n.id for n in window.tree_model.walk() if n.kind == "cell")
+    running = window.tree_model.index_of(cell)
     assert running.data(Qt.ItemDataRole.DecorationRole).cacheKey() == (
         window.icons.get("running").cacheKey()
     )
@@ -52,9 +52,10 @@ def test_stop_during_an_endless_cell_ends_the_run_within_a_second(
     outcome = blocker.args[0]
     assert outcome.status == "cancelled"
     assert elapsed < 1.0, f"Stop took {elapsed:.2f} s"
-    tree = window.tree_model.tree
-    assert tree.root is not None and tree.root.status == "cancelled"
-    assert [n.status for n in tree.nodes.values() if n.kind == "cell"] == ["cancelled"]
+    model = window.tree_model
+    root = model.get(model.root_id or "")
+    assert root is not None and root.status == "cancelled"
+    assert [n.status for n in model.walk() if n.kind == "cell"] == ["cancelled"]
     assert running.data(Qt.ItemDataRole.DecorationRole).cacheKey() == (
         window.icons.get("cancelled").cacheKey()
     )
@@ -91,4 +92,4 @@ def test_stop_drops_a_question_still_waiting_for_the_documents(
     assert window.ask_panel.progress.text() == "Not asked: stopped while waiting."
     assert not window.actions.stop.isEnabled()
     qtbot.waitUntil(lambda: not window.loader.busy, timeout=20_000)
-    assert not window.runs.running and window.tree_model.tree.root is None  # never started
+    assert not window.runs.running and window.tree_model.root_id is None  # never started
