@@ -13,6 +13,8 @@ from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtTest import QAbstractItemModelTester
 from pytestqt.qtbot import QtBot
 
+from rlm_desktop.documents.model import Context
+from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.store.settings import Budgets, Settings
 from rlm_desktop.ui.tree_model import NODE_ID_ROLE, RunTreeModel
 from tests.ui.conftest import DEMO, MakeWindow, ask, wait_documents, wait_model
@@ -215,3 +217,21 @@ def test_a_real_model_run_in_the_window(
     stats = window.ask_panel.stats.text()
     assert "turn" in stats and "tokens/s" in stats
     assert window.actions.ask.isEnabled() and not window.actions.stop.isEnabled()
+
+
+def test_a_run_that_cannot_start_ends_with_its_terminal_event(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    """No model loaded: the run's job fails before the engine starts, and the window learns it
+    from the synthetic RunFailed + RunFinished, the one way any run ends."""
+    window = make_window(backend="llama")
+    lines: list[str] = []
+    window.runs.progress.connect(lines.append)
+    with qtbot.waitSignal(window.runs.finished, timeout=10_000) as blocker:
+        window.runs.start("Anything?", Context(), EngineConfig())
+    outcome = blocker.args[0]
+    assert outcome.status == "error" and outcome.answer == ""
+    assert outcome.error == "No model is loaded: choose a model first."
+    assert f"The run could not start: {outcome.error}" in lines
+    assert window.tree_model.root_id is None and window.tree_model.rowCount() == 0
+    assert not window.runs.running
