@@ -28,7 +28,7 @@ from rlm_desktop.ui.documents_panel import DocumentsPanel
 from rlm_desktop.ui.drops import DropOverlay, drop_message, dropped_paths, split_models
 from rlm_desktop.ui.engine_host import EngineHost
 from rlm_desktop.ui.icons import StatusIcons
-from rlm_desktop.ui.model_choice import demo_model_path, manager_available, resolve_model
+from rlm_desktop.ui.model_choice import find_demo_model, manager_available, resolve_model
 from rlm_desktop.ui.model_setup import ModelSetup
 from rlm_desktop.ui.run_controller import RunController, RunOutcome
 from rlm_desktop.ui.side_pane import SidePane
@@ -79,7 +79,8 @@ class MainWindow(QMainWindow):
     # --- building ----------------------------------------------------------------------------
     def _build(self) -> None:
         a = self.actions
-        self.setup_card = ModelSetup(demo_model_path() is not None, manager_available())
+        demo = find_demo_model()
+        self.setup_card = ModelSetup(demo.path is not None, manager_available())
         self.setup_card.hide()
         self.documents = DocumentsPanel(self.docs_model, a.add_files, a.add_folder)
         self.ask_panel = AskPanel(a.ask, a.stop)
@@ -108,6 +109,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
+        if demo.problem:
+            self.status.show_problem(demo.problem)
         self.overlay = DropOverlay(self)
         self.side.setVisible(self.settings.show_side_pane)
         a.toggle_side.setChecked(self.settings.show_side_pane)
@@ -168,9 +171,11 @@ class MainWindow(QMainWindow):
         )
 
     def use_demo_model(self) -> None:
-        path = demo_model_path()
-        if path is not None:
-            self.load_model(str(path))
+        demo = find_demo_model()
+        if demo.problem:
+            self.status.show_problem(demo.problem)
+        if demo.path is not None:
+            self.load_model(str(demo.path))
 
     def open_models(self, download_recommended: bool = False) -> None:
         """Models ▸ Manage models… (one dialog, kept between openings); from the first-run

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
+from rlm_desktop.llm.llama_paths import DEMO_ALIAS, DEMO_FILE
 from rlm_desktop.store.paths import dev_models_dir
 
 log = logging.getLogger(__name__)
-DEMO_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEMO_BLURB = (
     "SmolLM2 135M, 98 MB, included with the app. It is tiny: quick to try the app with, "
     "but too small for real analysis, so expect wrong answers."
@@ -19,27 +20,50 @@ DEMO_BLURB = (
 MANAGER_MODULE = "rlm_desktop.ui.model_manager"
 
 
+@dataclass(frozen=True)
+class DemoModel:
+    path: Path | None  # the bundled demo model's file, if it is on this computer
+    problem: str = ""  # why the installed models could not be looked at (one line)
+
+
+def find_demo_model(catalog_file: Path | None = None) -> DemoModel:
+    """The bundled demo model: as the model library knows it, else the known file in
+    `models/`. A failure to read the library is logged with its reason and returned."""
+    problem = ""
+    try:
+        from rlm_desktop.hub.catalog import load_catalog
+        from rlm_desktop.hub.installed import find_installed
+    except ImportError as exc:  # the model library is not part of this build
+        log.info("model library unavailable (%s): looking for %s", exc, DEMO_FILE)
+    else:
+        try:
+            found = find_installed(DEMO_ALIAS, catalog=load_catalog(catalog_file))
+            if found is not None:
+                return DemoModel(found.path)
+        except Exception as exc:  # a broken catalogue or models folder: say so, go on
+            problem = f"The installed models could not be read: {exc}"
+            log.warning("demo model lookup failed: %s", exc, exc_info=True)
+    path = dev_models_dir() / DEMO_FILE
+    return DemoModel(path if path.is_file() else None, problem)
+
+
 def demo_model_path() -> Path | None:
     """The bundled demo model, if it is on this computer."""
-    try:
-        from rlm_desktop.hub.installed import find_installed
-
-        found = find_installed("demo")
-        if found is not None:
-            return found.path
-    except Exception as exc:  # the hub is optional here; fall back to the known file
-        log.debug("hub lookup of the demo model failed: %s", exc)
-    path = dev_models_dir() / DEMO_FILE
-    return path if path.is_file() else None
+    return find_demo_model().path
 
 
 def resolve_model(model: str) -> str:
-    """A path for an installed model's id; anything else is passed on unchanged."""
+    """A path for an installed model's id; anything else is passed on unchanged (loading it
+    then says what is wrong with it)."""
     try:
+        from rlm_desktop.hub.errors import HubError
         from rlm_desktop.hub.installed import resolve_model as hub_resolve
-
+    except ImportError:
+        return model
+    try:
         return str(hub_resolve(model))
-    except Exception:
+    except HubError as exc:
+        log.info("model %r is not an installed model: %s", model, exc)
         return model
 
 

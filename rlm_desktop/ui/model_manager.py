@@ -17,16 +17,12 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -34,24 +30,23 @@ from PySide6.QtWidgets import (
 from rlm_desktop.cancel import Cancelled
 from rlm_desktop.hub.download import DownloadProgress
 from rlm_desktop.hub.errors import DownloadError
-from rlm_desktop.hub.fit import NO_FIT
 from rlm_desktop.hub.hardware import Hardware
 from rlm_desktop.hub.service import CatalogRow, HubService
 from rlm_desktop.ui.code_view import is_dark
 from rlm_desktop.ui.dialogs import pick_model
 from rlm_desktop.ui.drops import dropped_model
-from rlm_desktop.ui.model_rows import (
-    catalog_action,
-    hardware_summary,
-    human_size,
-    progress_text,
-    verdict_color,
+from rlm_desktop.ui.model_rows import hardware_summary, progress_text
+from rlm_desktop.ui.model_tables import (
+    CATALOG_COLUMNS,
+    INSTALLED_COLUMNS,
+    fill_catalog,
+    fill_installed,
+    make_table,
 )
 from rlm_desktop.ui.task_state import TaskState
 from rlm_desktop.ui.tasks import Callback, Task, TaskManager
 
-CATALOG_COLUMNS = ("Model", "Size", "Verdict", "Good for", "")
-INSTALLED_COLUMNS = ("Model", "Size", "Source", "", "")
+PAUSED = "Download paused: the part already fetched is kept; click Resume to go on."
 
 
 class ModelManagerDialog(QDialog):
@@ -90,7 +85,8 @@ class ModelManagerDialog(QDialog):
         self.hardware_label = self._label("Computer summary", layout)
         self.active_label = self._label("Active model", layout)
         self._label("Catalogue heading", layout, "<b>Models for this computer</b>")
-        self.catalog_table = self._table("Catalogue of models", CATALOG_COLUMNS, layout, 3)
+        self.catalog_table = make_table("Catalogue of models", CATALOG_COLUMNS, 3)
+        layout.addWidget(self.catalog_table, 1)
         row = QHBoxLayout()
         self.progress_bar = QProgressBar()
         self.progress_bar.setAccessibleName("Download progress")
@@ -107,7 +103,8 @@ class ModelManagerDialog(QDialog):
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.retry_button = self._button("Retry download", "Retry", self._on_retry, layout)
         self._label("Installed heading", layout, "<b>Installed models</b>")
-        self.installed_table = self._table("Installed models", INSTALLED_COLUMNS, layout, 0)
+        self.installed_table = make_table("Installed models", INSTALLED_COLUMNS, 0)
+        layout.addWidget(self.installed_table, 1)
         bottom = QHBoxLayout()
         self._button("Import a model file", "Import .gguf…", self.choose_import, bottom)
         bottom.addStretch(1)
@@ -128,21 +125,6 @@ class ModelManagerDialog(QDialog):
         button.clicked.connect(slot)
         layout.addWidget(button)  # type: ignore[attr-defined]
         return button
-
-    def _table(
-        self, name: str, columns: tuple[str, ...], layout: QVBoxLayout, stretch: int
-    ) -> QTableWidget:
-        table = QTableWidget(0, len(columns))
-        table.setAccessibleName(name)
-        table.setHorizontalHeaderLabels(list(columns))
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.verticalHeader().setVisible(False)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-        layout.addWidget(table, 1)
-        return table
 
     # ---- state -> widgets ---------------------------------------------------------------
     def check_hardware(self) -> None:
@@ -187,48 +169,17 @@ class ModelManagerDialog(QDialog):
 
     def _fill_catalog(self, rows: list[CatalogRow]) -> None:
         best = self.service.recommend()
-        table = self.catalog_table
-        table.setRowCount(len(rows))
-        for i, row in enumerate(rows):
-            entry, verdict = row.entry, row.assessment.verdict
-            star = " ★ best pick" if best and best.entry.id == entry.id else ""
-            cells = (f"{entry.name}{star}", human_size(entry.size_bytes), verdict, entry.good_for)
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(row.assessment.reason if col == 2 else f"{entry.repo} · "
-                                f"{entry.quantization} · {entry.license}")  # fmt: skip
-                if col == 2:
-                    item.setForeground(verdict_color(verdict, is_dark(self.palette())))
-                item.setData(Qt.ItemDataRole.UserRole, entry.id)
-                table.setItem(i, col, item)
-            text, action = catalog_action(row)
-            button = QPushButton(text)
-            button.setAccessibleName(f"{text} {entry.name}")
-            button.setEnabled(self.job is None and (verdict != NO_FIT or action != "download"))
-            button.clicked.connect(lambda _=False, r=row, a=action: self._on_catalog_action(r, a))
-            table.setCellWidget(i, 4, button)
+        best_id = best.entry.id if best else None
+        dark = is_dark(self.palette())
+        busy = self.job is not None
+        fill_catalog(self.catalog_table, rows, best_id, busy, dark, self._on_catalog_action)
 
     def _fill_installed(self) -> None:
         models = self.service.installed()
-        table = self.installed_table
-        table.setRowCount(len(models))
-        for i, model in enumerate(models):
-            active = " (active)" if str(model.path) == self.active_model else ""
-            for col, text in enumerate((model.name + active, human_size(model.size_bytes),
-                                        model.source)):  # fmt: skip
-                item = QTableWidgetItem(text)
-                item.setToolTip(str(model.path))
-                item.setData(Qt.ItemDataRole.UserRole, model.id)
-                table.setItem(i, col, item)
-            use = QPushButton("Use")
-            use.setAccessibleName(f"Use {model.name}")
-            use.clicked.connect(lambda _=False, p=model.path: self.choose(p))
-            table.setCellWidget(i, 3, use)
-            remove = QPushButton("Remove")
-            remove.setAccessibleName(f"Remove {model.name}")
-            remove.setEnabled(model.removable and self.job is None)
-            remove.clicked.connect(lambda _=False, m=model.id: self.remove(m))
-            table.setCellWidget(i, 4, remove)
+        busy = self.job is not None
+        fill_installed(
+            self.installed_table, models, self.active_model, busy, self.choose, self.remove
+        )
 
     def _show_active(self) -> None:
         text = Path(self.active_model).name if self.active_model else "none chosen yet"
@@ -260,8 +211,8 @@ class ModelManagerDialog(QDialog):
         elif best.entry.bundled or any(
             r.installed for r in self.service.rows() if r.entry.id == best.entry.id
         ):
-            self.progress_label.setText(f"{best.entry.name}, the best pick for this computer, "
-                                        "is already here: click Use.")  # fmt: skip
+            here = f"{best.entry.name}, the best pick for this computer, is already here"
+            self.progress_label.setText(f"{here}: click Use.")
         else:
             self.start_download(best.entry.id)
 
@@ -319,13 +270,12 @@ class ModelManagerDialog(QDialog):
     @Slot(object)
     def _on_failed(self, exc: object) -> None:
         if isinstance(exc, Cancelled):
-            self.progress_label.setText("Download paused: the part already fetched is kept; "
-                                        "click Resume to go on.")  # fmt: skip
+            self.progress_label.setText(PAUSED)
             return
         retryable = isinstance(exc, DownloadError) and exc.retryable and self._retry
         self.progress_label.setText("")
-        self.show_error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
-                        self._retry if retryable else None)  # fmt: skip
+        line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        self.show_error(line, self._retry if retryable else None)
 
     @Slot()
     def _on_job_finished(self) -> None:

@@ -8,16 +8,10 @@ from rlm_desktop.hub.download import DownloadProgress
 from rlm_desktop.hub.fit import NO_FIT, RECOMMENDED
 from rlm_desktop.hub.hardware import Hardware
 from rlm_desktop.hub.service import CatalogRow
+from rlm_desktop.ui.format import human_size
 
 _COLORS = {RECOMMENDED: "#1b7f3b", NO_FIT: "#b00020"}
 _DARK_COLORS = {RECOMMENDED: "#5fd38a", NO_FIT: "#ff7b86"}  # the same meanings on dark
-
-
-def human_size(n: int | float) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{int(n)} B"
 
 
 def verdict_color(verdict: str, dark: bool = False) -> QColor:
@@ -46,8 +40,8 @@ def hardware_summary(hw: Hardware) -> str:
         gpu = f"{hw.gpu_name} (this build of the model runtime cannot use it)"
     disk = f"; {human_size(hw.free_disk)} free for models" if hw.free_disk is not None else ""
     runtime = "" if hw.llama_available else " — the model runtime is not installed yet"
-    return (f"This computer: {human_size(hw.total_ram)} memory, {hw.cpu_cores} cores, "
-            f"{gpu}{disk}{runtime}")  # fmt: skip
+    memory = f"{human_size(hw.total_ram)} memory, {hw.cpu_cores} cores"
+    return f"This computer: {memory}, {gpu}{disk}{runtime}"
 
 
 def progress_text(p: DownloadProgress) -> str:
@@ -62,5 +56,5 @@ def progress_text(p: DownloadProgress) -> str:
     if p.eta is not None:
         minutes, seconds = divmod(int(p.eta), 60)
         left = f", {minutes}:{seconds:02d} left"
-    return (f"{p.filename}{shard}: {human_size(p.downloaded)} of {human_size(p.total)} "
-            f"({p.fraction:.0%}) at {human_size(p.speed)}/s{left}")  # fmt: skip
+    done = f"{human_size(p.downloaded)} of {human_size(p.total)} ({p.fraction:.0%})"
+    return f"{p.filename}{shard}: {done} at {human_size(p.speed)}/s{left}"

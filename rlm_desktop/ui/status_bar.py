@@ -59,6 +59,11 @@ class StatusBar(QStatusBar):
         self.model.setToolTip("\n".join([f"Backend: {info.name}", *info.notes]))
         self.device.setText(offload_text(info))
 
+    def show_problem(self, text: str) -> None:
+        """A problem the user should know about, until the next one (or a click elsewhere)."""
+        self.showMessage(text)
+        self.setToolTip(text)
+
     def set_sandbox(self, layers: list[str]) -> None:
         if layers:
             self.sandbox.setText(f"Sandbox: {', '.join(layers)}")

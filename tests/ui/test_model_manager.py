@@ -20,18 +20,29 @@ from rlm_desktop.hub.download import partial_downloads
 from rlm_desktop.hub.fit import NO_FIT, RECOMMENDED, SLOW, assess
 from rlm_desktop.hub.hardware import GIB, Hardware
 from rlm_desktop.hub.service import HubService
+from rlm_desktop.llm.llama_paths import DEMO_FILE as DEMO_NAME
 from rlm_desktop.store.paths import dev_models_dir
+from rlm_desktop.ui.format import human_size
 from rlm_desktop.ui.model_manager import ModelManagerDialog
-from rlm_desktop.ui.model_rows import human_size, verdict_color
+from rlm_desktop.ui.model_rows import verdict_color
 from tests.hub.fake_hub import FakeHub, running_hub
 from tests.llm.gguf_craft import write_gguf
 from tests.ui.conftest import MakeWindow
 from tests.ui.test_drop_documents import drop
 
-DEMO_FILE = dev_models_dir() / "SmolLM2-135M-Instruct.Q4_1.gguf"
-LAPTOP = Hardware(total_ram=8 * GIB, available_ram=5 * GIB, cpu_cores=4, logical_cpus=8,
-                  system="Linux", machine="x86_64", llama_available=True, gpu_offload=False,
-                  gpu_backend="cpu", free_disk=500 * 10**9)  # fmt: skip
+DEMO_FILE = dev_models_dir() / DEMO_NAME
+LAPTOP = Hardware(
+    total_ram=8 * GIB,
+    available_ram=5 * GIB,
+    cpu_cores=4,
+    logical_cpus=8,
+    system="Linux",
+    machine="x86_64",
+    llama_available=True,
+    gpu_offload=False,
+    gpu_backend="cpu",
+    free_disk=500 * 10**9,
+)
 
 
 class RecordingService(HubService):
@@ -226,8 +237,15 @@ def test_hardware_is_checked_off_the_gui_thread(qtbot: QtBot, tmp_path: Path) ->
 def test_download_recommended_waits_for_the_check_then_starts(qtbot: QtBot, hub: FakeHub) -> None:
     hub.add("example/big-GGUF", "big-Q4_K_M.gguf", DEMO_FILE)
     best = load_catalog().entries[0]
-    entry = replace(best, id="big", repo="example/big-GGUF", files=("big-Q4_K_M.gguf",),
-                    size_bytes=DEMO_FILE.stat().st_size, bundled=False, n_params=10**9)  # fmt: skip
+    entry = replace(
+        best,
+        id="big",
+        repo="example/big-GGUF",
+        files=("big-Q4_K_M.gguf",),
+        size_bytes=DEMO_FILE.stat().st_size,
+        bundled=False,
+        n_params=10**9,
+    )
     service = RecordingService(catalog=Catalog((entry,), 4096), hardware=LAPTOP)
     service.threads, service.probed_on = [], []
     dlg = ModelManagerDialog(service)

@@ -17,7 +17,8 @@ from rlm_desktop.store.paths import log_dir
 from rlm_desktop.store.settings import load_settings
 from rlm_desktop.ui.app import open_window
 from rlm_desktop.ui.crash import CrashReporter, setup_logging
-from rlm_desktop.ui.model_choice import DEMO_BLURB, demo_model_path
+from rlm_desktop.ui.model_choice import DEMO_BLURB, demo_model_path, find_demo_model
+from rlm_desktop.ui.status_bar import StatusBar
 from tests.ui.conftest import MakeWindow, ask, wait_documents, wait_model
 from tests.ui.test_drop_documents import drop
 
@@ -170,3 +171,21 @@ def test_the_log_file_rotates(tmp_path: Path) -> None:
     assert len([n for n in names if n.startswith("rlm-desktop.log")]) <= 4  # 1 MB × 4 at most
     assert all(p.stat().st_size <= 1 << 20 for p in tmp_path.glob("rlm-desktop.log*"))
     assert "native-crashes.log" in names
+
+
+def test_a_broken_model_library_is_logged_and_shown_not_swallowed(
+    qtbot: QtBot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = tmp_path / "catalog.json"
+    broken.write_text('{"models": [', encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="rlm_desktop.ui.model_choice"):
+        demo = find_demo_model(broken)
+    assert demo.problem.startswith("The installed models could not be read: ")
+    assert str(broken) in demo.problem
+    assert any("demo model lookup failed" in r.getMessage() for r in caplog.records)
+    assert demo.path == demo_model_path()  # the known file is still found (or not) as before
+    assert find_demo_model().problem == ""  # the real catalogue reads fine
+    bar = StatusBar()
+    qtbot.addWidget(bar)
+    bar.show_problem(demo.problem)
+    assert bar.currentMessage() == demo.problem

@@ -139,8 +139,14 @@ def test_status_bar_shows_gpu_offload_and_its_notes(qtbot: QtBot) -> None:
     bar = StatusBar()
     qtbot.addWidget(bar)
     assert bar.model.text() == "No model" and bar.sandbox.text() == "Sandbox: checking…"
-    gpu = BackendInfo(name="llama.cpp", model="Qwen-7B", context_window=16384, device="cuda",
-                      gpu_layers=20, notes=["20 of 28 layers fit in free GPU memory"])  # fmt: skip
+    gpu = BackendInfo(
+        name="llama.cpp",
+        model="Qwen-7B",
+        context_window=16384,
+        device="cuda",
+        gpu_layers=20,
+        notes=["20 of 28 layers fit in free GPU memory"],
+    )
     bar.set_model(gpu)
     assert bar.model.text() == "Model: Qwen-7B, 16,384-token window"
     assert bar.device.text() == "GPU (cuda): 20 layers"
