@@ -7,7 +7,10 @@ Part of the Python layer. A cell may not name a dunder attribute outside
 the string forms: `getattr`, `setattr`, `delattr`, `hasattr`, `operator.attrgetter` and
 `methodcaller` (see `restricted`), and the fields of `str.format` templates
 (`"{0.__globals__}"`): `secure_tree` rewrites a cell's `x.format` into a call of the checked
-version (`policy.FORMAT_GUARD`).
+version (`policy.FORMAT_GUARD`). Writes follow the same rule plus a code object's `co_*`
+fields (`check_write`). A `match` class pattern may not use positional sub-patterns: those read
+the attributes a class names in `__match_args__`, which model code controls (a metaclass can
+even make any object match); keyword patterns name their attributes and are checked.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import TypeVar
 from rlm_desktop.sandbox.policy import (
     DENIED_ATTRIBUTES,
     DENIED_NAMES,
+    DENIED_WRITE_PREFIXES,
     FORMAT_GUARD,
     FORMAT_METHODS,
     SAFE_DUNDERS,
@@ -46,6 +50,20 @@ def check_attribute(name: object) -> str:
     if attribute_denied(name):
         shown = name if type(name) is str else type(name).__name__
         raise SandboxViolation(f"attribute {shown!r} is not available in the sandbox")
+    return name  # type: ignore[return-value]
+
+
+def write_denied(name: object) -> bool:
+    if attribute_denied(name):
+        return True
+    return str.startswith(name, DENIED_WRITE_PREFIXES)  # type: ignore[arg-type]
+
+
+def check_write(name: object) -> str:
+    """`name` when model code may set or delete it as an attribute; SandboxViolation otherwise."""
+    if write_denied(name):
+        shown = name if type(name) is str else type(name).__name__
+        raise SandboxViolation(f"changing attribute {shown!r} is not allowed in the sandbox")
     return name  # type: ignore[return-value]
 
 
@@ -90,11 +108,18 @@ def check_tree(tree: ast.AST) -> None:
     """Raise SandboxViolation for the first denied attribute or name in a parsed cell."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
-            if attribute_denied(node.attr):
+            writing = not isinstance(node.ctx, ast.Load)
+            if write_denied(node.attr) if writing else attribute_denied(node.attr):
                 raise SandboxViolation(
                     f"line {node.lineno}: attribute {node.attr!r} is not available in the sandbox"
                 )
         elif isinstance(node, ast.MatchClass):
+            if node.patterns:
+                raise SandboxViolation(
+                    f"line {node.lineno}: positional sub-patterns in a class pattern are not "
+                    "available in the sandbox; name the attributes: case Point(x=x, y=y), "
+                    "or capture the whole value: case int() as n"
+                )
             for name in node.kwd_attrs:
                 check_name_string(name)
         elif isinstance(node, ast.Name) and node.id in DENIED_NAMES:

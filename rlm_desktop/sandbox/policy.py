@@ -8,6 +8,8 @@ Every layer reads its rules from here, so the policy can be reviewed in one plac
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 LAYER_NAMES = ("rlimits", "audit-hook", "seccomp", "landlock")
 
 # --- modules ----------------------------------------------------------------------------------
@@ -70,17 +72,20 @@ SHIM_MODULES = frozenset({"os", "os.path", "sys"})
 
 # Public names removed from an allowed module's copy: file access, or a way back to real
 # objects through a name given as a string.
-HIDDEN_NAMES: dict[str, frozenset[str]] = {
-    "io": frozenset({"open", "open_code", "FileIO", "BufferedReader", "BufferedWriter"}),
-    "contextlib": frozenset({"chdir"}),
-    "string": frozenset({"Formatter"}),
-    "typing": frozenset({"get_type_hints", "ForwardRef"}),
-    "operator": frozenset({"attrgetter", "methodcaller"}),  # replaced by guarded versions
-}
+# Read-only mappings, like every table here: nothing the worker holds can rewrite the policy.
+HIDDEN_NAMES: MappingProxyType[str, frozenset[str]] = MappingProxyType(
+    {
+        "io": frozenset({"open", "open_code", "FileIO", "BufferedReader", "BufferedWriter"}),
+        "contextlib": frozenset({"chdir"}),
+        "string": frozenset({"Formatter"}),
+        "typing": frozenset({"get_type_hints", "ForwardRef"}),
+        "operator": frozenset({"attrgetter", "methodcaller"}),  # replaced by guarded versions
+    }
+)
 # Only these names are kept in the copy of the module.
-ONLY_NAMES: dict[str, frozenset[str]] = {
-    "types": frozenset({"SimpleNamespace", "MappingProxyType", "GenericAlias", "NoneType"}),
-}
+ONLY_NAMES: MappingProxyType[str, frozenset[str]] = MappingProxyType(
+    {"types": frozenset({"SimpleNamespace", "MappingProxyType", "GenericAlias", "NoneType"})}
+)
 OS_PATH_NAMES = frozenset(
     {"basename", "dirname", "join", "split", "splitext", "normpath", "isabs", "commonprefix"}
 )
@@ -128,6 +133,7 @@ SAFE_DUNDERS = frozenset(
         "__post_init__",
         "__new__",
         "__setattr__",
+        "__delattr__",
         "__str__",
         "__repr__",
         "__format__",
@@ -198,6 +204,11 @@ DENIED_ATTRIBUTES = frozenset(
         "mro",
     }
 )
+# Attribute names model code may not write or delete, whatever the route (a cell's `x.a = v`,
+# `setattr`, `delattr`, the state `copy`/`deepcopy` restores): the denied names above, and a
+# code object's fields. `__code__`, `__defaults__` and `__kwdefaults__` are also refused by the
+# audit hook, so `object.__setattr__(f, "__code__", c)` fails too (DENIED_AUDITED_WRITES).
+DENIED_WRITE_PREFIXES = ("co_",)
 # `str.format` and `format_map` read attributes named in the template ("{0.__globals__}"): a
 # cell's `x.format` is rewritten to a call of FORMAT_GUARD, a builtin that checks the template's
 # fields like attribute names; `getattr` and `vars` hand out the same checked versions.
@@ -230,6 +241,10 @@ ALLOWED_EVENTS = frozenset(
 FRAME_EVENTS = frozenset({"sys._getframe"})
 # `object.__getattr__` events for these names are refused (suspended frames of generators).
 DENIED_AUDITED_ATTRIBUTES = frozenset({"gi_frame", "cr_frame", "ag_frame"})
+# `object.__setattr__`/`__delattr__` events for these names are refused (and for any name that
+# is not a plain `str`): swapping a function's code or defaults, by any route, would run model
+# code with the worker's own globals.
+DENIED_AUDITED_WRITES = frozenset({"__code__", "__defaults__", "__kwdefaults__"})
 EVENT_REASONS = (
     ("open", "model code cannot read or write files"),
     ("os.", "model code cannot use the operating system"),

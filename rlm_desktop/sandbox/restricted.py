@@ -4,11 +4,20 @@ Part of the Python layer. `install(namespace)` gives the REPL namespace its own 
 - `__import__` returns a *copy* of an allowed module holding only its public names (no
   sub-module outside the allow-list, nothing in `policy.HIDDEN_NAMES`), or a stand-in for
   `os`/`os.path`/`sys` with only their harmless parts; anything else is ModuleNotFoundError;
-- `getattr`/`setattr`/`delattr`/`hasattr`/`vars` refuse the names `guard` refuses;
+- `getattr`/`hasattr`/`vars` refuse the names `guard` refuses, `setattr`/`delattr` the names
+  it refuses to write;
 - `str.format`/`format_map`, however reached (`x.format`, `str.format`, `getattr`, `vars`),
   come back as versions that first check the template's fields (`guarded_format`);
-- `eval`/`exec`/`compile` check the code like a cell and run it with these builtins;
+- `operator.attrgetter`/`methodcaller` check their names and return plain functions: the real
+  classes, which would take any name, are never handed out;
+- `eval`/`exec`/`compile` check the code like a cell and run it with these builtins; `eval`
+  and `exec` take source, a syntax tree, or a code object made by this `compile` (no other
+  code object), and globals that are a plain `dict` (a subclass could lie about its
+  `__builtins__`);
+- `sys.stdout`/`sys.stderr` are write-only views of the cell's output, not the worker's writer;
 - `open`, `input`, `breakpoint`, `help` raise a clear error.
+`install` also neutralises the library paths that would run model-made source or reach the
+interpreter's loaders (`neutralise`).
 """
 
 from __future__ import annotations
@@ -19,9 +28,11 @@ import operator
 import posixpath
 import sys
 import types
+import weakref
 from collections.abc import Callable
 from typing import Any
 
+from rlm_desktop.sandbox import neutralise
 from rlm_desktop.sandbox.guard import (
     SandboxViolation,
     attribute_denied,
@@ -29,6 +40,7 @@ from rlm_desktop.sandbox.guard import (
     check_format_fields,
     check_name_string,
     check_tree,
+    check_write,
     secure_tree,
 )
 from rlm_desktop.sandbox.policy import (
@@ -102,18 +114,48 @@ def _format_guard(obj: Any, name: str) -> Any:
 
 
 def _guarded_operator_names() -> dict[str, Any]:
-    def attrgetter(*names: str) -> Any:
+    """attrgetter and methodcaller that check their names and hand out a plain function: the
+    real objects' types would build unchecked ones (`type(attrgetter("x"))("__globals__")`)."""
+
+    def attrgetter(*names: str) -> Callable[[Any], Any]:
         for name in names:
             if type(name) is not str:  # a str subclass could show the check another name
                 raise SandboxViolation("attrgetter takes plain strings in the sandbox")
             for part in name.split("."):
                 check_name_string(part)
-        return operator.attrgetter(*names)
+        real = operator.attrgetter(*names)
 
-    def methodcaller(name: str, /, *args: Any, **kwargs: Any) -> Any:
-        return operator.methodcaller(check_name_string(name), *args, **kwargs)
+        def get(obj: Any) -> Any:
+            return real(obj)
+
+        return get
+
+    def methodcaller(name: str, /, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+        if type(name) is not str:
+            raise SandboxViolation("methodcaller takes a plain string in the sandbox")
+        real = operator.methodcaller(check_name_string(name), *args, **kwargs)
+
+        def call(obj: Any) -> Any:
+            return real(obj)
+
+        return call
 
     return {"attrgetter": attrgetter, "methodcaller": methodcaller}
+
+
+def _stream_view(real_sys: Any, name: str) -> Any:
+    """`sys.stdout`/`sys.stderr` for model code: writes go to the cell's output, but the
+    worker's writer object (and its class) stay out of reach."""
+
+    def write(text: str) -> int:
+        return int(getattr(real_sys, name).write(str(text)))
+
+    def nothing() -> None:
+        return None
+
+    return types.SimpleNamespace(
+        write=write, flush=nothing, writable=lambda: True, isatty=lambda: False, encoding="utf-8"
+    )
 
 
 def make_import(modules: dict[str, Any]) -> Callable[..., Any]:
@@ -124,9 +166,8 @@ def make_import(modules: dict[str, Any]) -> Callable[..., Any]:
     )
     os_shim.linesep = "\n"
     real_sys = modules["sys"]
-    sys_shim = _shim(
-        "sys", {k: getattr(real_sys, k) for k in SYS_NAMES}, lambda attr: getattr(real_sys, attr)
-    )
+    streams = {attr: _stream_view(real_sys, attr) for attr in SYS_DYNAMIC}
+    sys_shim = _shim("sys", {k: getattr(real_sys, k) for k in SYS_NAMES}, streams.__getitem__)
     copies: dict[str, Any] = {"os": os_shim, "os.path": path, "sys": sys_shim}
 
     def copy_of(name: str) -> Any:
@@ -176,20 +217,19 @@ def make_builtins(namespace: dict[str, Any]) -> dict[str, Any]:
         if k not in REMOVED_BUILTINS and (not k.startswith("_") or k == "__build_class__")
     }  # no __loader__ (BuiltinImporter would load `posix`), __spec__, ...
     real_compile, real_exec, real_eval = compile, exec, eval
+    # code objects this `compile` made (checked); no other code object is run
+    made: weakref.WeakValueDictionary[int, types.CodeType] = weakref.WeakValueDictionary()
 
     def scope(given: Any) -> Any:
         if given is None:
             return namespace
-        if not isinstance(given, dict):
-            raise TypeError("globals must be a dict")
-        given.setdefault("__builtins__", safe)
-        if given["__builtins__"] is not safe:
+        if type(given) is not dict:  # a subclass could answer the check but not the interpreter
+            raise TypeError("globals must be a plain dict in the sandbox")
+        if dict.setdefault(given, "__builtins__", safe) is not safe:
             raise SandboxViolation("custom __builtins__ are not available in the sandbox")
         return given
 
     def checked(source: Any, filename: str, mode: str) -> Any:
-        if isinstance(source, types.CodeType):
-            return source
         if isinstance(source, bytes):
             source = source.decode("utf-8")
         if isinstance(source, ast.AST):  # a model-made tree may answer twice differently:
@@ -199,27 +239,38 @@ def make_builtins(namespace: dict[str, Any]) -> dict[str, Any]:
         return tree
 
     def safe_compile(source: Any, filename: str, mode: str, flags: int = 0, *a: Any, **k: Any):
+        if isinstance(source, types.CodeType):
+            raise TypeError("compile() takes source text or a syntax tree in the sandbox")
         tree = checked(source, str(filename), str(mode))
-        if flags & ast.PyCF_ONLY_AST or isinstance(tree, types.CodeType):
+        if flags & ast.PyCF_ONLY_AST:
             return tree
-        return real_compile(secure_tree(tree), filename, mode, dont_inherit=True)
+        code = real_compile(secure_tree(tree), str(filename), str(mode), dont_inherit=True)
+        made[id(code)] = code
+        return code
+
+    def runnable(source: Any, mode: str) -> types.CodeType:
+        if isinstance(source, types.CodeType):
+            if made.get(id(source)) is not source:
+                raise SandboxViolation(
+                    "only code made by compile() in the sandbox can be run: pass the source"
+                )
+            return source
+        return safe_compile(source, f"<{mode}>", mode)
 
     def safe_eval(source: Any, globals: Any = None, locals: Any = None) -> Any:
-        code = safe_compile(source, "<eval>", "eval")
-        return real_eval(code, scope(globals), locals)
+        return real_eval(runnable(source, "eval"), scope(globals), locals)
 
     def safe_exec(source: Any, globals: Any = None, locals: Any = None) -> None:
-        code = safe_compile(source, "<exec>", "exec")
-        real_exec(code, scope(globals), locals)
+        real_exec(runnable(source, "exec"), scope(globals), locals)
 
     def safe_getattr(obj: Any, name: str, *default: Any) -> Any:
         return guarded_format(getattr(obj, check_attribute(name), *default))
 
     def safe_setattr(obj: Any, name: str, value: Any) -> None:
-        setattr(obj, check_attribute(name), value)
+        setattr(obj, check_write(name), value)
 
     def safe_delattr(obj: Any, name: str) -> None:
-        delattr(obj, check_attribute(name))
+        delattr(obj, check_write(name))
 
     def safe_hasattr(obj: Any, name: str) -> bool:
         return hasattr(obj, check_attribute(name))
@@ -248,4 +299,6 @@ def make_builtins(namespace: dict[str, Any]) -> dict[str, Any]:
 
 
 def install(namespace: dict[str, Any]) -> None:
-    namespace["__builtins__"] = make_builtins(namespace)
+    safe = make_builtins(namespace)
+    namespace["__builtins__"] = safe
+    neutralise.apply(safe, safe["exec"])
