@@ -85,7 +85,7 @@ class RlmRun:
         self.conversation.add("system", system)
         self.conversation.add("user", prompts.first_user_message(question, self.total_turns))
         self.sandbox = Sandbox(
-            context,
+            context.for_sandbox(),  # no host paths in the REPL: `documents[i].path` is the name
             SubcallBridge(self),
             SandboxConfig(
                 cell_timeout=cfg.cell_timeout,
