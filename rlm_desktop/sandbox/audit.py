@@ -3,15 +3,15 @@
 Installed last, once start-up is done, so nothing the worker itself needs is refused. After
 that: file opens, `os.*` (system, exec, fork, kill, remove, listdir, ...), `socket.*`,
 `subprocess.Popen`, `ctypes.*`, imports of modules not yet loaded, `marshal`/`pickle` code
-loading, code and function construction, writing a function's `__code__`, `__defaults__` or
-`__kwdefaults__` (however it is reached: `f.__code__ = c`, `setattr`, `object.__setattr__`,
-`copy`'s state), `gc.*`, `sys.settrace`/`setprofile`/
-`addaudithook`/`_current_frames`, and reading a suspended generator's frame all raise.
+loading, code and function construction, writing a function's `__code__` (however it is
+reached: `f.__code__ = c`, `setattr`, `object.__setattr__`, `copy`'s state), `gc.*`,
+`sys.settrace`/`setprofile`/`addaudithook`/`_current_frames`, and reading a suspended
+generator's frame all raise.
 
 The hook holds no state the model could change: it decides from the event name alone (an
 exact `str` made by the interpreter) and, for attribute reads and writes, the name (an
-attribute write whose name is not a plain `str` is refused). It never calls a
-method of an argument, so model code cannot run inside it. Audit hooks cannot be removed.
+attribute write whose name is not a plain `str` is refused). It never calls a method of an
+argument, so model code cannot run inside it. Audit hooks cannot be removed.
 """
 
 from __future__ import annotations

@@ -206,8 +206,8 @@ DENIED_ATTRIBUTES = frozenset(
 )
 # Attribute names model code may not write or delete, whatever the route (a cell's `x.a = v`,
 # `setattr`, `delattr`, the state `copy`/`deepcopy` restores): the denied names above, and a
-# code object's fields. `__code__`, `__defaults__` and `__kwdefaults__` are also refused by the
-# audit hook, so `object.__setattr__(f, "__code__", c)` fails too (DENIED_AUDITED_WRITES).
+# code object's fields. `__code__` is also refused by the audit hook, so
+# `object.__setattr__(f, "__code__", c)` fails too (DENIED_AUDITED_WRITES).
 DENIED_WRITE_PREFIXES = ("co_",)
 # `str.format` and `format_map` read attributes named in the template ("{0.__globals__}"): a
 # cell's `x.format` is rewritten to a call of FORMAT_GUARD, a builtin that checks the template's
@@ -242,9 +242,9 @@ FRAME_EVENTS = frozenset({"sys._getframe"})
 # `object.__getattr__` events for these names are refused (suspended frames of generators).
 DENIED_AUDITED_ATTRIBUTES = frozenset({"gi_frame", "cr_frame", "ag_frame"})
 # `object.__setattr__`/`__delattr__` events for these names are refused (and for any name that
-# is not a plain `str`): swapping a function's code or defaults, by any route, would run model
-# code with the worker's own globals.
-DENIED_AUDITED_WRITES = frozenset({"__code__", "__defaults__", "__kwdefaults__"})
+# is not a plain `str`): swapping a function's code, by any route, would run model code with
+# the worker's own globals. (Not `__defaults__`: namedtuple sets it, and defaults run nothing.)
+DENIED_AUDITED_WRITES = frozenset({"__code__"})
 EVENT_REASONS = (
     ("open", "model code cannot read or write files"),
     ("os.", "model code cannot use the operating system"),

@@ -1,0 +1,108 @@
+"""Escape-corpus cases for routes round the Python layer's own checks (issue 14).
+
+Each reached the worker's real globals (or the interpreter's loaders) before the layer closed
+its class of route: a library's real type handed out, `match` reading `__match_args__`, a
+string annotation or a dataclass field name run as code, a code object run or swapped in, a
+lying globals dict, a library reading attributes named by its caller's data, the worker's own
+output writer. Each case ends with `MARK` (or prints it) only if the route got through.
+"""
+
+from __future__ import annotations
+
+MARK = '\nprint("ESC" + "APED")'
+# A code object with one free variable, like FINAL's, whose globals are whatever function's
+# code it replaces: `FINAL(0)` then returns the worker's real `sys`.
+CODE_OF_INNER = (
+    "m = compile('def outer():\\n    self = 1\\n    def inner(answer):\\n"
+    "        return self, sys\\n    return inner', 'x', 'exec')\n"
+    "outer = [c for c in m.co_consts if hasattr(c, 'co_code')][0]\n"
+    "inner = [c for c in outer.co_consts if hasattr(c, 'co_code')][0]\n"
+)
+
+PYTHON_ROUTES: list[tuple[str, str]] = [
+    (
+        "attrgetter-real-type",
+        "import operator\ng = type(operator.attrgetter('x'))('__globals__')(FINAL)\n"
+        "g['sys']" + MARK,
+    ),
+    (
+        "methodcaller-real-type",
+        "import operator\nsubs = type(operator.methodcaller('x'))('__subclasses__')(object)" + MARK,
+    ),
+    (
+        "match-positional-metaclass",
+        "class M(type):\n    def __instancecheck__(cls, obj):\n        return True\n"
+        "class C(metaclass=M):\n    __match_args__ = ('__globals__',)\n"
+        "match FINAL:\n    case C(g):\n        g['sys']\n        print('ESC' + 'APED')",
+    ),
+    (
+        "forwardref-evaluate",
+        "import typing\nfr = typing.get_args(typing.List['__import__(\"os\")'])[0]\n"
+        "fr._evaluate(None, None, frozenset()).getpid()" + MARK,
+    ),
+    (
+        "dataclass-field-source",  # a field name spliced into dataclasses' own exec
+        "import dataclasses\nclass C:\n    x = 1\n"
+        'C.__annotations__ = {\'x, __import__("os").getpid() and print("ESC" + '
+        '"APED")\': int}\n'
+        "dataclasses.dataclass(init=False, repr=False, eq=False, unsafe_hash=True)(C)\n"
+        "hash(C())",
+    ),
+    (
+        "dataclass-field-rename-code",  # a renamed field reads a code object, then eval
+        "import dataclasses, typing\n@dataclasses.dataclass\nclass P:\n    x: int\n"
+        "f = dataclasses.fields(P)[0]\n"
+        "fr = typing.get_args(typing.List['FINAL.__globals__'])[0]\n"
+        "type(fr).__dataclass_fields__ = {'c': f}\nf.name = '__forward_code__'\n"
+        "eval(dataclasses.astuple(fr)[0])['sys']" + MARK,
+    ),
+    (
+        "exec-lying-dict",  # a dict subclass shows the check the sandbox's builtins
+        "class D(dict):\n    def setdefault(self, key, default=None):\n"
+        "        return dict.get(self, key, default)\n"
+        "    def __getitem__(self, key):\n"
+        "        if key == '__builtins__':\n            return globals()['__builtins__']\n"
+        "        return dict.__getitem__(self, key)\n"
+        "g = D(f=FINAL)\nexec(\"r = getattr(f, '__glo' + 'bals__')\", g)\n"
+        "dict.get(g, 'r')['sys']" + MARK,
+    ),
+    (
+        "code-swap-object-setattr",
+        CODE_OF_INNER + "object.__setattr__(FINAL, '__code__', inner)\n"
+        "FINAL(0)[1].modules['os'].getpid()" + MARK,
+    ),
+    (
+        "code-swap-copy-reduce",
+        CODE_OF_INNER + "import copy\nclass R:\n    def __reduce_ex__(self, protocol):\n"
+        "        return (lambda: FINAL, (), (None, {'__code__': inner}))\n"
+        "copy.copy(R())\nFINAL(0)[1].modules['os'].getpid()" + MARK,
+    ),
+    (
+        "ast-iter-fields",
+        "import ast\nFINAL._fields = ('__globals__',)\n"
+        "dict(ast.iter_fields(FINAL))['__globals__']['sys']" + MARK,
+    ),
+    (
+        "functools-update-wrapper",
+        "import functools\ng = {}\nclass D:\n    __globals__ = g\n"
+        "functools.update_wrapper(D(), FINAL, assigned=(), updated=('__globals__',))\n"
+        "g['sys']" + MARK,
+    ),
+    (
+        "functools-type-dict",
+        "import functools\ng = {}\nclass D:\n    __dict__ = g\n"
+        "functools.update_wrapper(D(), type, assigned=(), updated=('__dict__',))\n"
+        "g['__subclasses__'](object)" + MARK,
+    ),
+    (
+        "capped-writer-class",  # the worker's own output writer: its limit and parts
+        "import sys\nsys.stdout.limit = 10 ** 12\nsys.stdout.parts.clear()" + MARK,
+    ),
+    (
+        "imp-create-builtin",  # a route to the classes, then the loader of built-ins
+        "import functools\ng = {}\nclass D:\n    __dict__ = g\n"
+        "functools.update_wrapper(D(), type, assigned=(), updated=('__dict__',))\n"
+        "imp = [c for c in g['__subclasses__'](object) if c.__name__ == 'BuiltinImporter'][0]\n"
+        "imp.create_module(imp.find_spec('posix')).getpid()" + MARK,
+    ),
+]
