@@ -7,10 +7,13 @@ Part of the Python layer. A cell may not name a dunder attribute outside
 the string forms: `getattr`, `setattr`, `delattr`, `hasattr`, `operator.attrgetter` and
 `methodcaller` (see `restricted`), and the fields of `str.format` templates
 (`"{0.__globals__}"`): `secure_tree` rewrites a cell's `x.format` into a call of the checked
-version (`policy.FORMAT_GUARD`). Writes follow the same rule plus a code object's `co_*`
-fields (`check_write`). A `match` class pattern may not use positional sub-patterns: those read
-the attributes a class names in `__match_args__`, which model code controls (a metaclass can
-even make any object match); keyword patterns name their attributes and are checked.
+version (`policy.FORMAT_GUARD`), and its reads of private names (`x._y`, after the compiler's
+name mangling) into calls of the check in `private` (`policy.PRIVATE_GUARD`); by name (format
+fields, class patterns) private names are refused. Writes follow the same rule plus a code
+object's `co_*` fields (`check_write`). A `match` class pattern may not use positional
+sub-patterns: those read the attributes a class names in `__match_args__`, which model code
+controls (a metaclass can even make any object match); keyword patterns name their attributes
+and are checked.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from rlm_desktop.sandbox.policy import (
     DENIED_WRITE_PREFIXES,
     FORMAT_GUARD,
     FORMAT_METHODS,
+    PRIVATE_GUARD,
     SAFE_DUNDERS,
 )
+from rlm_desktop.sandbox.private import is_private
 
 Tree = TypeVar("Tree", bound=ast.AST)
 
@@ -75,32 +80,66 @@ def check_name_string(name: object) -> str:
     return check_attribute(name)
 
 
+def check_private_name(name: object) -> str:
+    """`check_name_string`, and no private name (where no object is at hand to check)."""
+    checked = check_name_string(name)
+    if is_private(checked):
+        raise SandboxViolation(f"private attribute {checked!r} by name is not available here")
+    return checked
+
+
 def check_format_fields(template: str) -> None:
     """Refuse a format template whose fields read a denied attribute, nested specs included."""
     for _literal, field, spec, _conversion in _string.formatter_parser(template):
         if field:
             _first, rest = _string.formatter_field_name_split(field)
             for is_attribute, key in rest:
-                if is_attribute:
-                    check_attribute(key)
+                if is_attribute and is_private(check_attribute(key)):
+                    raise SandboxViolation(f"private attribute {key!r} in a format template")
         if spec:
             check_format_fields(spec)
 
 
-class _FormatRewriter(ast.NodeTransformer):
+def mangle(name: str, class_name: str | None) -> str:
+    """The name the compiler uses for `__name` inside `class class_name` (private mangling)."""
+    if class_name is None or not name.startswith("__") or name.endswith("__"):
+        return name
+    stripped = class_name.lstrip("_")
+    return f"_{stripped}{name}" if stripped else name
+
+
+class _AccessRewriter(ast.NodeTransformer):
+    def __init__(self) -> None:
+        self.classes: list[str] = []
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        for name in ("decorator_list", "bases", "keywords"):
+            setattr(node, name, [self.visit(x) for x in getattr(node, name)])
+        self.classes.append(node.name)
+        node.body = [self.visit(x) for x in node.body]
+        self.classes.pop()
+        return node
+
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         self.generic_visit(node)
-        if node.attr not in FORMAT_METHODS or not isinstance(node.ctx, ast.Load):
+        if not isinstance(node.ctx, ast.Load):
             return node
-        guard = ast.Name(FORMAT_GUARD, ast.Load())
-        call = ast.Call(guard, [node.value, ast.Constant(node.attr)], [])
+        name = mangle(node.attr, self.classes[-1] if self.classes else None)
+        if node.attr in FORMAT_METHODS:
+            guard = FORMAT_GUARD
+        elif is_private(name):
+            guard = PRIVATE_GUARD
+        else:
+            return node
+        call = ast.Call(ast.Name(guard, ast.Load()), [node.value, ast.Constant(name)], [])
         return ast.copy_location(call, node)
 
 
 def secure_tree(tree: Tree) -> Tree:
-    """Check a parsed cell, then route its `.format`/`.format_map` through the checked ones."""
+    """Check a parsed cell, then route its `.format`/`.format_map` through the checked ones
+    and its reads of private names through the private check."""
     check_tree(tree)
-    rewritten: Tree = _FormatRewriter().visit(tree)
+    rewritten: Tree = _AccessRewriter().visit(tree)
     return ast.fix_missing_locations(rewritten)
 
 
@@ -121,7 +160,7 @@ def check_tree(tree: ast.AST) -> None:
                     "or capture the whole value: case int() as n"
                 )
             for name in node.kwd_attrs:
-                check_name_string(name)
+                check_private_name(name)
         elif isinstance(node, ast.Name) and node.id in DENIED_NAMES:
             raise SandboxViolation(
                 f"line {node.lineno}: {node.id!r} is not available in the sandbox"

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rlm_desktop.sandbox.guard import SandboxViolation, check_attribute, check_write
+from rlm_desktop.sandbox.private import is_private, refusal
 
 IMP_LOADERS = (
     "create_builtin",
@@ -78,16 +79,21 @@ def _checked_exec(safe_builtins: dict[str, Any], safe_exec: Callable[..., None])
     return exec_
 
 
-def _checked_access(own: frozenset[str]) -> dict[str, Callable[..., Any]]:
-    """`getattr` & co. for a library's globals: names checked, the library's own allowed. A
-    function's `__dict__` (its plain attributes, which `functools.wraps` copies) is allowed."""
+def _checked_access(
+    own: frozenset[str], private: Callable[[Any, str], bool]
+) -> dict[str, Callable[..., Any]]:
+    """`getattr` & co. for a library's globals: names checked (private ones with `private`),
+    the library's own allowed. A function's `__dict__` (its plain attributes, which
+    `functools.wraps` copies) is allowed."""
 
     def readable(obj: Any, name: Any) -> str:
         if type(name) is str and (
             name in own or (name == "__dict__" and type(obj) is types.FunctionType)
         ):
             return name
-        return check_attribute(name)
+        if is_private(check_attribute(name)) and not private(obj, name):
+            raise SandboxViolation(refusal(obj, name))
+        return name  # type: ignore[no-any-return]
 
     def writable(name: Any) -> str:
         return name if type(name) is str and name in own else check_write(name)
@@ -165,9 +171,14 @@ def drop_native() -> None:
             del sys.modules[name]
 
 
-def apply(safe_builtins: dict[str, Any], safe_exec: Callable[..., None]) -> None:
+def apply(
+    safe_builtins: dict[str, Any],
+    safe_exec: Callable[..., None],
+    private: Callable[[Any, str], bool],
+) -> None:
+    """`safe_exec` is the sandbox's exec, `private(obj, name)` its check of private names."""
     for name, module in LIBRARIES.items():
-        vars(module).update(_checked_access(LIBRARY_NAMES[name]))
+        vars(module).update(_checked_access(LIBRARY_NAMES[name], private))
     dataclasses.exec = _checked_exec(safe_builtins, safe_exec)  # type: ignore[attr-defined]
     typing.ForwardRef._evaluate = _refused(  # type: ignore[method-assign]
         "evaluating a string annotation"

@@ -79,6 +79,7 @@ HIDDEN_NAMES: MappingProxyType[str, frozenset[str]] = MappingProxyType(
         "contextlib": frozenset({"chdir"}),
         "string": frozenset({"Formatter"}),
         "typing": frozenset({"get_type_hints", "ForwardRef"}),
+        "dataclasses": frozenset({"FunctionType"}),
         "operator": frozenset({"attrgetter", "methodcaller"}),  # replaced by guarded versions
     }
 )
@@ -214,8 +215,22 @@ DENIED_WRITE_PREFIXES = ("co_",)
 # fields like attribute names; `getattr` and `vars` hand out the same checked versions.
 FORMAT_METHODS = frozenset({"format", "format_map"})
 FORMAT_GUARD = "__sandbox_attr__"
+# Private names (`_x`, not `__x__`) model code reads only where its own classes define them: a
+# library's are its internals (`enum.Enum._convert_` reads any loaded module's globals). A
+# cell's `x._y` is rewritten to a call of PRIVATE_GUARD (see `private`); getattr, hasattr,
+# vars, attrgetter and methodcaller check the same way. Documented names with an underscore:
+PRIVATE_GUARD = "__sandbox_private__"
+PUBLIC_UNDERSCORE = frozenset(
+    {
+        *("_asdict", "_replace", "_fields", "_make", "_field_defaults"),  # namedtuple
+        *("_value_", "_name_", "_missing_", "_generate_next_value_", "_ignore_", "_order_"),
+        "_attributes",  # ast nodes
+    }
+)
 # Names a cell may not use at all.
-DENIED_NAMES = frozenset({"__builtins__", "__import__", "__loader__", "__spec__", FORMAT_GUARD})
+DENIED_NAMES = frozenset(
+    {"__builtins__", "__import__", "__loader__", "__spec__", FORMAT_GUARD, PRIVATE_GUARD}
+)
 
 # --- audit events -----------------------------------------------------------------------------
 # After start-up the hook allows only these events; everything else (open, os.*, socket.*,

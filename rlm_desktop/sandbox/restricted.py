@@ -5,7 +5,8 @@ Part of the Python layer. `install(namespace)` gives the REPL namespace its own 
   sub-module outside the allow-list, nothing in `policy.HIDDEN_NAMES`), or a stand-in for
   `os`/`os.path`/`sys` with only their harmless parts; anything else is ModuleNotFoundError;
 - `getattr`/`hasattr`/`vars` refuse the names `guard` refuses, `setattr`/`delattr` the names
-  it refuses to write;
+  it refuses to write; private names are read only where model code's classes define them
+  (`private`; a cell's `x._y` goes through the same check);
 - `str.format`/`format_map`, however reached (`x.format`, `str.format`, `getattr`, `vars`),
   come back as versions that first check the template's fields (`guarded_format`);
 - `operator.attrgetter`/`methodcaller` check their names and return plain functions: the real
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import operator
 import posixpath
 import sys
 import types
@@ -51,11 +51,13 @@ from rlm_desktop.sandbox.policy import (
     ONLY_NAMES,
     OS_NAMES,
     OS_PATH_NAMES,
+    PRIVATE_GUARD,
     REMOVED_BUILTINS,
     SHIM_MODULES,
     SYS_DYNAMIC,
     SYS_NAMES,
 )
+from rlm_desktop.sandbox.private import is_private, library_classes, make_private_check, refusal
 
 NOT_HERE = "model code cannot use files, the network, other programs or the app itself"
 
@@ -113,30 +115,36 @@ def _format_guard(obj: Any, name: str) -> Any:
     return guarded_format(getattr(obj, name))
 
 
-def _guarded_operator_names() -> dict[str, Any]:
-    """attrgetter and methodcaller that check their names and hand out a plain function: the
-    real objects' types would build unchecked ones (`type(attrgetter("x"))("__globals__")`)."""
+def _guarded_operator_names(get: Callable[..., Any]) -> dict[str, Any]:
+    """attrgetter and methodcaller that check their names (with `get`, the sandbox's getattr)
+    and are plain functions: the real objects' types would build unchecked ones
+    (`type(attrgetter("x"))("__globals__")`)."""
 
     def attrgetter(*names: str) -> Callable[[Any], Any]:
+        paths = []
         for name in names:
             if type(name) is not str:  # a str subclass could show the check another name
                 raise SandboxViolation("attrgetter takes plain strings in the sandbox")
-            for part in name.split("."):
-                check_name_string(part)
-        real = operator.attrgetter(*names)
+            paths.append([check_name_string(part) for part in name.split(".")])
 
-        def get(obj: Any) -> Any:
-            return real(obj)
+        def walk(obj: Any, path: list[str]) -> Any:
+            for part in path:
+                obj = get(obj, part)
+            return obj
 
-        return get
+        def getter(obj: Any) -> Any:
+            found = [walk(obj, path) for path in paths]
+            return found[0] if len(found) == 1 else tuple(found)
+
+        return getter
 
     def methodcaller(name: str, /, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
         if type(name) is not str:
             raise SandboxViolation("methodcaller takes a plain string in the sandbox")
-        real = operator.methodcaller(check_name_string(name), *args, **kwargs)
+        check_name_string(name)
 
         def call(obj: Any) -> Any:
-            return real(obj)
+            return get(obj, name)(*args, **kwargs)
 
         return call
 
@@ -158,8 +166,9 @@ def _stream_view(real_sys: Any, name: str) -> Any:
     )
 
 
-def make_import(modules: dict[str, Any]) -> Callable[..., Any]:
-    """The restricted `__import__`, over the modules already loaded (`sys.modules`)."""
+def make_import(modules: dict[str, Any], get: Callable[..., Any] = getattr) -> Callable[..., Any]:
+    """The restricted `__import__`, over the modules already loaded (`sys.modules`); `get` is
+    the sandbox's getattr, for the copy of `operator`."""
     path = _shim("os.path", {k: getattr(posixpath, k) for k in OS_PATH_NAMES}, None)
     os_shim = _shim(
         "os", {"path": path, **{k: getattr(posixpath, k, None) for k in OS_NAMES}}, None
@@ -188,7 +197,7 @@ def make_import(modules: dict[str, Any]) -> Callable[..., Any]:
                 value = copy_of(sub)
             setattr(copy, key, value)
         if name == "operator":
-            for key, value in _guarded_operator_names().items():
+            for key, value in _guarded_operator_names(get).items():
                 setattr(copy, key, value)
         copies[name] = copy
         return copy
@@ -209,14 +218,26 @@ def make_import(modules: dict[str, Any]) -> Callable[..., Any]:
     return restricted_import
 
 
-def make_builtins(namespace: dict[str, Any]) -> dict[str, Any]:
-    """The builtins for the REPL namespace (and for code it runs with eval/exec)."""
+def make_builtins(
+    namespace: dict[str, Any], readable: Callable[[Any, str], bool] | None = None
+) -> dict[str, Any]:
+    """The builtins for the REPL namespace (and for code it runs with eval/exec); `readable`
+    is the check of private names (`private.make_private_check`; made here when not given)."""
     safe = {
         k: v
         for k, v in vars(builtins).items()
         if k not in REMOVED_BUILTINS and (not k.startswith("_") or k == "__build_class__")
     }  # no __loader__ (BuiltinImporter would load `posix`), __spec__, ...
     real_compile, real_exec, real_eval = compile, exec, eval
+    if readable is None:
+        readable = make_private_check(library_classes())
+
+    def private_attr(obj: Any, name: str) -> Any:
+        """A private name read: a cell's `x._y` becomes `__sandbox_private__(x, "_y")`."""
+        if type(name) is not str or (is_private(name) and not readable(obj, name)):
+            raise SandboxViolation(refusal(obj, str(name)))
+        return getattr(obj, name)
+
     # code objects this `compile` made (checked); no other code object is run
     made: weakref.WeakValueDictionary[int, types.CodeType] = weakref.WeakValueDictionary()
 
@@ -264,7 +285,9 @@ def make_builtins(namespace: dict[str, Any]) -> dict[str, Any]:
         real_exec(runnable(source, "exec"), scope(globals), locals)
 
     def safe_getattr(obj: Any, name: str, *default: Any) -> Any:
-        return guarded_format(getattr(obj, check_attribute(name), *default))
+        if is_private(check_attribute(name)) and not readable(obj, name):
+            raise SandboxViolation(refusal(obj, name))
+        return guarded_format(getattr(obj, name, *default))
 
     def safe_setattr(obj: Any, name: str, value: Any) -> None:
         setattr(obj, check_write(name), value)
@@ -273,15 +296,22 @@ def make_builtins(namespace: dict[str, Any]) -> dict[str, Any]:
         delattr(obj, check_write(name))
 
     def safe_hasattr(obj: Any, name: str) -> bool:
-        return hasattr(obj, check_attribute(name))
+        if is_private(check_attribute(name)) and not readable(obj, name):
+            raise SandboxViolation(refusal(obj, name))
+        return hasattr(obj, name)
+
+    def shown(owner: tuple[Any, ...], key: Any) -> bool:
+        if attribute_denied(key):
+            return False
+        return not (owner and is_private(key) and not readable(owner[0], key))
 
     def safe_vars(*obj: Any) -> dict[str, Any]:
         found = vars(*obj) if obj else namespace
-        return {k: guarded_format(v) for k, v in found.items() if not attribute_denied(k)}
+        return {k: guarded_format(v) for k, v in found.items() if shown(obj, k)}
 
     safe.update(
-        __import__=make_import(sys.modules),
-        **{FORMAT_GUARD: _format_guard},
+        __import__=make_import(sys.modules, safe_getattr),
+        **{FORMAT_GUARD: _format_guard, PRIVATE_GUARD: private_attr},
         compile=safe_compile,
         eval=safe_eval,
         exec=safe_exec,
@@ -299,6 +329,7 @@ def make_builtins(namespace: dict[str, Any]) -> dict[str, Any]:
 
 
 def install(namespace: dict[str, Any]) -> None:
-    safe = make_builtins(namespace)
+    readable = make_private_check(library_classes())  # every class alive now is the library's
+    safe = make_builtins(namespace, readable)
     namespace["__builtins__"] = safe
-    neutralise.apply(safe, safe["exec"])
+    neutralise.apply(safe, safe["exec"], readable)

@@ -105,4 +105,22 @@ PYTHON_ROUTES: list[tuple[str, str]] = [
         "imp = [c for c in g['__subclasses__'](object) if c.__name__ == 'BuiltinImporter'][0]\n"
         "imp.create_module(imp.find_spec('posix')).getpid()" + MARK,
     ),
+    (
+        "enum-convert-private",  # a library's private method reads any loaded module's globals
+        "import enum\nE = enum.Enum._convert_('E', 'rlm_desktop.sandbox.worker', "
+        "lambda n: n == 'sys')\nE.sys.value.modules['os'].getpid()" + MARK,
+    ),
+    (
+        "enum-convert-subclass",  # the same through a class of the model's own
+        "import enum\nclass Mine(enum.Enum):\n    pass\n"
+        "E = getattr(Mine, '_convert_')('E', 'rlm_desktop.sandbox.worker', lambda n: n == 'sys')\n"
+        "E.sys.value.modules['os'].getpid()" + MARK,
+    ),
+    (
+        "functools-private-copy",  # a library copies a private attribute onto a model object
+        "import enum, functools\nclass D:\n    pass\nd = D()\n"
+        "functools.update_wrapper(d, enum.Enum, assigned=('_convert_',), updated=())\n"
+        "E = d._convert_('E', 'rlm_desktop.sandbox.worker', lambda n: n == 'sys')\n"
+        "E.sys.value.modules['os'].getpid()" + MARK,
+    ),
 ]

@@ -154,6 +154,17 @@ ORDINARY = [
         "import operator\noperator.attrgetter('real')(3), operator.methodcaller('upper')('a')",
         "(3, 'A')",
     ),
+    (
+        "class C:\n    def __init__(self):\n        self._v = 1\n        self.__w = 2\n"
+        "    def both(self):\n        return self._v + self.__w + getattr(self, '_v')\n"
+        "c = C()\nc.both(), c._C__w, sorted(vars(c))",
+        "(4, 2, ['_C__w', '_v'])",
+    ),
+    (
+        "import collections, enum\nP = collections.namedtuple('P', 'a b')\n"
+        "class E(enum.Enum):\n    A = 1\nP(1, 2)._asdict(), P._fields, E.A._value_, E.A._name_",
+        "({'a': 1, 'b': 2}, ('a', 'b'), 1, 'A')",
+    ),
 ]
 
 
@@ -174,7 +185,10 @@ REFUSED = [
         "only code made by compile()",
     ),
     ("class D(dict):\n    pass\nexec('x = 1', D())", "plain dict"),
-    ("import typing\ntyping.get_args(typing.List['int'])[0]._evaluate({}, {}, set())", "string"),
+    ("import typing\ntyping.get_args(typing.List['int'])[0]._evaluate({}, {}, set())", "_evaluate"),
+    ("import enum\nclass E(enum.Enum):\n    A = 1\nE._convert_", "private attribute '_convert_'"),
+    ("import random\ngetattr(random.Random(), '_randbelow')", "private attribute"),
+    ("import json\n'{0._x}'.format(json)", "private attribute '_x'"),
 ]
 
 
