@@ -6,14 +6,15 @@ Part of the Python layer. A cell may not name a dunder attribute outside
 `gi_frame`, `tb_frame`, ...), or the names `__builtins__`/`__import__`. The same rule guards
 the string forms: `getattr`, `setattr`, `delattr`, `hasattr`, `operator.attrgetter` and
 `methodcaller` (see `restricted`), and the fields of `str.format` templates
-(`"{0.__globals__}"`): `secure_tree` rewrites a cell's `x.format` into a call of the checked
-version (`policy.FORMAT_GUARD`), and its reads of private names (`x._y`, after the compiler's
-name mangling) into calls of the check in `private` (`policy.PRIVATE_GUARD`); by name (format
-fields, class patterns) private names are refused. Writes follow the same rule plus a code
-object's `co_*` fields (`check_write`). A `match` class pattern may not use positional
-sub-patterns: those read the attributes a class names in `__match_args__`, which model code
-controls (a metaclass can even make any object match); keyword patterns name their attributes
-and are checked.
+(`"{0.__globals__}"`). `secure_tree` rewrites a cell's `x.format` (and `x.__setattr__`,
+`x.__delattr__`) into a call of the checked version (`policy.FORMAT_GUARD`), its reads of
+private names (`x._y`, after the compiler's name mangling) into calls of the check in
+`private` (`policy.PRIVATE_GUARD`), and the object of each `x.a = v` / `del x.a` into a call
+of the write check (`policy.WRITE_GUARD`: no library class). By name (format fields, class
+patterns) private names are refused. Writes follow the same naming rule plus a code object's
+`co_*` fields (`check_write`). A `match` class pattern may not use positional sub-patterns:
+those read the attributes a class names in `__match_args__`, which model code controls (a
+metaclass can even make any object match); keyword patterns name their attributes.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from rlm_desktop.sandbox.policy import (
     DENIED_NAMES,
     DENIED_WRITE_PREFIXES,
     FORMAT_GUARD,
-    FORMAT_METHODS,
+    GUARDED_METHODS,
     PRIVATE_GUARD,
     SAFE_DUNDERS,
+    WRITE_GUARD,
 )
 from rlm_desktop.sandbox.private import is_private
 
@@ -75,7 +77,7 @@ def check_write(name: object) -> str:
 def check_name_string(name: object) -> str:
     """`check_attribute` for names given as strings to attrgetter, methodcaller and class
     patterns, which cannot hand out the checked `format`."""
-    if name in FORMAT_METHODS:
+    if name in GUARDED_METHODS:
         raise SandboxViolation(f"{name!r} by name is not available in the sandbox: call it")
     return check_attribute(name)
 
@@ -122,10 +124,13 @@ class _AccessRewriter(ast.NodeTransformer):
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         self.generic_visit(node)
-        if not isinstance(node.ctx, ast.Load):
+        if not isinstance(node.ctx, ast.Load):  # x.a = v, del x.a: x must be writable
+            delete = ast.Constant(isinstance(node.ctx, ast.Del))
+            target = ast.Call(ast.Name(WRITE_GUARD, ast.Load()), [node.value, delete], [])
+            node.value = ast.copy_location(target, node.value)
             return node
         name = mangle(node.attr, self.classes[-1] if self.classes else None)
-        if node.attr in FORMAT_METHODS:
+        if node.attr in GUARDED_METHODS:
             guard = FORMAT_GUARD
         elif is_private(name):
             guard = PRIVATE_GUARD
@@ -136,8 +141,9 @@ class _AccessRewriter(ast.NodeTransformer):
 
 
 def secure_tree(tree: Tree) -> Tree:
-    """Check a parsed cell, then route its `.format`/`.format_map` through the checked ones
-    and its reads of private names through the private check."""
+    """Check a parsed cell, then route its `.format`/`.format_map`/`.__setattr__`/
+    `.__delattr__` through the checked ones, its reads of private names through the private
+    check, and the objects it sets attributes of through the write check."""
     check_tree(tree)
     rewritten: Tree = _AccessRewriter().visit(tree)
     return ast.fix_missing_locations(rewritten)

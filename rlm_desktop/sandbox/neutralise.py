@@ -6,6 +6,8 @@ Part of the Python layer, applied by `restricted.install` once the worker's own 
   code controls through `__annotations__`) and runs it with the real `exec` in the class's
   module's globals: its `exec` becomes the sandbox's, so that source is checked like a cell and
   runs with the sandbox's builtins;
+- `enum.global_enum` writes an enum's members into the globals of the module its class names
+  (model code sets `__module__`: the sandbox's own modules): refused;
 - `typing.ForwardRef._evaluate` runs a string annotation, compiled unchecked, with the real
   `eval` in any loaded module's globals: it is refused (string annotations stay unevaluated);
 - `ast`, `functools` and `dataclasses` read and write attributes whose names come from their
@@ -14,7 +16,8 @@ Part of the Python layer, applied by `restricted.install` once the worker's own 
   `setattr` and `delattr` check names like the sandbox's own, allowing only the few special
   names each library itself needs (`LIBRARY_NAMES`);
 - `copy`/`deepcopy` restore the state a class's `__reduce_ex__` returns with a plain `setattr`
-  on whatever object its constructor returned: the names are checked like `setattr`'s;
+  on whatever object its constructor returned: the names and the object are checked like
+  `setattr`'s;
 - `_imp`, the import system's loader, keeps no function that creates or runs a module
   (`create_builtin` would load any built-in module, `create_dynamic` any extension), and leaves
   `sys.modules`, as do `ctypes` and its binding users, loaded before only to set up the kernel
@@ -27,6 +30,7 @@ import _imp
 import ast
 import copy
 import dataclasses
+import enum
 import functools
 import sys
 import types
@@ -35,7 +39,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rlm_desktop.sandbox.guard import SandboxViolation, check_attribute, check_write
-from rlm_desktop.sandbox.private import is_private, refusal
+from rlm_desktop.sandbox.private import is_private, refusal, write_refusal
 
 IMP_LOADERS = (
     "create_builtin",
@@ -80,11 +84,13 @@ def _checked_exec(safe_builtins: dict[str, Any], safe_exec: Callable[..., None])
 
 
 def _checked_access(
-    own: frozenset[str], private: Callable[[Any, str], bool]
+    own: frozenset[str],
+    private: Callable[[Any, str], bool],
+    writable: Callable[[Any, bool], bool],
 ) -> dict[str, Callable[..., Any]]:
     """`getattr` & co. for a library's globals: names checked (private ones with `private`),
-    the library's own allowed. A function's `__dict__` (its plain attributes, which
-    `functools.wraps` copies) is allowed."""
+    the library's own allowed; no write to a library class (`writable`). A function's
+    `__dict__` (its plain attributes, which `functools.wraps` copies) is allowed."""
 
     def readable(obj: Any, name: Any) -> str:
         if type(name) is str and (
@@ -95,7 +101,9 @@ def _checked_access(
             raise SandboxViolation(refusal(obj, name))
         return name  # type: ignore[no-any-return]
 
-    def writable(name: Any) -> str:
+    def target(obj: Any, name: Any, delete: bool) -> str:
+        if not writable(obj, delete):
+            raise SandboxViolation(write_refusal(obj))
         return name if type(name) is str and name in own else check_write(name)
 
     def getattr_(obj: Any, name: Any, *default: Any) -> Any:
@@ -105,20 +113,23 @@ def _checked_access(
         return hasattr(obj, readable(obj, name))
 
     def setattr_(obj: Any, name: Any, value: Any) -> None:
-        setattr(obj, writable(name), value)
+        setattr(obj, target(obj, name, False), value)
 
     def delattr_(obj: Any, name: Any) -> None:
-        delattr(obj, writable(name))
+        delattr(obj, target(obj, name, True))
 
     return {"getattr": getattr_, "hasattr": hasattr_, "setattr": setattr_, "delattr": delattr_}
 
 
-def _restore(y: Any, state: Any) -> None:
-    """What `copy._reconstruct` does with a reducer's state, with every name checked."""
+def _restore(y: Any, state: Any, writable: Callable[[Any, bool], bool]) -> None:
+    """What `copy._reconstruct` does with a reducer's state, with every name checked and no
+    library class changed."""
     setstate = getattr(y, "__setstate__", None)
     if setstate is not None:
         setstate(state)
         return
+    if not writable(y, False):
+        raise SandboxViolation(write_refusal(y))
     slots = None
     if isinstance(state, tuple) and len(state) == 2:
         state, slots = tuple(state)
@@ -132,7 +143,9 @@ def _restore(y: Any, state: Any) -> None:
             setattr(y, check_write(key), value)
 
 
-def _guarded_reconstruct(original: Callable[..., Any]) -> Callable[..., Any]:
+def _guarded_reconstruct(
+    original: Callable[..., Any], writable: Callable[[Any, bool], bool]
+) -> Callable[..., Any]:
     def _reconstruct(
         x: Any,
         memo: Any,
@@ -147,7 +160,7 @@ def _guarded_reconstruct(original: Callable[..., Any]) -> Callable[..., Any]:
         y = original(x, memo, func, args, deepcopy=deepcopy)
         deep = memo is not None
         if state is not None:
-            _restore(y, deepcopy(state, memo) if deep else state)
+            _restore(y, deepcopy(state, memo) if deep else state, writable)
         if listiter is not None:
             for item in listiter:
                 y.append(deepcopy(item, memo) if deep else item)
@@ -175,16 +188,19 @@ def apply(
     safe_builtins: dict[str, Any],
     safe_exec: Callable[..., None],
     private: Callable[[Any, str], bool],
+    writable: Callable[[Any, bool], bool],
 ) -> None:
-    """`safe_exec` is the sandbox's exec, `private(obj, name)` its check of private names."""
+    """`safe_exec` is the sandbox's exec; `private(obj, name)` and `writable(obj, delete)` its
+    checks of private reads and of writes (`private`)."""
     for name, module in LIBRARIES.items():
-        vars(module).update(_checked_access(LIBRARY_NAMES[name], private))
+        vars(module).update(_checked_access(LIBRARY_NAMES[name], private, writable))
+    enum.global_enum = _refused("enum.global_enum (it writes a module's globals)")
     dataclasses.exec = _checked_exec(safe_builtins, safe_exec)  # type: ignore[attr-defined]
     typing.ForwardRef._evaluate = _refused(  # type: ignore[method-assign]
         "evaluating a string annotation"
     )
     if not getattr(copy._reconstruct, "sandboxed", False):  # type: ignore[attr-defined]
-        guarded = _guarded_reconstruct(copy._reconstruct)  # type: ignore[attr-defined]
+        guarded = _guarded_reconstruct(copy._reconstruct, writable)  # type: ignore[attr-defined]
         guarded.sandboxed = True  # type: ignore[attr-defined]
         copy._reconstruct = guarded  # type: ignore[attr-defined]
     drop_native()

@@ -215,6 +215,12 @@ DENIED_WRITE_PREFIXES = ("co_",)
 # fields like attribute names; `getattr` and `vars` hand out the same checked versions.
 FORMAT_METHODS = frozenset({"format", "format_map"})
 FORMAT_GUARD = "__sandbox_attr__"
+# Read through FORMAT_GUARD as well: `__setattr__`/`__delattr__` (`object.__setattr__`,
+# `super().__setattr__`, a library's own) come back as versions that check the target (no
+# library class) and the name, like `setattr`. None of these may be named as a string.
+GUARDED_METHODS = FORMAT_METHODS | {"__setattr__", "__delattr__"}
+# A cell's `x.a = v` / `del x.a` becomes `WRITE_GUARD(x, delete).a = v`: x must be writable.
+WRITE_GUARD = "__sandbox_target__"
 # Private names (`_x`, not `__x__`) model code reads only where its own classes define them: a
 # library's are its internals (`enum.Enum._convert_` reads any loaded module's globals). A
 # cell's `x._y` is rewritten to a call of PRIVATE_GUARD (see `private`); getattr, hasattr,
@@ -230,6 +236,7 @@ PUBLIC_UNDERSCORE = frozenset(
 # Names a cell may not use at all.
 DENIED_NAMES = frozenset(
     {"__builtins__", "__import__", "__loader__", "__spec__", FORMAT_GUARD, PRIVATE_GUARD}
+    | {WRITE_GUARD}
 )
 
 # --- audit events -----------------------------------------------------------------------------

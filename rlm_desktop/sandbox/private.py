@@ -13,10 +13,14 @@ of `enum.Enum` cannot reach `Enum._convert_`. Names documented with an underscor
 The check calls no method of the object (it reads classes' namespaces through `type`'s own
 descriptors), so model code cannot answer it. A cell's `x._y` becomes a call of the check
 (`guard.secure_tree`); `getattr`, `hasattr`, `vars`, `attrgetter` and `methodcaller` use it.
+
+Writes are checked against the same snapshot (`make_write_check`): model code changes its own
+classes and objects, never a library class, the sandbox's tools among them.
 """
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -48,7 +52,7 @@ def library_classes() -> dict[int, type]:
 def make_private_check(library: dict[int, type]) -> Callable[[Any, str], bool]:
     """`readable(obj, name)` for a private `name` (see the module's docstring)."""
 
-    def from_library(cls: type) -> bool:
+    def from_library(cls: Any) -> bool:
         return library.get(id(cls)) is cls
 
     def readable(obj: Any, name: str) -> bool:
@@ -65,9 +69,68 @@ def make_private_check(library: dict[int, type]) -> Callable[[Any, str], bool]:
     return readable
 
 
+def make_write_check(library: dict[int, type]) -> Callable[[Any, bool], bool]:
+    """`writable(obj, delete)`: whether model code may set (or delete) attributes of `obj`.
+
+    Not of a library class (`ast.NodeTransformer.generic_visit = ...` would change the
+    sandbox's own syntax-tree check), nor of an object whose class's `__setattr__`
+    (`__delattr__`) is a library's own Python method: such a method may pass the write on
+    (`typing.Counter.x = f` sets `collections.Counter.x`)."""
+
+    def writable(obj: Any, delete: bool) -> bool:
+        if isinstance(obj, type):
+            return library.get(id(obj)) is not obj
+        method = "__delattr__" if delete else "__setattr__"
+        for cls in _mro(type(obj)):
+            found = _namespace(cls).get(method)
+            if found is not None:  # a library's own Python method may pass the write on
+                return type(found) is not types.FunctionType or library.get(id(cls)) is not cls
+        return True
+
+    return writable
+
+
+SETTERS = frozenset({"__setattr__", "__delattr__"})
+BOUND = (types.MethodType, types.MethodWrapperType, types.BuiltinMethodType)
+TargetCheck = Callable[[Any, Any, bool], None]  # (object, name, delete): raises when refused
+
+
+def guarded_setter(value: Any, check: TargetCheck) -> Any:
+    """`value`, or a stand-in that calls `check` first when it is a `__setattr__` or
+    `__delattr__`, bound (`super().__setattr__`) or not (`object.__setattr__`)."""
+    name = getattr(value, "__name__", None)
+    if type(name) is not str or name not in SETTERS or not callable(value):
+        return value
+    delete, method = name == "__delattr__", value
+    if isinstance(value, BOUND):
+        target = value.__self__
+
+        def bound(attr: Any, *rest: Any) -> Any:
+            check(target, attr, delete)
+            return method(attr, *rest)
+
+        return bound
+
+    def unbound(obj: Any, attr: Any, *rest: Any) -> Any:
+        check(obj, attr, delete)
+        return method(obj, attr, *rest)
+
+    return unbound
+
+
+def _kind(obj: Any) -> str:
+    return str(_name(obj if isinstance(obj, type) else type(obj)))
+
+
 def refusal(obj: Any, name: str) -> str:
-    kind = _name(obj if isinstance(obj, type) else type(obj))
     return (
-        f"private attribute {name!r} of {kind!r} is not available in the sandbox "
+        f"private attribute {name!r} of {_kind(obj)!r} is not available in the sandbox "
         "(it belongs to the library or the sandbox, not to your code)"
+    )
+
+
+def write_refusal(obj: Any) -> str:
+    return (
+        f"changing {_kind(obj)!r} is not allowed in the sandbox (it belongs to the library "
+        "or the sandbox; make your own class or object instead)"
     )

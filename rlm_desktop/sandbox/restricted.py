@@ -56,8 +56,17 @@ from rlm_desktop.sandbox.policy import (
     SHIM_MODULES,
     SYS_DYNAMIC,
     SYS_NAMES,
+    WRITE_GUARD,
 )
-from rlm_desktop.sandbox.private import is_private, library_classes, make_private_check, refusal
+from rlm_desktop.sandbox.private import (
+    guarded_setter,
+    is_private,
+    library_classes,
+    make_private_check,
+    make_write_check,
+    refusal,
+    write_refusal,
+)
 
 NOT_HERE = "model code cannot use files, the network, other programs or the app itself"
 
@@ -108,11 +117,6 @@ def guarded_format(value: Any) -> Any:
 
         return checked_format
     return value
-
-
-def _format_guard(obj: Any, name: str) -> Any:
-    """What a cell's `obj.format` / `obj.format_map` becomes (see `guard.secure_tree`)."""
-    return guarded_format(getattr(obj, name))
 
 
 def _guarded_operator_names(get: Callable[..., Any]) -> dict[str, Any]:
@@ -219,18 +223,40 @@ def make_import(modules: dict[str, Any], get: Callable[..., Any] = getattr) -> C
 
 
 def make_builtins(
-    namespace: dict[str, Any], readable: Callable[[Any, str], bool] | None = None
+    namespace: dict[str, Any],
+    readable: Callable[[Any, str], bool] | None = None,
+    writable: Callable[[Any, bool], bool] | None = None,
 ) -> dict[str, Any]:
-    """The builtins for the REPL namespace (and for code it runs with eval/exec); `readable`
-    is the check of private names (`private.make_private_check`; made here when not given)."""
+    """The builtins for the REPL namespace (and for code it runs with eval/exec). `readable`
+    and `writable` check private reads and attribute writes against the classes alive when
+    the layer went on (`private`; made here when not given)."""
     safe = {
         k: v
         for k, v in vars(builtins).items()
         if k not in REMOVED_BUILTINS and (not k.startswith("_") or k == "__build_class__")
     }  # no __loader__ (BuiltinImporter would load `posix`), __spec__, ...
     real_compile, real_exec, real_eval = compile, exec, eval
-    if readable is None:
-        readable = make_private_check(library_classes())
+    library = library_classes()  # every class alive now is the library's (or the sandbox's)
+    readable = readable or make_private_check(library)
+    writable = writable or make_write_check(library)
+
+    def check_target(obj: Any, name: Any, delete: bool) -> None:
+        check_write(name)
+        if not writable(obj, delete):
+            raise SandboxViolation(write_refusal(obj))
+
+    def write_target(obj: Any, delete: bool = False) -> Any:
+        """What the object of a cell's `x.a = v` / `del x.a` goes through (`secure_tree`)."""
+        if not writable(obj, delete):
+            raise SandboxViolation(write_refusal(obj))
+        return obj
+
+    def guarded(value: Any) -> Any:
+        return guarded_setter(guarded_format(value), check_target)
+
+    def method_guard(obj: Any, name: str) -> Any:
+        """What a cell's `x.format`, `x.format_map`, `x.__setattr__`, `x.__delattr__` become."""
+        return guarded(getattr(obj, name))
 
     def private_attr(obj: Any, name: str) -> Any:
         """A private name read: a cell's `x._y` becomes `__sandbox_private__(x, "_y")`."""
@@ -287,13 +313,15 @@ def make_builtins(
     def safe_getattr(obj: Any, name: str, *default: Any) -> Any:
         if is_private(check_attribute(name)) and not readable(obj, name):
             raise SandboxViolation(refusal(obj, name))
-        return guarded_format(getattr(obj, name, *default))
+        return guarded(getattr(obj, name, *default))
 
     def safe_setattr(obj: Any, name: str, value: Any) -> None:
-        setattr(obj, check_write(name), value)
+        check_target(obj, name, False)
+        setattr(obj, name, value)
 
     def safe_delattr(obj: Any, name: str) -> None:
-        delattr(obj, check_write(name))
+        check_target(obj, name, True)
+        delattr(obj, name)
 
     def safe_hasattr(obj: Any, name: str) -> bool:
         if is_private(check_attribute(name)) and not readable(obj, name):
@@ -307,11 +335,11 @@ def make_builtins(
 
     def safe_vars(*obj: Any) -> dict[str, Any]:
         found = vars(*obj) if obj else namespace
-        return {k: guarded_format(v) for k, v in found.items() if shown(obj, k)}
+        return {k: guarded(v) for k, v in found.items() if shown(obj, k)}
 
     safe.update(
         __import__=make_import(sys.modules, safe_getattr),
-        **{FORMAT_GUARD: _format_guard, PRIVATE_GUARD: private_attr},
+        **{FORMAT_GUARD: method_guard, PRIVATE_GUARD: private_attr, WRITE_GUARD: write_target},
         compile=safe_compile,
         eval=safe_eval,
         exec=safe_exec,
@@ -329,7 +357,8 @@ def make_builtins(
 
 
 def install(namespace: dict[str, Any]) -> None:
-    readable = make_private_check(library_classes())  # every class alive now is the library's
-    safe = make_builtins(namespace, readable)
+    library = library_classes()  # every class alive now is the library's (or the sandbox's)
+    readable, writable = make_private_check(library), make_write_check(library)
+    safe = make_builtins(namespace, readable, writable)
     namespace["__builtins__"] = safe
-    neutralise.apply(safe, safe["exec"], readable)
+    neutralise.apply(safe, safe["exec"], readable, writable)

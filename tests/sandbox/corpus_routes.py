@@ -123,4 +123,28 @@ PYTHON_ROUTES: list[tuple[str, str]] = [
         "E = d._convert_('E', 'rlm_desktop.sandbox.worker', lambda n: n == 'sys')\n"
         "E.sys.value.modules['os'].getpid()" + MARK,
     ),
+    (
+        "patch-guard-rewriter",  # a library class the sandbox's own check uses, changed
+        "import ast\nast.NodeTransformer.generic_visit = lambda self, node: node\n"
+        "exec(\"g = '{0.__globals__[__name__]}'.format(FINAL)\")\n"
+        "assert g == 'rlm_desktop.sandbox.worker'" + MARK,
+    ),
+    (
+        "patch-guard-type-setattr",
+        "import ast\ntype.__setattr__(ast.NodeTransformer, 'generic_visit', lambda s, n: n)\n"
+        "exec(\"g = '{0.__globals__[__name__]}'.format(FINAL)\")\n"
+        "assert g == 'rlm_desktop.sandbox.worker'" + MARK,
+    ),
+    (
+        "patch-ast-fields",  # the tree walk of the check stops at an assignment
+        "import ast\nast.Assign._fields = ()\nexec('g = FINAL.__globals__')\n"
+        "globals()['g']['sys']" + MARK,
+    ),
+    (
+        "enum-global-guard-lists",  # an enum's members written into the guard's globals
+        "import enum\nclass E(frozenset, enum.Enum):\n"
+        "    SAFE_DUNDERS = (frozenset({'__globals__', '__name__', '__class__'}),)\n"
+        "E.__module__ = 'rlm_desktop.sandbox.guard'\nenum.global_enum(E)\n"
+        "exec('g = FINAL.__globals__')\nglobals()['g']['sys']" + MARK,
+    ),
 ]

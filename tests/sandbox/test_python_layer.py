@@ -165,6 +165,13 @@ ORDINARY = [
         "class E(enum.Enum):\n    A = 1\nP(1, 2)._asdict(), P._fields, E.A._value_, E.A._name_",
         "({'a': 1, 'b': 2}, ('a', 'b'), 1, 'A')",
     ),
+    (
+        "import types\ndef f():\n    pass\nf.calls = 1\nns = types.SimpleNamespace(a=1)\nns.b = 2\n"
+        "class C:\n    n = 0\n    def __setattr__(self, k, v):\n"
+        "        super().__setattr__(k, v * 2)\nC.n += 1\nc = C()\nc.x = 3\n"
+        "object.__setattr__(c, 'y', 1)\ndel c.y\nf.calls, ns.b, C.n, c.x",
+        "(1, 2, 1, 6)",
+    ),
 ]
 
 
@@ -176,6 +183,10 @@ def test_ordinary_code_still_works(box: Sandbox, code: str, expected: str) -> No
 
 
 REFUSED = [
+    ("import json\njson.JSONEncoder.encode = None", "changing 'JSONEncoder'"),
+    ("import ast\nsetattr(ast.Attribute, '_fields', ())", "changing 'Attribute'"),
+    ("import typing\ntyping.Counter.most_common = None", "changing '_SpecialGenericAlias'"),
+    ("import enum\nclass E(enum.Enum):\n    A = 1\nenum.global_enum(E)", "global_enum"),
     ("match 3:\n    case int(n):\n        pass", "positional sub-patterns"),
     ("def f():\n    pass\nsetattr(f, 'co_name', 'x')", "changing attribute 'co_name'"),
     ("def f():\n    pass\nf.__defaults__ = (1,)", "attribute '__defaults__'"),
