@@ -126,7 +126,8 @@ class _AccessRewriter(ast.NodeTransformer):
         self.generic_visit(node)
         if not isinstance(node.ctx, ast.Load):  # x.a = v, del x.a: x must be writable
             delete = ast.Constant(isinstance(node.ctx, ast.Del))
-            target = ast.Call(ast.Name(WRITE_GUARD, ast.Load()), [node.value, delete], [])
+            name = ast.Constant(mangle(node.attr, self.classes[-1] if self.classes else None))
+            target = ast.Call(ast.Name(WRITE_GUARD, ast.Load()), [node.value, delete, name], [])
             node.value = ast.copy_location(target, node.value)
             return node
         name = mangle(node.attr, self.classes[-1] if self.classes else None)

@@ -17,7 +17,8 @@ Part of the Python layer, applied by `restricted.install` once the worker's own 
   names each library itself needs (`LIBRARY_NAMES`);
 - `copy`/`deepcopy` restore the state a class's `__reduce_ex__` returns with a plain `setattr`
   on whatever object its constructor returned: the names and the object are checked like
-  `setattr`'s;
+  `setattr`'s; and they refuse to copy a library object's private state (deepcopy's memo,
+  which model code can hold, would keep the originals);
 - `_imp`, the import system's loader, keeps no function that creates or runs a module
   (`create_builtin` would load any built-in module, `create_dynamic` any extension), and leaves
   `sys.modules`, as do `ctypes` and its binding users, loaded before only to set up the kernel
@@ -39,7 +40,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rlm_desktop.sandbox.guard import SandboxViolation, check_attribute, check_write
-from rlm_desktop.sandbox.private import is_private, refusal, write_refusal
+from rlm_desktop.sandbox.private import Writable, is_private, refusal, write_refusal
 
 IMP_LOADERS = (
     "create_builtin",
@@ -86,7 +87,7 @@ def _checked_exec(safe_builtins: dict[str, Any], safe_exec: Callable[..., None])
 def _checked_access(
     own: frozenset[str],
     private: Callable[[Any, str], bool],
-    writable: Callable[[Any, bool], bool],
+    writable: Writable,
 ) -> dict[str, Callable[..., Any]]:
     """`getattr` & co. for a library's globals: names checked (private ones with `private`),
     the library's own allowed; no write to a library class (`writable`). A function's
@@ -102,9 +103,10 @@ def _checked_access(
         return name  # type: ignore[no-any-return]
 
     def target(obj: Any, name: Any, delete: bool) -> str:
-        if not writable(obj, delete):
-            raise SandboxViolation(write_refusal(obj))
-        return name if type(name) is str and name in own else check_write(name)
+        checked = name if type(name) is str and name in own else check_write(name)
+        if not writable(obj, delete, checked):
+            raise SandboxViolation(write_refusal(obj, name))
+        return checked
 
     def getattr_(obj: Any, name: Any, *default: Any) -> Any:
         return getattr(obj, readable(obj, name), *default)
@@ -121,30 +123,40 @@ def _checked_access(
     return {"getattr": getattr_, "hasattr": hasattr_, "setattr": setattr_, "delattr": delattr_}
 
 
-def _restore(y: Any, state: Any, writable: Callable[[Any, bool], bool]) -> None:
-    """What `copy._reconstruct` does with a reducer's state, with every name checked and no
-    library class changed."""
+def _restore(y: Any, state: Any, writable: Writable) -> None:
+    """What `copy._reconstruct` does with a reducer's state, each name checked like
+    `setattr`'s (and no library class changed)."""
     setstate = getattr(y, "__setstate__", None)
     if setstate is not None:
         setstate(state)
         return
-    if not writable(y, False):
-        raise SandboxViolation(write_refusal(y))
     slots = None
     if isinstance(state, tuple) and len(state) == 2:
         state, slots = tuple(state)
     if state is not None:
         items = dict(state)  # a fresh plain dict: what is checked is what is set
         for key in items:
-            check_write(key)
+            if not writable(y, False, check_write(key)):
+                raise SandboxViolation(write_refusal(y, key))
         vars(y).update(items)
     if slots is not None:
         for key, value in dict(slots).items():
-            setattr(y, check_write(key), value)
+            if not writable(y, False, check_write(key)):
+                raise SandboxViolation(write_refusal(y, key))
+            setattr(y, key, value)
+
+
+def _private_state(state: Any) -> bool:
+    """A reducer's state holds private (or special) names: a library object's internals."""
+    parts = tuple(state) if isinstance(state, tuple) and len(state) == 2 else (state,)
+    for part in parts:
+        if isinstance(part, dict) and any(type(k) is not str or k[:1] == "_" for k in part):
+            return True
+    return False
 
 
 def _guarded_reconstruct(
-    original: Callable[..., Any], writable: Callable[[Any, bool], bool]
+    original: Callable[..., Any], writable: Writable, from_library: Callable[[Any], bool]
 ) -> Callable[..., Any]:
     def _reconstruct(
         x: Any,
@@ -157,6 +169,10 @@ def _guarded_reconstruct(
         *,
         deepcopy: Callable[..., Any] = copy.deepcopy,
     ) -> Any:
+        if state is not None and from_library(type(x)) and _private_state(state):
+            raise SandboxViolation(  # copying would hand its internals to model code
+                f"copying a {type(x).__name__!r} (its private state) is not allowed here"
+            )
         y = original(x, memo, func, args, deepcopy=deepcopy)
         deep = memo is not None
         if state is not None:
@@ -188,10 +204,11 @@ def apply(
     safe_builtins: dict[str, Any],
     safe_exec: Callable[..., None],
     private: Callable[[Any, str], bool],
-    writable: Callable[[Any, bool], bool],
+    writable: Writable,
+    from_library: Callable[[Any], bool],
 ) -> None:
-    """`safe_exec` is the sandbox's exec; `private(obj, name)` and `writable(obj, delete)` its
-    checks of private reads and of writes (`private`)."""
+    """`safe_exec` is the sandbox's exec; `private(obj, name)`, `writable(obj, delete, name)`
+    and `from_library(cls)` its checks of private reads, of writes, of library classes."""
     for name, module in LIBRARIES.items():
         vars(module).update(_checked_access(LIBRARY_NAMES[name], private, writable))
     enum.global_enum = _refused("enum.global_enum (it writes a module's globals)")
@@ -200,7 +217,11 @@ def apply(
         "evaluating a string annotation"
     )
     if not getattr(copy._reconstruct, "sandboxed", False):  # type: ignore[attr-defined]
-        guarded = _guarded_reconstruct(copy._reconstruct, writable)  # type: ignore[attr-defined]
+        guarded = _guarded_reconstruct(
+            copy._reconstruct,  # type: ignore[attr-defined]
+            writable,
+            from_library,
+        )
         guarded.sandboxed = True  # type: ignore[attr-defined]
         copy._reconstruct = guarded  # type: ignore[attr-defined]
     drop_native()

@@ -69,25 +69,44 @@ def make_private_check(library: dict[int, type]) -> Callable[[Any, str], bool]:
     return readable
 
 
-def make_write_check(library: dict[int, type]) -> Callable[[Any, bool], bool]:
-    """`writable(obj, delete)`: whether model code may set (or delete) attributes of `obj`.
+Writable = Callable[[Any, bool, str], bool]  # (object, delete, name)
 
-    Not of a library class (`ast.NodeTransformer.generic_visit = ...` would change the
-    sandbox's own syntax-tree check), nor of an object whose class's `__setattr__`
+
+def make_write_check(library: dict[int, type]) -> Writable:
+    """`writable(obj, delete, name)`: whether model code may set (or delete) `obj.name`.
+
+    Not on a library class (`ast.NodeTransformer.generic_visit = ...` would change the
+    sandbox's own syntax-tree check), nor on an object whose class's `__setattr__`
     (`__delattr__`) is a library's own Python method: such a method may pass the write on
-    (`typing.Counter.x = f` sets `collections.Counter.x`)."""
+    (`typing.Counter.x = f` sets `collections.Counter.x`). A private name only on an object of
+    a class model code made (a library object's private state is its internals: a
+    `contextlib.redirect_stdout`'s `_stream` names the `sys` attribute it replaces)."""
 
-    def writable(obj: Any, delete: bool) -> bool:
+    def from_library(cls: Any) -> bool:
+        return library.get(id(cls)) is cls
+
+    def writable(obj: Any, delete: bool, name: str) -> bool:
         if isinstance(obj, type):
-            return library.get(id(obj)) is not obj
+            return not from_library(obj)
+        if is_private(name) and from_library(type(obj)):
+            return False
         method = "__delattr__" if delete else "__setattr__"
         for cls in _mro(type(obj)):
             found = _namespace(cls).get(method)
             if found is not None:  # a library's own Python method may pass the write on
-                return type(found) is not types.FunctionType or library.get(id(cls)) is not cls
+                return type(found) is not types.FunctionType or not from_library(cls)
         return True
 
     return writable
+
+
+def make_library_check(library: dict[int, type]) -> Callable[[Any], bool]:
+    """`from_library(cls)`: the class was alive when the layer went on."""
+
+    def from_library(cls: Any) -> bool:
+        return library.get(id(cls)) is cls
+
+    return from_library
 
 
 SETTERS = frozenset({"__setattr__", "__delattr__"})
@@ -129,8 +148,8 @@ def refusal(obj: Any, name: str) -> str:
     )
 
 
-def write_refusal(obj: Any) -> str:
+def write_refusal(obj: Any, name: object) -> str:
     return (
-        f"changing {_kind(obj)!r} is not allowed in the sandbox (it belongs to the library "
-        "or the sandbox; make your own class or object instead)"
+        f"changing {_kind(obj)!r} ({name!s:.60}) is not allowed in the sandbox (it belongs to "
+        "the library or the sandbox; make your own class or object instead)"
     )

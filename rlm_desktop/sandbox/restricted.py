@@ -59,9 +59,11 @@ from rlm_desktop.sandbox.policy import (
     WRITE_GUARD,
 )
 from rlm_desktop.sandbox.private import (
+    Writable,
     guarded_setter,
     is_private,
     library_classes,
+    make_library_check,
     make_private_check,
     make_write_check,
     refusal,
@@ -225,7 +227,7 @@ def make_import(modules: dict[str, Any], get: Callable[..., Any] = getattr) -> C
 def make_builtins(
     namespace: dict[str, Any],
     readable: Callable[[Any, str], bool] | None = None,
-    writable: Callable[[Any, bool], bool] | None = None,
+    writable: Writable | None = None,
 ) -> dict[str, Any]:
     """The builtins for the REPL namespace (and for code it runs with eval/exec). `readable`
     and `writable` check private reads and attribute writes against the classes alive when
@@ -241,14 +243,13 @@ def make_builtins(
     writable = writable or make_write_check(library)
 
     def check_target(obj: Any, name: Any, delete: bool) -> None:
-        check_write(name)
-        if not writable(obj, delete):
-            raise SandboxViolation(write_refusal(obj))
+        if not writable(obj, delete, check_write(name)):
+            raise SandboxViolation(write_refusal(obj, name))
 
-    def write_target(obj: Any, delete: bool = False) -> Any:
+    def write_target(obj: Any, delete: bool, name: str) -> Any:
         """What the object of a cell's `x.a = v` / `del x.a` goes through (`secure_tree`)."""
-        if not writable(obj, delete):
-            raise SandboxViolation(write_refusal(obj))
+        if not writable(obj, delete, name):
+            raise SandboxViolation(write_refusal(obj, name))
         return obj
 
     def guarded(value: Any) -> Any:
@@ -361,4 +362,4 @@ def install(namespace: dict[str, Any]) -> None:
     readable, writable = make_private_check(library), make_write_check(library)
     safe = make_builtins(namespace, readable, writable)
     namespace["__builtins__"] = safe
-    neutralise.apply(safe, safe["exec"], readable, writable)
+    neutralise.apply(safe, safe["exec"], readable, writable, make_library_check(library))

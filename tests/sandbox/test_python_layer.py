@@ -183,6 +183,11 @@ def test_ordinary_code_still_works(box: Sandbox, code: str, expected: str) -> No
 
 
 REFUSED = [
+    ("import contextlib\ncm = contextlib.redirect_stdout(None)\ncm._stream = 'x'", "(_stream)"),
+    (
+        "import contextlib, copy\ncopy.deepcopy(contextlib.redirect_stdout(None), {})",
+        "private state",
+    ),
     ("import json\njson.JSONEncoder.encode = None", "changing 'JSONEncoder'"),
     ("import ast\nsetattr(ast.Attribute, '_fields', ())", "changing 'Attribute'"),
     ("import typing\ntyping.Counter.most_common = None", "changing '_SpecialGenericAlias'"),
