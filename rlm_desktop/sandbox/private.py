@@ -80,7 +80,8 @@ def make_write_check(library: dict[int, type]) -> Writable:
     (`__delattr__`) is a library's own Python method: such a method may pass the write on
     (`typing.Counter.x = f` sets `collections.Counter.x`). A private name only on an object of
     a class model code made (a library object's private state is its internals: a
-    `contextlib.redirect_stdout`'s `_stream` names the `sys` attribute it replaces)."""
+    `contextlib.redirect_stdout`'s `_stream` names the `sys` attribute it replaces), and the
+    same for `__class__`, which would turn a library object into a model one."""
 
     def from_library(cls: Any) -> bool:
         return library.get(id(cls)) is cls
@@ -88,8 +89,8 @@ def make_write_check(library: dict[int, type]) -> Writable:
     def writable(obj: Any, delete: bool, name: str) -> bool:
         if isinstance(obj, type):
             return not from_library(obj)
-        if is_private(name) and from_library(type(obj)):
-            return False
+        if (is_private(name) or name == "__class__") and from_library(type(obj)):
+            return False  # (a new `__class__` would make it a model object, rules and all)
         method = "__delattr__" if delete else "__setattr__"
         for cls in _mro(type(obj)):
             found = _namespace(cls).get(method)

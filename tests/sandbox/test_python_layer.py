@@ -183,6 +183,11 @@ def test_ordinary_code_still_works(box: Sandbox, code: str, expected: str) -> No
 
 
 REFUSED = [
+    (
+        "import contextlib\nclass M(contextlib.redirect_stdout):\n    pass\n"
+        "cm = contextlib.redirect_stdout(None)\ncm.__class__ = M",
+        "(__class__)",
+    ),
     ("import contextlib\ncm = contextlib.redirect_stdout(None)\ncm._stream = 'x'", "(_stream)"),
     (
         "import contextlib, copy\ncopy.deepcopy(contextlib.redirect_stdout(None), {})",
