@@ -3,7 +3,9 @@
 Part of the Python layer. A cell may not name a dunder attribute outside
 `policy.SAFE_DUNDERS` (`__globals__`, `__subclasses__`, `__closure__`, `__code__`,
 `__builtins__`, `__traceback__`, ...), a frame/generator/traceback attribute (`f_back`,
-`gi_frame`, `tb_frame`, ...), or the names `__builtins__`/`__import__`. The same rule guards
+`gi_frame`, `tb_frame`, ...), or the names `__builtins__`/`__import__` and the checks' own
+(`policy.DENIED_NAMES`), neither read nor bound (a parameter or `def` of that name would
+stand in for the check). The same rule guards
 the string forms: `getattr`, `setattr`, `delattr`, `hasattr`, `operator.attrgetter` and
 `methodcaller` (see `restricted`), and the fields of `str.format` templates
 (`"{0.__globals__}"`). `secure_tree` rewrites a cell's `x.format` (and `x.__setattr__`,
@@ -21,7 +23,9 @@ from __future__ import annotations
 
 import _string  # the parser behind str.format
 import ast
-from typing import TypeVar
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
+from typing import Any, TypeVar
 
 from rlm_desktop.sandbox.policy import (
     DENIED_ATTRIBUTES,
@@ -36,6 +40,37 @@ from rlm_desktop.sandbox.policy import (
 from rlm_desktop.sandbox.private import is_private
 
 Tree = TypeVar("Tree", bound=ast.AST)
+
+
+class _Visible(Mapping[str, Any]):
+    """The REPL namespace without `__builtins__` and the checks' names (see `namespace_view`)."""
+
+    __slots__ = ("_ns",)
+
+    def __init__(self, ns: dict[str, Any]) -> None:
+        self._ns = ns
+
+    def __getitem__(self, key: str) -> Any:
+        if key in DENIED_NAMES:
+            raise KeyError(key)
+        return self._ns[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([k for k in self._ns if k not in DENIED_NAMES])
+
+    def __len__(self) -> int:
+        return sum(1 for k in self._ns if k not in DENIED_NAMES)
+
+    def copy(self) -> dict[str, Any]:
+        return dict(self.items())
+
+
+def namespace_view(ns: dict[str, Any]) -> MappingProxyType[str, Any]:
+    """What `globals()` gives model code: a live, read-only view of the REPL namespace without
+    `__builtins__` or the checks' names. The namespace itself would let it rebind them (a
+    `__sandbox_target__` of its own stands in for the write check), and its `__builtins__`
+    hands out the dict every eval/exec runs with."""
+    return MappingProxyType(_Visible(ns))
 
 
 class SandboxViolation(PermissionError):
@@ -150,6 +185,24 @@ def secure_tree(tree: Tree) -> Tree:
     return ast.fix_missing_locations(rewritten)
 
 
+def _bound_names(node: ast.AST) -> list[str]:
+    """Names a node binds other than through `ast.Name` (parameters, `def`, `class`, `import
+    ... as`, `except ... as`, match captures, `global`/`nonlocal`)."""
+    if isinstance(node, ast.arg):
+        return [node.arg]
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+        return [node.name] if node.name else []
+    if isinstance(node, ast.MatchMapping):
+        return [node.rest] if node.rest else []
+    if isinstance(node, ast.alias):
+        return [node.asname] if node.asname else []
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return list(node.names)
+    return []
+
+
 def check_tree(tree: ast.AST) -> None:
     """Raise SandboxViolation for the first denied attribute or name in a parsed cell."""
     for node in ast.walk(tree):
@@ -174,3 +227,6 @@ def check_tree(tree: ast.AST) -> None:
             )
         elif isinstance(node, ast.alias) and node.name.split(".")[-1] in DENIED_NAMES:
             raise SandboxViolation(f"importing {node.name!r} is not allowed in the sandbox")
+        for name in _bound_names(node):  # a local `__sandbox_target__` would shadow the check
+            if name in DENIED_NAMES:
+                raise SandboxViolation(f"the name {name!r} is not available in the sandbox")

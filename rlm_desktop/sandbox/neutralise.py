@@ -72,7 +72,7 @@ def _refused(what: str) -> Callable[..., Any]:
     return refused
 
 
-def _checked_exec(safe_builtins: dict[str, Any], safe_exec: Callable[..., None]) -> Callable:
+def _checked_exec(safe_builtins: Any, safe_exec: Callable[..., None]) -> Callable:
     """The `exec` dataclasses sees: checked source, the sandbox's builtins, never the globals
     of the module the class names (model code can set a class's `__module__`)."""
 
@@ -201,7 +201,7 @@ def drop_native() -> None:
 
 
 def apply(
-    safe_builtins: dict[str, Any],
+    safe_builtins: Any,
     safe_exec: Callable[..., None],
     private: Callable[[Any, str], bool],
     writable: Writable,

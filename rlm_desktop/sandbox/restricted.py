@@ -16,7 +16,10 @@ Part of the Python layer. `install(namespace)` gives the REPL namespace its own 
   code object), and globals that are a plain `dict` (a subclass could lie about its
   `__builtins__`);
 - `sys.stdout`/`sys.stderr` are write-only views of the cell's output, not the worker's writer;
-- `open`, `input`, `breakpoint`, `help` raise a clear error.
+- `globals()` is a read-only view of the REPL namespace without `__builtins__` and the checks'
+  names (`guard.namespace_view`); `locals()`, `open`, `input`, `breakpoint`, `help` raise a
+  clear error;
+- the builtins are a module, whose `__x__` names (the checks') model code cannot rebind.
 `install` also neutralises the library paths that would run model-made source or reach the
 interpreter's loaders (`neutralise`).
 """
@@ -41,6 +44,7 @@ from rlm_desktop.sandbox.guard import (
     check_name_string,
     check_tree,
     check_write,
+    namespace_view,
     secure_tree,
 )
 from rlm_desktop.sandbox.policy import (
@@ -228,10 +232,12 @@ def make_builtins(
     namespace: dict[str, Any],
     readable: Callable[[Any, str], bool] | None = None,
     writable: Writable | None = None,
-) -> dict[str, Any]:
-    """The builtins for the REPL namespace (and for code it runs with eval/exec). `readable`
+) -> types.ModuleType:
+    """The builtins for the REPL namespace (and for code it runs with eval/exec), as a module:
+    model code cannot rebind a module's `__x__` names, so the checks' entries hold. `readable`
     and `writable` check private reads and attribute writes against the classes alive when
     the layer went on (`private`; made here when not given)."""
+    module = types.ModuleType("builtins", "The sandbox's builtins.")
     safe = {
         k: v
         for k, v in vars(builtins).items()
@@ -273,7 +279,7 @@ def make_builtins(
             return namespace
         if type(given) is not dict:  # a subclass could answer the check but not the interpreter
             raise TypeError("globals must be a plain dict in the sandbox")
-        if dict.setdefault(given, "__builtins__", safe) is not safe:
+        if dict.setdefault(given, "__builtins__", module) is not module:
             raise SandboxViolation("custom __builtins__ are not available in the sandbox")
         return given
 
@@ -349,17 +355,21 @@ def make_builtins(
         delattr=safe_delattr,
         hasattr=safe_hasattr,
         vars=safe_vars,
+        globals=lambda: namespace_view(namespace),
+        locals=_refuse("locals() (use vars() or name the variables)"),
         open=_refuse("open()"),
         input=_refuse("input()"),
         breakpoint=_refuse("breakpoint()"),
         help=_refuse("help()"),
     )
-    return safe
+    vars(module).update(safe)
+    return module
 
 
 def install(namespace: dict[str, Any]) -> None:
     library = library_classes()  # every class alive now is the library's (or the sandbox's)
     readable, writable = make_private_check(library), make_write_check(library)
-    safe = make_builtins(namespace, readable, writable)
-    namespace["__builtins__"] = safe
-    neutralise.apply(safe, safe["exec"], readable, writable, make_library_check(library))
+    module = make_builtins(namespace, readable, writable)
+    namespace["__builtins__"] = module
+    checks = (readable, writable, make_library_check(library))
+    neutralise.apply(module, module.exec, *checks)

@@ -19,6 +19,13 @@ CODE_OF_INNER = (
     "inner = [c for c in outer.co_consts if hasattr(c, 'co_code')][0]\n"
 )
 
+# Turn the format check off (a library class it uses, changed), then read the worker's globals.
+PATCH_AND_FORMAT = (
+    "import ast\nast.NodeTransformer.generic_visit = lambda s, n: n\n"
+    "exec(\"g = '{0.__globals__[__name__]}'.format(FINAL)\")\n"
+    "assert g == 'rlm_desktop.sandbox.worker'" + MARK
+)
+
 PYTHON_ROUTES: list[tuple[str, str]] = [
     (
         "attrgetter-real-type",
@@ -146,5 +153,21 @@ PYTHON_ROUTES: list[tuple[str, str]] = [
         "    SAFE_DUNDERS = (frozenset({'__globals__', '__name__', '__class__'}),)\n"
         "E.__module__ = 'rlm_desktop.sandbox.guard'\nenum.global_enum(E)\n"
         "exec('g = FINAL.__globals__')\nglobals()['g']['sys']" + MARK,
+    ),
+    (
+        "shadow-write-check-globals",  # the checks are names: rebind one, and it is gone
+        "globals()['__sandbox_target__'] = lambda o, d, n: o\n" + PATCH_AND_FORMAT,
+    ),
+    (
+        "shadow-write-check-builtins",  # the builtins every exec runs with, from exec's dict
+        "g = {}\nexec('x = 1', g)\n"
+        "g['__builtins__']['__sandbox_target__'] = lambda o, d, n: o\n" + PATCH_AND_FORMAT,
+    ),
+    (
+        "shadow-write-check-parameter",
+        "def f(__sandbox_target__=lambda o, d, n: o):\n"
+        "    import ast\n    ast.NodeTransformer.generic_visit = lambda s, n: n\nf()\n"
+        "exec(\"g = '{0.__globals__[__name__]}'.format(FINAL)\")\n"
+        "assert g == 'rlm_desktop.sandbox.worker'" + MARK,
     ),
 ]

@@ -172,6 +172,11 @@ ORDINARY = [
         "object.__setattr__(c, 'y', 1)\ndel c.y\nf.calls, ns.b, C.n, c.x",
         "(1, 2, 1, 6)",
     ),
+    (
+        "x = 1\n('x' in globals(), globals().get('documents') is documents, "
+        "'__builtins__' in globals(), [k for k in globals() if k.startswith('__sandbox')])",
+        "(True, True, False, [])",
+    ),
 ]
 
 
@@ -183,6 +188,8 @@ def test_ordinary_code_still_works(box: Sandbox, code: str, expected: str) -> No
 
 
 REFUSED = [
+    ("globals()['x'] = 1", "does not support item assignment"),
+    ("def f():\n    return locals()\nf()", "locals()"),
     (
         "import contextlib\nclass M(contextlib.redirect_stdout):\n    pass\n"
         "cm = contextlib.redirect_stdout(None)\ncm.__class__ = M",
