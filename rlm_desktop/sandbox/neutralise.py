@@ -88,10 +88,13 @@ def _checked_access(
     own: frozenset[str],
     private: Callable[[Any, str], bool],
     writable: Writable,
+    guarded: Callable[[Any], Any],
 ) -> dict[str, Callable[..., Any]]:
     """`getattr` & co. for a library's globals: names checked (private ones with `private`),
-    the library's own allowed; no write to a library class (`writable`). A function's
-    `__dict__` (its plain attributes, which `functools.wraps` copies) is allowed."""
+    the library's own allowed; no write to a library class (`writable`); what is read comes
+    back as the sandbox's `getattr` gives it (`guarded`: a `str.format` or `__setattr__`
+    checked). A function's `__dict__` (its plain attributes, which `functools.wraps` copies)
+    is allowed."""
 
     def readable(obj: Any, name: Any) -> str:
         if type(name) is str and (
@@ -109,7 +112,7 @@ def _checked_access(
         return checked
 
     def getattr_(obj: Any, name: Any, *default: Any) -> Any:
-        return getattr(obj, readable(obj, name), *default)
+        return guarded(getattr(obj, readable(obj, name), *default))
 
     def hasattr_(obj: Any, name: Any) -> bool:
         return hasattr(obj, readable(obj, name))
@@ -206,11 +209,14 @@ def apply(
     private: Callable[[Any, str], bool],
     writable: Writable,
     from_library: Callable[[Any], bool],
+    guarded: Callable[[Any], Any],
 ) -> None:
     """`safe_exec` is the sandbox's exec; `private(obj, name)`, `writable(obj, delete, name)`
-    and `from_library(cls)` its checks of private reads, of writes, of library classes."""
+    and `from_library(cls)` its checks of private reads, of writes, of library classes;
+    `guarded(value)` turns what its `getattr` reads into what model code may hold."""
     for name, module in LIBRARIES.items():
-        vars(module).update(_checked_access(LIBRARY_NAMES[name], private, writable))
+        access = _checked_access(LIBRARY_NAMES[name], private, writable, guarded)
+        vars(module).update(access)
     enum.global_enum = _refused("enum.global_enum (it writes a module's globals)")
     dataclasses.exec = _checked_exec(safe_builtins, safe_exec)  # type: ignore[attr-defined]
     typing.ForwardRef._evaluate = _refused(  # type: ignore[method-assign]

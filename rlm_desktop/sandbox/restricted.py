@@ -232,11 +232,13 @@ def make_builtins(
     namespace: dict[str, Any],
     readable: Callable[[Any, str], bool] | None = None,
     writable: Writable | None = None,
-) -> types.ModuleType:
+) -> tuple[types.ModuleType, Callable[[Any], Any]]:
     """The builtins for the REPL namespace (and for code it runs with eval/exec), as a module:
     model code cannot rebind a module's `__x__` names, so the checks' entries hold. `readable`
     and `writable` check private reads and attribute writes against the classes alive when
-    the layer went on (`private`; made here when not given)."""
+    the layer went on (`private`; made here when not given). Also returns `guarded(value)`,
+    which turns what is read into what model code may hold (a `str.format` or a
+    `__setattr__` checked)."""
     module = types.ModuleType("builtins", "The sandbox's builtins.")
     safe = {
         k: v
@@ -363,13 +365,12 @@ def make_builtins(
         help=_refuse("help()"),
     )
     vars(module).update(safe)
-    return module
+    return module, guarded
 
 
 def install(namespace: dict[str, Any]) -> None:
     library = library_classes()  # every class alive now is the library's (or the sandbox's)
     readable, writable = make_private_check(library), make_write_check(library)
-    module = make_builtins(namespace, readable, writable)
+    module, guarded = make_builtins(namespace, readable, writable)
     namespace["__builtins__"] = module
-    checks = (readable, writable, make_library_check(library))
-    neutralise.apply(module, module.exec, *checks)
+    neutralise.apply(module, module.exec, readable, writable, make_library_check(library), guarded)

@@ -170,4 +170,18 @@ PYTHON_ROUTES: list[tuple[str, str]] = [
         "exec(\"g = '{0.__globals__[__name__]}'.format(FINAL)\")\n"
         "assert g == 'rlm_desktop.sandbox.worker'" + MARK,
     ),
+    (
+        "library-getattr-raw-format",  # a library reads str.format for the model, unchecked
+        "import ast\nclass S(str):\n    _fields = ('format',)\n"
+        "f = dict(ast.iter_fields(S('{0.__globals__[__name__]}')))['format']\n"
+        "assert f(FINAL) == 'rlm_desktop.sandbox.worker'" + MARK,
+    ),
+    (
+        "library-getattr-raw-setattr",  # ... or type.__setattr__, to change a library class
+        "import ast\nclass Meta(type):\n    _fields = ('__setattr__',)\n"
+        "raw = dict(ast.iter_fields(Meta))['__setattr__']\n"
+        "raw(ast.NodeTransformer, 'generic_visit', lambda s, n: n)\n"
+        "exec(\"g = '{0.__globals__[__name__]}'.format(FINAL)\")\n"
+        "assert g == 'rlm_desktop.sandbox.worker'" + MARK,
+    ),
 ]
