@@ -51,7 +51,7 @@ class _Visible(Mapping[str, Any]):
         self._ns = ns
 
     def __getitem__(self, key: str) -> Any:
-        if key in DENIED_NAMES:
+        if type(key) is not str or key in DENIED_NAMES:  # (a str subclass could lie)
             raise KeyError(key)
         return self._ns[key]
 
@@ -71,6 +71,29 @@ def namespace_view(ns: dict[str, Any]) -> MappingProxyType[str, Any]:
     `__sandbox_target__` of its own stands in for the write check), and its `__builtins__`
     hands out the dict every eval/exec runs with."""
     return MappingProxyType(_Visible(ns))
+
+
+def private_scope(given: Any, what: str) -> dict[str, Any]:
+    """A copy of the dict model code handed to eval/exec as globals or locals, to run with:
+    the code looks the checks up by name, and model code still holding the dict could rebind
+    one while the code runs (from a function it calls). Plain `str` keys only; the checks'
+    names and `__builtins__` are left out (the caller adds its own builtins)."""
+    if type(given) is not dict:  # a subclass could answer differently than it stores
+        raise TypeError(f"{what} must be a plain dict in the sandbox")
+    copy: dict[str, Any] = {}
+    for key, value in dict.items(given):
+        if type(key) is not str:
+            raise TypeError(f"{what} may only have plain string keys in the sandbox")
+        if key not in DENIED_NAMES:
+            copy[key] = value
+    return copy
+
+
+def write_back(given: dict[str, Any], used: dict[str, Any]) -> None:
+    """What the code did to its copy (`private_scope`), done to the dict model code holds."""
+    for key in [k for k in given if k not in used]:
+        del given[key]
+    given.update(used)
 
 
 class SandboxViolation(PermissionError):

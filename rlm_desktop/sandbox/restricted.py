@@ -13,8 +13,8 @@ Part of the Python layer. `install(namespace)` gives the REPL namespace its own 
   classes, which would take any name, are never handed out;
 - `eval`/`exec`/`compile` check the code like a cell and run it with these builtins; `eval`
   and `exec` take source, a syntax tree, or a code object made by this `compile` (no other
-  code object), and globals that are a plain `dict` (a subclass could lie about its
-  `__builtins__`);
+  code object), and globals/locals that are plain `dict`s, run as private copies written back
+  afterwards (model code holding the dict could otherwise rebind a check's name mid-run);
 - `sys.stdout`/`sys.stderr` are write-only views of the cell's output, not the worker's writer;
 - `globals()` is a read-only view of the REPL namespace without `__builtins__` and the checks'
   names (`guard.namespace_view`); `locals()`, `open`, `input`, `breakpoint`, `help` raise a
@@ -45,7 +45,9 @@ from rlm_desktop.sandbox.guard import (
     check_tree,
     check_write,
     namespace_view,
+    private_scope,
     secure_tree,
+    write_back,
 )
 from rlm_desktop.sandbox.policy import (
     ALLOWED_MODULES,
@@ -276,14 +278,23 @@ def make_builtins(
     # code objects this `compile` made (checked); no other code object is run
     made: weakref.WeakValueDictionary[int, types.CodeType] = weakref.WeakValueDictionary()
 
-    def scope(given: Any) -> Any:
-        if given is None:
-            return namespace
-        if type(given) is not dict:  # a subclass could answer the check but not the interpreter
-            raise TypeError("globals must be a plain dict in the sandbox")
-        if dict.setdefault(given, "__builtins__", module) is not module:
-            raise SandboxViolation("custom __builtins__ are not available in the sandbox")
-        return given
+    view = namespace_view(namespace)  # what globals() gives model code
+
+    def run(real: Callable[..., Any], code: types.CodeType, globals: Any, locals: Any) -> Any:
+        """eval/exec of checked code: in the REPL namespace, or in private copies of the dicts
+        model code gave (`guard.private_scope`), written back afterwards."""
+        mine = globals is None or globals is view
+        scope = namespace if mine else private_scope(globals, "globals")
+        if not mine:
+            scope["__builtins__"] = module
+        local = None if locals is None or locals is view else private_scope(locals, "locals")
+        try:
+            return real(code, scope, scope if local is None else local)
+        finally:
+            if not mine:
+                write_back(globals, scope)
+            if local is not None:
+                write_back(locals, local)
 
     def checked(source: Any, filename: str, mode: str) -> Any:
         if isinstance(source, bytes):
@@ -314,10 +325,10 @@ def make_builtins(
         return safe_compile(source, f"<{mode}>", mode)
 
     def safe_eval(source: Any, globals: Any = None, locals: Any = None) -> Any:
-        return real_eval(runnable(source, "eval"), scope(globals), locals)
+        return run(real_eval, runnable(source, "eval"), globals, locals)
 
     def safe_exec(source: Any, globals: Any = None, locals: Any = None) -> None:
-        real_exec(runnable(source, "exec"), scope(globals), locals)
+        run(real_exec, runnable(source, "exec"), globals, locals)
 
     def safe_getattr(obj: Any, name: str, *default: Any) -> Any:
         if is_private(check_attribute(name)) and not readable(obj, name):
@@ -357,7 +368,7 @@ def make_builtins(
         delattr=safe_delattr,
         hasattr=safe_hasattr,
         vars=safe_vars,
-        globals=lambda: namespace_view(namespace),
+        globals=lambda: view,
         locals=_refuse("locals() (use vars() or name the variables)"),
         open=_refuse("open()"),
         input=_refuse("input()"),

@@ -184,4 +184,13 @@ PYTHON_ROUTES: list[tuple[str, str]] = [
         "exec(\"g = '{0.__globals__[__name__]}'.format(FINAL)\")\n"
         "assert g == 'rlm_desktop.sandbox.worker'" + MARK,
     ),
+    (
+        "shadow-write-check-exec-locals",  # exec's locals come first when a name is looked up
+        "exec(" + repr(PATCH_AND_FORMAT) + ", {}, {'__sandbox_target__': lambda o, d, n: o})",
+    ),
+    (
+        "shadow-write-check-mid-exec",  # the dict exec runs in, changed while it runs
+        "g = {}\ndef inject():\n    g['__sandbox_target__'] = lambda o, d, n: o\n"
+        "g['inject'] = inject\nexec('inject()\\n' + " + repr(PATCH_AND_FORMAT) + ", g)",
+    ),
 ]

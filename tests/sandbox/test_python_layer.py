@@ -177,6 +177,11 @@ ORDINARY = [
         "'__builtins__' in globals(), [k for k in globals() if k.startswith('__sandbox')])",
         "(True, True, False, [])",
     ),
+    (
+        "exec('z2 = 5', globals())\nns = {'a': 1}\nexec('b = a + 1\\ndel a', ns)\n"
+        "z2, sorted(k for k in ns if k != '__builtins__'), eval('b * 2', ns, {'b': 4})",
+        "(5, ['b'], 8)",
+    ),
 ]
 
 
