@@ -178,6 +178,12 @@ class _AccessRewriter(ast.NodeTransformer):
         self.classes.append(node.name)
         node.body = [self.visit(x) for x in node.body]
         self.classes.pop()
+        # A class body looks names up in its own namespace first, which a metaclass's
+        # `__prepare__` makes: the checks are read as globals there (after any docstring).
+        checks = ast.Global([FORMAT_GUARD, PRIVATE_GUARD, WRITE_GUARD])
+        first = node.body[0] if node.body else None
+        docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+        node.body.insert(1 if docstring and isinstance(first.value.value, str) else 0, checks)
         return node
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:

@@ -193,4 +193,13 @@ PYTHON_ROUTES: list[tuple[str, str]] = [
         "g = {}\ndef inject():\n    g['__sandbox_target__'] = lambda o, d, n: o\n"
         "g['inject'] = inject\nexec('inject()\\n' + " + repr(PATCH_AND_FORMAT) + ", g)",
     ),
+    (
+        "shadow-write-check-prepare",  # a class body reads names from what __prepare__ made
+        "import types, ast\nfake = {'__sandbox_target__': lambda o, d, n: o}\n"
+        "m = types.SimpleNamespace(__prepare__=lambda name, bases: fake)\ntry:\n"
+        "    class X(metaclass=m):\n        ast.NodeTransformer.generic_visit = lambda s, n: n\n"
+        "except TypeError:\n    pass\n"
+        "exec(\"g = '{0.__globals__[__name__]}'.format(FINAL)\")\n"
+        "assert g == 'rlm_desktop.sandbox.worker'" + MARK,
+    ),
 ]
