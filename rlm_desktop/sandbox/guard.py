@@ -31,13 +31,11 @@ from rlm_desktop.sandbox.policy import (
     DENIED_ATTRIBUTES,
     DENIED_NAMES,
     DENIED_WRITE_PREFIXES,
-    FORMAT_GUARD,
     GUARDED_METHODS,
-    PRIVATE_GUARD,
     SAFE_DUNDERS,
-    WRITE_GUARD,
 )
 from rlm_desktop.sandbox.private import is_private
+from rlm_desktop.sandbox.rewrite import rewrite, walk
 
 Tree = TypeVar("Tree", bound=ast.AST)
 
@@ -160,58 +158,13 @@ def check_format_fields(template: str) -> None:
             check_format_fields(spec)
 
 
-def mangle(name: str, class_name: str | None) -> str:
-    """The name the compiler uses for `__name` inside `class class_name` (private mangling)."""
-    if class_name is None or not name.startswith("__") or name.endswith("__"):
-        return name
-    stripped = class_name.lstrip("_")
-    return f"_{stripped}{name}" if stripped else name
-
-
-class _AccessRewriter(ast.NodeTransformer):
-    def __init__(self) -> None:
-        self.classes: list[str] = []
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
-        for name in ("decorator_list", "bases", "keywords"):
-            setattr(node, name, [self.visit(x) for x in getattr(node, name)])
-        self.classes.append(node.name)
-        node.body = [self.visit(x) for x in node.body]
-        self.classes.pop()
-        # A class body looks names up in its own namespace first, which a metaclass's
-        # `__prepare__` makes: the checks are read as globals there (after any docstring).
-        checks = ast.Global([FORMAT_GUARD, PRIVATE_GUARD, WRITE_GUARD])
-        first = node.body[0] if node.body else None
-        docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-        node.body.insert(1 if docstring and isinstance(first.value.value, str) else 0, checks)
-        return node
-
-    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
-        self.generic_visit(node)
-        if not isinstance(node.ctx, ast.Load):  # x.a = v, del x.a: x must be writable
-            delete = ast.Constant(isinstance(node.ctx, ast.Del))
-            name = ast.Constant(mangle(node.attr, self.classes[-1] if self.classes else None))
-            target = ast.Call(ast.Name(WRITE_GUARD, ast.Load()), [node.value, delete, name], [])
-            node.value = ast.copy_location(target, node.value)
-            return node
-        name = mangle(node.attr, self.classes[-1] if self.classes else None)
-        if node.attr in GUARDED_METHODS:
-            guard = FORMAT_GUARD
-        elif is_private(name):
-            guard = PRIVATE_GUARD
-        else:
-            return node
-        call = ast.Call(ast.Name(guard, ast.Load()), [node.value, ast.Constant(name)], [])
-        return ast.copy_location(call, node)
-
-
 def secure_tree(tree: Tree) -> Tree:
     """Check a parsed cell, then route its `.format`/`.format_map`/`.__setattr__`/
     `.__delattr__` through the checked ones, its reads of private names through the private
     check, and the objects it sets attributes of through the write check."""
     check_tree(tree)
-    rewritten: Tree = _AccessRewriter().visit(tree)
-    return ast.fix_missing_locations(rewritten)
+    rewritten: Tree = rewrite(tree)  # type: ignore[assignment]
+    return rewritten
 
 
 def _bound_names(node: ast.AST) -> list[str]:
@@ -234,7 +187,7 @@ def _bound_names(node: ast.AST) -> list[str]:
 
 def check_tree(tree: ast.AST) -> None:
     """Raise SandboxViolation for the first denied attribute or name in a parsed cell."""
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Attribute):
             writing = not isinstance(node.ctx, ast.Load)
             if write_denied(node.attr) if writing else attribute_denied(node.attr):
