@@ -7,7 +7,9 @@ imports only the standard library.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import ntpath
+import posixpath
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 BOUNDARY = "===== DOCUMENT {index} of {count}: {name} ====="
@@ -64,6 +66,15 @@ class IngestRecord:
         }
 
 
+def sandbox_path(document: Document) -> str:
+    """A document's name (ingestion names a folder's file by its path inside the dropped
+    folder), never an absolute path: a name that is one is cut to its last part."""
+    name = document.name or ntpath.basename(document.path) or "document"
+    if posixpath.isabs(name) or ntpath.isabs(name):
+        name = ntpath.basename(name) or "document"  # ntpath splits on "/" and "\\" alike
+    return name
+
+
 def boundary_line(index: int, count: int, name: str) -> str:
     return BOUNDARY.format(index=index, count=count, name=name)
 
@@ -92,6 +103,12 @@ class Context:
     @property
     def text(self) -> str:
         return join_documents([(d.name, d.text) for d in self.documents])
+
+    def for_sandbox(self) -> Context:
+        """The documents as model code gets them: each `path` is `sandbox_path` (the file name,
+        or its path inside the dropped folder); where it lives on this computer, which names
+        the user and could travel to a remote model in a prompt, stays on the host."""
+        return Context([replace(d, path=sandbox_path(d)) for d in self.documents])
 
     @property
     def total_chars(self) -> int:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rlm_desktop.cancel import CancelToken
-from rlm_desktop.documents.model import Context
+from rlm_desktop.documents.model import Context, sandbox_path
 from rlm_desktop.sandbox import wire
 from rlm_desktop.sandbox.exchange import (
     Exchange,
@@ -140,7 +140,13 @@ class Sandbox:
         self._pipes = Exchange(reader, FrameWriter(host_w), self._alive, self.request_limits)
         init = {
             "documents": [
-                {"name": d.name, "path": d.path, "kind": d.kind, "text": d.text, "pages": d.pages}
+                {
+                    "name": d.name,
+                    "path": sandbox_path(d),
+                    "kind": d.kind,
+                    "text": d.text,
+                    "pages": d.pages,
+                }
                 for d in self.context.documents
             ],
             "max_output_chars": self.config.max_output_chars,

@@ -8,6 +8,8 @@ Every layer reads its rules from here, so the policy can be reviewed in one plac
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 LAYER_NAMES = ("rlimits", "audit-hook", "seccomp", "landlock")
 
 # --- modules ----------------------------------------------------------------------------------
@@ -70,17 +72,21 @@ SHIM_MODULES = frozenset({"os", "os.path", "sys"})
 
 # Public names removed from an allowed module's copy: file access, or a way back to real
 # objects through a name given as a string.
-HIDDEN_NAMES: dict[str, frozenset[str]] = {
-    "io": frozenset({"open", "open_code", "FileIO", "BufferedReader", "BufferedWriter"}),
-    "contextlib": frozenset({"chdir"}),
-    "string": frozenset({"Formatter"}),
-    "typing": frozenset({"get_type_hints", "ForwardRef"}),
-    "operator": frozenset({"attrgetter", "methodcaller"}),  # replaced by guarded versions
-}
+# Read-only mappings, like every table here: nothing the worker holds can rewrite the policy.
+HIDDEN_NAMES: MappingProxyType[str, frozenset[str]] = MappingProxyType(
+    {
+        "io": frozenset({"open", "open_code", "FileIO", "BufferedReader", "BufferedWriter"}),
+        "contextlib": frozenset({"chdir"}),
+        "string": frozenset({"Formatter"}),
+        "typing": frozenset({"get_type_hints", "ForwardRef"}),
+        "dataclasses": frozenset({"FunctionType"}),
+        "operator": frozenset({"attrgetter", "methodcaller"}),  # replaced by guarded versions
+    }
+)
 # Only these names are kept in the copy of the module.
-ONLY_NAMES: dict[str, frozenset[str]] = {
-    "types": frozenset({"SimpleNamespace", "MappingProxyType", "GenericAlias", "NoneType"}),
-}
+ONLY_NAMES: MappingProxyType[str, frozenset[str]] = MappingProxyType(
+    {"types": frozenset({"SimpleNamespace", "MappingProxyType", "GenericAlias", "NoneType"})}
+)
 OS_PATH_NAMES = frozenset(
     {"basename", "dirname", "join", "split", "splitext", "normpath", "isabs", "commonprefix"}
 )
@@ -128,6 +134,7 @@ SAFE_DUNDERS = frozenset(
         "__post_init__",
         "__new__",
         "__setattr__",
+        "__delattr__",
         "__str__",
         "__repr__",
         "__format__",
@@ -198,13 +205,39 @@ DENIED_ATTRIBUTES = frozenset(
         "mro",
     }
 )
+# Attribute names model code may not write or delete, whatever the route (a cell's `x.a = v`,
+# `setattr`, `delattr`, the state `copy`/`deepcopy` restores): the denied names above, and a
+# code object's fields. `__code__` is also refused by the audit hook, so
+# `object.__setattr__(f, "__code__", c)` fails too (DENIED_AUDITED_WRITES).
+DENIED_WRITE_PREFIXES = ("co_",)
 # `str.format` and `format_map` read attributes named in the template ("{0.__globals__}"): a
 # cell's `x.format` is rewritten to a call of FORMAT_GUARD, a builtin that checks the template's
 # fields like attribute names; `getattr` and `vars` hand out the same checked versions.
 FORMAT_METHODS = frozenset({"format", "format_map"})
 FORMAT_GUARD = "__sandbox_attr__"
+# Read through FORMAT_GUARD as well: `__setattr__`/`__delattr__` (`object.__setattr__`,
+# `super().__setattr__`, a library's own) come back as versions that check the target (no
+# library class) and the name, like `setattr`. None of these may be named as a string.
+GUARDED_METHODS = FORMAT_METHODS | {"__setattr__", "__delattr__"}
+# A cell's `x.a = v` / `del x.a` becomes `WRITE_GUARD(x, delete).a = v`: x must be writable.
+WRITE_GUARD = "__sandbox_target__"
+# Private names (`_x`, not `__x__`) model code reads only where its own classes define them: a
+# library's are its internals (`enum.Enum._convert_` reads any loaded module's globals). A
+# cell's `x._y` is rewritten to a call of PRIVATE_GUARD (see `private`); getattr, hasattr,
+# vars, attrgetter and methodcaller check the same way. Documented names with an underscore:
+PRIVATE_GUARD = "__sandbox_private__"
+PUBLIC_UNDERSCORE = frozenset(
+    {
+        *("_asdict", "_replace", "_fields", "_make", "_field_defaults"),  # namedtuple
+        *("_value_", "_name_", "_missing_", "_generate_next_value_", "_ignore_", "_order_"),
+        "_attributes",  # ast nodes
+    }
+)
 # Names a cell may not use at all.
-DENIED_NAMES = frozenset({"__builtins__", "__import__", "__loader__", "__spec__", FORMAT_GUARD})
+DENIED_NAMES = frozenset(
+    {"__builtins__", "__import__", "__loader__", "__spec__", FORMAT_GUARD, PRIVATE_GUARD}
+    | {WRITE_GUARD}
+)
 
 # --- audit events -----------------------------------------------------------------------------
 # After start-up the hook allows only these events; everything else (open, os.*, socket.*,
@@ -230,6 +263,10 @@ ALLOWED_EVENTS = frozenset(
 FRAME_EVENTS = frozenset({"sys._getframe"})
 # `object.__getattr__` events for these names are refused (suspended frames of generators).
 DENIED_AUDITED_ATTRIBUTES = frozenset({"gi_frame", "cr_frame", "ag_frame"})
+# `object.__setattr__`/`__delattr__` events for these names are refused (and for any name that
+# is not a plain `str`): swapping a function's code, by any route, would run model code with
+# the worker's own globals. (Not `__defaults__`: namedtuple sets it, and defaults run nothing.)
+DENIED_AUDITED_WRITES = frozenset({"__code__"})
 EVENT_REASONS = (
     ("open", "model code cannot read or write files"),
     ("os.", "model code cannot use the operating system"),

@@ -3,15 +3,16 @@
 Each case is code with placeholders ($SECRET, $DOC, $CANARY, $ARENA, $PORT, $VICTIM, $HOST; see
 `conftest.Arena.fill`) and the effect it aims at. The test runs every case through the real
 worker and checks that *no* effect happened (whatever the case aims at), then that the next
-cell in the same sandbox still works. Many cases end with a marker print that only runs if
-every line before it got through.
+cell in the same sandbox still works. Many cases end with a marker print (`MARK`) that only
+runs if every line before it got through. The routes round the Python layer's own checks are
+in `corpus_routes`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-MARK = '\nprint("ESC" + "APED")'
+from tests.sandbox.corpus_routes import MARK, PYTHON_ROUTES
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,11 @@ CORPUS: list[Case] = [
             "attrgetter-globals",
             'import operator\nprint(operator.attrgetter("__globals__")(grep))' + MARK,
         ),
+    ),
+    *_cases(
+        "python-routes",  # issue 14: each reached the worker's real globals before it was closed
+        "reach the worker's real globals round the Python layer's checks",
+        *PYTHON_ROUTES,
     ),
     *_cases(
         "ctypes-native",

@@ -70,3 +70,25 @@ def test_corpus_case_through_the_cli(arena: Arena, tmp_path: Path, name: str) ->
     assert arena.snapshot() == before
     assert arena.victim.poll() is None
     assert arena.listener.accepted == 0
+
+
+def test_documents_carry_no_host_paths_into_the_repl(tmp_path: Path) -> None:
+    """`documents[i].path` in the REPL is the file name, or the path inside the dropped folder;
+    the folder the user keeps them in (which names the user) never reaches model code."""
+    home = tmp_path / "home-of-someone"
+    (home / "drop" / "sub").mkdir(parents=True)
+    (home / "drop" / "sub" / "notes.txt").write_text("Notes: the budget is 12.\n")
+    (home / "report.txt").write_text("Quarterly report.\n")
+    cell = "print(sorted(d.path for d in documents), sorted(d.name for d in documents))"
+    responses = [f"```repl\n{cell}\n```", "FINAL(done)"]
+    replay = tmp_path / "replay.json"
+    replay.write_text(json.dumps({"responses": responses}))
+    command = [sys.executable, "-m", "rlm_desktop", "ask", "What is the budget?", "--json"]
+    command += ["--doc", str(home / "drop"), "--doc", str(home / "report.txt")]
+    command += ["--backend", f"replay:{replay}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = "\n".join(_outputs(json.loads(done.stdout)["tree"]))
+    expected = ["drop/sub/notes.txt", "report.txt"]
+    assert f"{expected} {expected}" in text, text[-2000:]
+    assert "home-of-someone" not in text and str(tmp_path) not in text

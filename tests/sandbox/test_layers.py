@@ -151,9 +151,15 @@ def test_ordinary_model_code_still_works(box: Sandbox, code: str, expected: str)
     assert result.output.strip() == expected
 
 
-def test_hardened_worker_meets_the_engine_targets() -> None:
-    """bench engine's targets: start ≤ 300 ms, cell round trip ≤ 5 ms (medians; loose here
-    because the CPU is shared with other tests)."""
+# The engine's targets (start ≤ 300 ms, cell round trip ≤ 5 ms, medians) are measured by
+# `rlm-desktop bench engine`, on a quiet machine. This test runs beside other tests on a shared
+# CPU, so it only catches an order-of-magnitude regression: a worker that takes seconds to
+# start, or a round trip that waits on a timer.
+START_MARGIN_S = 3.0  # 10 × the target
+ROUND_TRIP_MARGIN_S = 0.05  # 10 × the target
+
+
+def test_hardened_worker_is_not_grossly_slower_than_the_engine_targets() -> None:
     starts = []
     for _ in range(5):
         sandbox = Sandbox(CONTEXT, answer)
@@ -167,8 +173,8 @@ def test_hardened_worker_meets_the_engine_targets() -> None:
             t0 = time.perf_counter()
             sandbox.run_cell("x = 1")
             trips.append(time.perf_counter() - t0)
-    assert statistics.median(starts) < 0.3
-    assert statistics.median(trips) < 0.005
+    assert statistics.median(starts) < START_MARGIN_S
+    assert statistics.median(trips) < ROUND_TRIP_MARGIN_S
 
 
 def test_an_error_inside_a_helper_is_reported_and_the_worker_lives(box: Sandbox) -> None:

@@ -1,14 +1,18 @@
 """No zombie or orphan workers, nor working folders: after close, cancel, restart, the app's
-exit, SIGTERM or SIGKILL."""
+exit, SIGTERM or SIGKILL. Every wait is on a condition (a process gone, a worker busy in its
+cell), never a fixed sleep."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -17,6 +21,7 @@ import pytest
 from rlm_desktop.cancel import Cancelled, CancelToken
 from rlm_desktop.documents.model import Context, Document
 from rlm_desktop.sandbox.host import Sandbox, SandboxConfig, sweep_stale_folders
+from tests.sandbox.waiting import is_running, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 CONTEXT = Context([Document(name="a.txt", text="text")])
@@ -24,15 +29,26 @@ CONTEXT = Context([Document(name="a.txt", text="text")])
 
 def gone(pid: int, within: float = 5.0) -> bool:
     """The process no longer runs (reaped, or a zombie waiting for init to reap it)."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
+
+    def ended() -> bool:
         try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return True
+            return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
         except psutil.NoSuchProcess:
             return True
-        time.sleep(0.05)
-    return False
+
+    return wait_until(ended, within, step=0.05)
+
+
+@pytest.fixture
+def private_tmp(tmp_path: Path) -> Iterator[Path]:
+    """A temporary folder of this test's own: other programs' sandboxes (other test runs on
+    this machine) sweep the shared one, and would race this test for a dead app's folder."""
+    old = tempfile.tempdir
+    tempfile.tempdir = str(tmp_path)
+    try:
+        yield tmp_path
+    finally:
+        tempfile.tempdir = old
 
 
 def my_children() -> list[int]:
@@ -67,7 +83,12 @@ def test_cancel_kills_the_worker_at_once() -> None:
     with Sandbox(CONTEXT, lambda r: None, SandboxConfig(cell_timeout=60)) as sandbox:
         pid = sandbox.pid
         assert pid is not None
-        threading.Timer(0.3, cancel.cancel).start()
+
+        def cancel_once_busy() -> None:  # the cell is running when the worker is on a CPU
+            wait_until(lambda: is_running(pid))
+            cancel.cancel()
+
+        threading.Thread(target=cancel_once_busy, daemon=True).start()
         started = time.monotonic()
         with pytest.raises(Cancelled):
             sandbox.run_cell("while True:\n    pass", cancel=cancel)
@@ -100,25 +121,33 @@ else:
 """
 
 
-def host_with_worker(busy: bool, sleep: float = 60) -> tuple[subprocess.Popen[str], int]:
+def host_with_worker(
+    busy: bool, sleep: float = 60, tmp: Path | None = None
+) -> tuple[subprocess.Popen[str], int]:
+    """A host process with a started worker; when `busy`, returned once the worker runs its
+    endless cell (an idle worker sleeps on its pipe)."""
     code = textwrap.dedent(HOST).format(repo=str(REPO), busy=busy, sleep=sleep)
-    host = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    env = None if tmp is None else {**os.environ, "TMPDIR": str(tmp)}
+    host = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env
+    )
     assert host.stdout is not None
     worker = int(host.stdout.readline())
     assert psutil.pid_exists(worker)
-    time.sleep(0.2)
+    if busy:
+        assert wait_until(lambda: is_running(worker)), "the worker never started its cell"
     return host, worker
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
-def test_worker_dies_with_a_killed_host(how: signal.Signals) -> None:
-    host, worker = host_with_worker(busy=True)
+def test_worker_dies_with_a_killed_host(how: signal.Signals, private_tmp: Path) -> None:
+    host, worker = host_with_worker(busy=True, tmp=private_tmp)
     folder = Path(psutil.Process(worker).cwd())
     host.send_signal(how)
     host.wait(10)
     assert gone(worker), "the worker outlived its host"
     # a killed app cannot remove its worker's folder; the next sandbox started sweeps it
-    assert folder.exists()
+    assert folder.exists() and folder.parent == private_tmp
     with Sandbox(CONTEXT, lambda r: None):
         assert not folder.exists()
 
