@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+DEMO_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CHECKS = ("model", "sandbox", "window", "pdf")
 TIMEOUT_S = {"model": 300.0, "sandbox": 60.0, "window": 60.0, "pdf": 60.0}
 BATCH_TOKENS = 512
@@ -38,6 +39,7 @@ class CheckResult:
     ok: bool
     line: str  # one line, for a person
     seconds: float
+    crashed: bool = False  # the check's process died from a signal (a native crash)
 
     def to_json(self) -> dict[str, Any]:
         return {"check": self.name, "ok": self.ok, "message": self.line, "seconds": self.seconds}
@@ -101,7 +103,7 @@ def run_child(
         return CheckResult(name, False, f"did not finish in {limit:.0f} s", limit)
     seconds = round(time.perf_counter() - started, 2)
     if proc.returncode < 0:
-        return CheckResult(name, False, crash_line(name, proc.returncode), seconds)
+        return CheckResult(name, False, crash_line(name, proc.returncode), seconds, crashed=True)
     lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
     line = lines[-1] if lines else ""
     if not line:
@@ -241,3 +243,21 @@ def remember_model_check(result: CheckResult) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"build": build_profile(), "ok": result.ok, "message": result.line}
     path.write_text(json.dumps(record), encoding="utf-8")
+
+
+def guard_model_load(model: str | None, command: list[str] | None = None) -> str | None:
+    """Before the app loads a model in its own process: when this llama.cpp build has not passed
+    the model check yet, run it in a child process (the demo model if there is one, else
+    `model`; `command` replaces the child's command line in tests) and remember the outcome. Returns the one line to show when the check crashed,
+    for then loading in-process would take the app down; None otherwise."""
+    if not model_check_due():
+        return None
+    from rlm_desktop.store.paths import dev_models_dir
+
+    demo = dev_models_dir() / DEMO_FILE
+    if not demo.is_file():  # no demo model here: check the model being loaded
+        demo = None
+    result = run_child("model", str(demo) if demo else model, command=command)
+    if result.ok or result.crashed:
+        remember_model_check(result)
+    return result.line if result.crashed else None

@@ -57,7 +57,12 @@ class EngineHost(QObject):
 
         def job(state: TaskState) -> BackendInfo:
             from rlm_desktop.llm.factory import make_backend
+            from rlm_desktop.selfcheck import guard_model_load
 
+            if spec == "llama":  # once per llama.cpp build: would it crash this process?
+                crash = guard_model_load(model)
+                if crash:
+                    raise BackendError(crash[0].upper() + crash[1:] + ".")
             if holder.backend is not None:
                 old, holder.backend = holder.backend, None
                 old.close()
