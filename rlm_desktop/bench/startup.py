@@ -65,7 +65,9 @@ def _median(command: list[str], env: dict[str, str], runs: int) -> float:
 
 def folder_size(folder: Path, skip: str = "") -> int:
     return sum(
-        p.stat().st_size for p in folder.rglob("*") if p.is_file() and (not skip or p.name != skip)
+        p.lstat().st_size
+        for p in folder.rglob("*")
+        if p.is_file() and not p.is_symlink() and (not skip or p.name != skip)
     )
 
 
