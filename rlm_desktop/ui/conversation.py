@@ -89,7 +89,7 @@ class Conversation(QObject):
         """Ask `question` in the conversation (a new one after a read-only view)."""
         w = self.w
         if w.thread_view.readonly:
-            self.new_conversation()
+            self._fresh()
         context = context_from_records(w.docs_model.ready_records())
         turn = self.live = w.thread_view.begin(question)
         self.panel.set_busy(True)
@@ -122,11 +122,14 @@ class Conversation(QObject):
         if self.busy:
             self.say(BUSY)
             return False
+        self._fresh()
+        self.w.ask_panel.question.setFocus()
+        return True
+
+    def _fresh(self) -> None:
         self.w.host.new_conversation()
         self.w.thread_view.clear()
         self.w.tree_model.reset()
-        self.w.ask_panel.question.setFocus()
-        return True
 
     # --- showing a question -------------------------------------------------------------------
     def show_turn(self, turn: Turn) -> None:
