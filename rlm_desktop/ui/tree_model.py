@@ -87,7 +87,7 @@ class RunTreeModel(QAbstractItemModel):
         self.beginResetModel()
         self._tree = tree
         self._ids, self._num, self._row, self._shown = [""], {}, {}, {}
-        self._top = 0
+        self._top, self._running = 0, set()
         root = tree.root
         if root is not None:
             self._register(root.id, 0)
