@@ -41,7 +41,7 @@ class AnswerView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.answer = ""
-        title = QLabel("Answer")
+        self.title = title = QLabel("Answer")
         title.setObjectName("sectionTitle")
         self.copy_button = QPushButton("Copy")
         self.copy_button.setAccessibleName("Copy the answer")

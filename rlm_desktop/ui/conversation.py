@@ -127,6 +127,7 @@ class Conversation(QObject):
         return True
 
     def _fresh(self) -> None:
+        self.w.ask_panel.stats.setText("")  # the last run's figures belong to the old thread
         self.w.host.new_conversation()
         self.w.thread_view.clear()
         self.w.tree_model.reset()
@@ -162,7 +163,7 @@ class Conversation(QObject):
         if record is None:
             self.say("This conversation is no longer in the history.")
             return
-        self.w.host.new_conversation()
+        self._fresh()
         when = datetime.fromtimestamp(record.updated).strftime("%d %b %Y, %H:%M")
         turns = [Turn.from_record(run) for run in record.runs]
         self.w.thread_view.show_turns(turns, f"From your history, {when} (read-only)")
@@ -184,7 +185,7 @@ class Conversation(QObject):
             turns.append(Turn(run.question, run.answer, run.status, None, f"{steps:,} steps"))
             turns[-1].tree = run.tree
         name = Path(trace.path).name
-        self.w.host.new_conversation()
+        self._fresh()
         self.w.thread_view.show_turns(turns, f"Imported trace {name} (read-only)")
         if turns:
             self.show_turn(turns[-1])

@@ -7,11 +7,12 @@ history off it says so and lists nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -53,6 +54,11 @@ def day_heading(when: float, today: date | None = None) -> str:
     return f"{day.day} {day.strftime('%B %Y')}"
 
 
+def _plain(text: str) -> str:
+    """A Markdown preview as plain words (no `**`, backticks or heading marks)."""
+    return re.sub(r"\*\*|__|`|^#+\s*", "", text).strip()
+
+
 def _clock(when: float) -> str:
     return datetime.fromtimestamp(when).strftime("%H:%M")
 
@@ -73,9 +79,11 @@ class HistoryPanel(QWidget):
             button.setAccessibleName("Clear the search")
         self.list = QListWidget()
         self.list.setAccessibleName("Earlier conversations")
-        self.list.setWordWrap(True)
+        self.list.setWordWrap(False)  # two lines an entry, each cut to the panel's width
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setAlternatingRowColors(True)
-        self.list.setUniformItemSizes(False)
+        self.list.setSpacing(2)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.message = QLabel()
         self.message.setObjectName("caption")
         self.message.setWordWrap(True)
@@ -148,15 +156,15 @@ class HistoryPanel(QWidget):
                 self._heading(day)
             questions = f"{s.runs} questions · " if s.runs > 1 else ""
             status = "" if s.status in ("ok", "") else f" · {s.status}"
-            answer = s.answer or "(no answer)"
+            answer = _plain(s.answer) or "(no answer)"
             text = f"{s.question or s.title}\n{_clock(s.updated)} · {questions}{answer}{status}"
-            self._entry(text, Target(s.id), f"Conversation {s.id}")
+            self._entry(text, Target(s.id), f"{s.question}\n\n{answer}")
 
     def _list_hits(self, hits: list[SearchHit]) -> None:
         for h in hits:
             where = FIELD_WORDS.get(h.field, "")
             text = f"{h.question}\n{where}: {preview(h.snippet, 120)}"
-            self._entry(text, Target(h.conversation_id, h.run_id, h.node_id), f"Run {h.run_id}")
+            self._entry(text, Target(h.conversation_id, h.run_id, h.node_id), text)
 
     def _heading(self, text: str) -> None:
         item = QListWidgetItem(text)
@@ -164,13 +172,20 @@ class HistoryPanel(QWidget):
         font = item.font()
         font.setBold(True)
         item.setFont(font)
+        self._fit(item)
         self.list.addItem(item)
 
     def _entry(self, text: str, target: Target, tip: str) -> None:
         item = QListWidgetItem(text)
         item.setData(TARGET_ROLE, target)
         item.setToolTip(tip)
+        self._fit(item)
         self.list.addItem(item)
+
+    def _fit(self, item: QListWidgetItem) -> None:
+        """As wide as the list (each line cut with "…"), as tall as its lines."""
+        lines = item.text().count("\n") + 1
+        item.setSizeHint(QSize(1, lines * self.list.fontMetrics().lineSpacing() + 8))
 
     def entries(self) -> list[tuple[str, Target]]:
         """What is listed (headings left out): each entry's text and target."""

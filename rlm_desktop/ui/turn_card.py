@@ -70,8 +70,11 @@ class TurnCard(QFrame):
         self.question.setAccessibleName("Question")
         self.answer = AnswerView()
         self.answer.text.viewport().setCursor(Qt.CursorShape.IBeamCursor)
+        self.answer.title.hide()  # the card is the answer's frame; Copy sits with the others
         self.stats = QLabel(turn.stats)
         self.stats.setObjectName("statsLine")
+        self.stats.setWordWrap(True)  # never wider than the thread: it wraps
+        self.stats.setMinimumWidth(80)
         self.stats.setAccessibleName("Run statistics")
         self.again_button = QPushButton("Ask again")
         self.again_button.setToolTip("Ask this question again, on the same documents")
@@ -84,6 +87,7 @@ class TurnCard(QFrame):
         self.answer.text.selectionChanged.connect(self._select_from_text)
         bottom = QHBoxLayout()
         bottom.addWidget(self.stats, 1)
+        bottom.addWidget(self.answer.copy_button)
         bottom.addWidget(self.again_button)
         bottom.addWidget(self.edit_button)
         layout = QVBoxLayout(self)
