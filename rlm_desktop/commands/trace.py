@@ -20,6 +20,7 @@ def add_parser(subparsers: Any) -> None:
     sub.add_argument("--json", action="store_true")
     view = verbs.add_parser("view", help="open the window on the imported runs, read-only")
     view.add_argument("file")
+    view.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,6 +31,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"rlm-desktop trace: no such file: {path}", file=sys.stderr)
         return 1
     if args.verb == "view":
+        from rlm_desktop.ui.display import display_problem
+
+        problem = display_problem()
+        if problem:
+            print(f"rlm-desktop trace: {problem}", file=sys.stderr)
+            return 1
         from rlm_desktop.ui.app import run_app
 
         args.view_trace = str(path)

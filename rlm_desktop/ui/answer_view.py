@@ -5,8 +5,8 @@ The text is as tall as its content (the thread scrolls, not each answer).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSizeF, Qt
-from PySide6.QtGui import QGuiApplication, QResizeEvent, QTextDocument
+from PySide6.QtCore import QSizeF, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QGuiApplication, QResizeEvent, QTextDocument
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -98,6 +98,8 @@ class AnswerView(QWidget):
 class _FittingBrowser(QTextBrowser):
     """A read-only rich text view as tall as its text: no scroll bar of its own."""
 
+    focused = Signal()  # it got the keyboard focus (Tab): its question is the one chosen
+
     def __init__(self) -> None:
         super().__init__()
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -113,6 +115,10 @@ class _FittingBrowser(QTextBrowser):
         )
         if self.height() != height:
             self.setFixedHeight(height)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.focused.emit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -85,6 +85,7 @@ class TurnCard(QFrame):
         self.again_button.clicked.connect(lambda: self.ask_again.emit(self.turn))
         self.edit_button.clicked.connect(lambda: self.edit.emit(self.turn))
         self.answer.text.selectionChanged.connect(self._select_from_text)
+        self.answer.text.focused.connect(self._select_from_text)
         bottom = QHBoxLayout()
         bottom.addWidget(self.stats, 1)
         bottom.addWidget(self.answer.copy_button)
@@ -119,6 +120,6 @@ class TurnCard(QFrame):
         super().mousePressEvent(event)
 
     def _select_from_text(self) -> None:
-        """Selecting text in an answer selects its question too."""
+        """Selecting text in an answer (or tabbing to it) selects its question too."""
         if not self.property("selected"):
             self.clicked.emit(self.turn)

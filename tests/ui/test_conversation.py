@@ -107,6 +107,9 @@ def test_selecting_an_earlier_question_shows_its_tree(
     assert second_card is not None
     qtbot.mouseClick(second_card.question, Qt.MouseButton.LeftButton)
     assert [n.output for n in window.tree_model.walk() if n.kind == "cell"] == ["second cell\n"]
+    card.answer.text.setFocus()  # tabbing to an answer chooses its question too
+    qtbot.waitUntil(lambda: window.thread_view.current is first, timeout=2000)
+    assert window.tree_model.tree is first.tree
 
 
 def test_new_conversation_starts_afresh(qtbot: QtBot, make_window: MakeWindow, docs: Path) -> None:

@@ -6,7 +6,9 @@ official rlm log opens read-only in the same viewer (`trace view`)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from rlm_desktop.ui.history_panel import Target, day_heading
 from rlm_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import MakeWindow, ask, wait_model
 
+REPO = Path(__file__).resolve().parents[2]
 DOCS = Context([Document(name="a.txt", text="The heron nests in the marsh.")])
 
 
@@ -195,6 +198,22 @@ def test_trace_view_shows_an_official_rlm_log_read_only(
     assert {0, 1, 2} <= depths  # the child RLM and its own sub-call, nested
     root = window.tree_model.index_of(window.tree_model.root_id or "")
     assert window.side.tree.isExpanded(root)
+
+
+def test_the_trace_view_command_opens_the_window(tmp_path: Path) -> None:
+    path = tmp_path / "rlm.jsonl"
+    lines = [{"type": "metadata", "root_model": "m"}, _iteration(1, "print(1)", [], "One")]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "rlm_desktop", "trace", "view", str(path), "--quit-when-ready"],
+        cwd=REPO,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("ready")
 
 
 def test_day_headings() -> None:
