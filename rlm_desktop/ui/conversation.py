@@ -182,8 +182,10 @@ class Conversation(QObject):
         turns = []
         for run in trace.runs:
             steps = len(run.tree.nodes)
-            turns.append(Turn(run.question, run.answer, run.status, None, f"{steps:,} steps"))
-            turns[-1].tree = run.tree
+            question = run.question or "(the question is not in the log)"
+            turn = Turn(question, run.answer, run.status, None, f"{steps:,} steps", tree=run.tree)
+            turn.can_ask_again = bool(run.question)
+            turns.append(turn)
         name = Path(trace.path).name
         self._fresh()
         self.w.thread_view.show_turns(turns, f"Imported trace {name} (read-only)")

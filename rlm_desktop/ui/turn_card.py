@@ -28,6 +28,7 @@ class Turn:
     conversation_id: int | None = None  # None: not (yet) in the history
     run_id: int | None = None
     tree: RunTree | None = None  # None: not shown yet (read from the history when it is)
+    can_ask_again: bool = True  # False: an imported run whose question is not known
 
     @classmethod
     def from_record(cls, run: RunRecord) -> Turn:
@@ -103,7 +104,7 @@ class TurnCard(QFrame):
         turn = self.turn
         self.answer.show_answer(turn.answer, turn.status, turn.error)
         self.stats.setText(turn.stats)
-        done = turn.status != "running"
+        done = turn.status != "running" and turn.can_ask_again
         self.again_button.setVisible(done)
         self.edit_button.setVisible(done)
 

@@ -194,6 +194,7 @@ def test_trace_view_shows_an_official_rlm_log_read_only(
     (turn,) = window.thread_view.turns
     assert (turn.question, turn.answer) == ("Where is the heron?", "Marsh")
     assert window.thread_view.readonly and "rlm.jsonl" in window.thread_view.note.text()
+    assert not window.thread_view.cards[0].again_button.isHidden()
     depths = {n.depth for n in window.tree_model.walk()}
     assert {0, 1, 2} <= depths  # the child RLM and its own sub-call, nested
     root = window.tree_model.index_of(window.tree_model.root_id or "")
