@@ -57,6 +57,7 @@ class Conversation(QObject):
                 if self.store.notice:
                     window.status.show_problem(self.store.notice)
         self.live: Turn | None = None  # the question running now
+        self._sent: set[tuple[str, str]] = set()  # documents the conversation was given
         self.panel = HistoryPanel(lambda: self.store)
         self.dock = QDockWidget("History", window)
         self.dock.setObjectName("historyDock")
@@ -88,9 +89,14 @@ class Conversation(QObject):
     def start_run(self, question: str) -> None:
         """Ask `question` in the conversation (a new one after a read-only view)."""
         w = self.w
+        context = context_from_records(w.docs_model.ready_records())
+        have = {(d.name, d.path) for d in context.documents}
         if w.thread_view.readonly:
             self._fresh()
-        context = context_from_records(w.docs_model.ready_records())
+        elif self._sent - have:  # the REPL still holds a removed document: start afresh
+            self._fresh()
+            w.thread_view.note.setText("A new conversation: a document was removed")
+        self._sent |= have
         turn = self.live = w.thread_view.begin(question)
         self.panel.set_busy(True)
         w.runs.start(
@@ -127,6 +133,7 @@ class Conversation(QObject):
         return True
 
     def _fresh(self) -> None:
+        self._sent = set()
         self.w.ask_panel.stats.setText("")  # the last run's figures belong to the old thread
         self.w.host.new_conversation()
         self.w.thread_view.clear()

@@ -131,6 +131,23 @@ def test_new_conversation_starts_afresh(qtbot: QtBot, make_window: MakeWindow, d
     assert turn.conversation_id not in (None, old)
 
 
+def test_removing_a_document_starts_a_new_conversation(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path
+) -> None:
+    responses = [look("print(len(documents))"), "FINAL(two)"]
+    responses += [look("print(len(documents))"), "FINAL(one)"]
+    window = make_window(responses=responses, files=[str(docs / "a.txt"), str(docs / "b.txt")])
+    ready(qtbot, window)
+    ask(qtbot, window, "How many documents?")
+    window.loader.remove([1])
+
+    ask(qtbot, window, "And now?")
+
+    (turn,) = window.thread_view.turns  # the REPL that had b.txt is gone with the old thread
+    assert cell_output(turn).strip() == "1"
+    assert "a document was removed" in window.thread_view.note.text()
+
+
 def test_with_the_history_off_nothing_is_recorded(
     qtbot: QtBot, make_window: MakeWindow, docs: Path
 ) -> None:
