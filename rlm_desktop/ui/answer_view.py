@@ -1,11 +1,21 @@
-"""The answer: formatted text (Markdown), a banner when the run did not end normally
-(stopped, out of budget, failed), and a Copy button.
+"""One answer in the conversation thread: formatted text (Markdown), a banner when the run did
+not end normally (stopped, out of budget, failed, interrupted by a crash), and a Copy button.
+The text is as tall as its content (the thread scrolls, not each answer).
 """
 
 from __future__ import annotations
 
-from PySide6.QtGui import QGuiApplication, QTextDocument
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtCore import QSizeF, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QGuiApplication, QResizeEvent, QTextDocument
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 MARKDOWN = (
     QTextDocument.MarkdownFeature.MarkdownDialectGitHub
@@ -13,6 +23,8 @@ MARKDOWN = (
 )
 PLACEHOLDERS = {
     "ok": "The answer will appear here.",
+    "running": "Working on it… the answer will appear here.",
+    "interrupted": "No answer: the app stopped before the run found one.",
     "cancelled": "No answer: the run was stopped before it found one.",
     "error": "No answer: the run stopped with an error (see above).",
 }
@@ -20,14 +32,16 @@ BANNERS = {
     "cancelled": "Stopped. Below is what was found before you stopped the run.",
     "budget": "The run reached one of its limits: this is its best answer so far.",
     "error": "The run stopped with an error",
+    "interrupted": "The app stopped before this run ended: below is what it had found.",
 }
+MIN_LINES = 2
 
 
 class AnswerView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.answer = ""
-        title = QLabel("Answer")
+        self.title = title = QLabel("Answer")
         title.setObjectName("sectionTitle")
         self.copy_button = QPushButton("Copy")
         self.copy_button.setAccessibleName("Copy the answer")
@@ -39,7 +53,7 @@ class AnswerView(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setAccessibleName("Run outcome")
         self.banner.hide()
-        self.text = QTextBrowser()
+        self.text = _FittingBrowser()
         self.text.setAccessibleName("Answer")
         self.text.setOpenExternalLinks(False)
         self.text.setOpenLinks(False)  # an answer's link never loads a file into the view
@@ -56,12 +70,13 @@ class AnswerView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.banner)
-        layout.addWidget(self.text, 1)
+        layout.addWidget(self.text)
 
     def clear(self) -> None:
         self.show_answer("", "ok")
 
     def show_answer(self, answer: str, status: str, error: str | None = None) -> None:
+        """Show `answer` (Markdown) as run `status` left it ("running": still working)."""
         self.answer = answer
         self.text.document().setMarkdown(answer, MARKDOWN)
         self.copy_button.setEnabled(bool(answer))
@@ -78,3 +93,33 @@ class AnswerView(QWidget):
     def copy(self) -> None:
         if self.answer:
             QGuiApplication.clipboard().setText(self.answer)
+
+
+class _FittingBrowser(QTextBrowser):
+    """A read-only rich text view as tall as its text: no scroll bar of its own."""
+
+    focused = Signal()  # it got the keyboard focus (Tab): its question is the one chosen
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit)
+        self._fit(self.document().size())
+
+    def _fit(self, size: QSizeF) -> None:
+        lines = self.fontMetrics().lineSpacing() * MIN_LINES
+        margins = self.contentsMargins().top() + self.contentsMargins().bottom()
+        height = (
+            max(int(size.height()), lines) + margins + 2 * int(self.document().documentMargin())
+        )
+        if self.height() != height:
+            self.setFixedHeight(height)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.focused.emit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit(self.document().size())

@@ -1,5 +1,6 @@
 """`run_app(args)`: the window behind `rlm-desktop [FILES...] [--model M] [--backend B]
-[--ask QUESTION]`. Sets up logging and crash reporting, the Qt application (high-DPI, the
+[--ask QUESTION]` (and `rlm-desktop trace view FILE`: `args.view_trace`).
+Sets up logging and crash reporting, the Qt application (high-DPI, the
 platform's light or dark palette), opens the window and runs the event loop.
 """
 
@@ -57,6 +58,9 @@ def open_window(args: argparse.Namespace) -> MainWindow:
         model=getattr(args, "model", None),
         ask=getattr(args, "ask", None),
     )
+    trace = getattr(args, "view_trace", None)
+    if trace:
+        window.view_trace(trace)
     return window
 
 

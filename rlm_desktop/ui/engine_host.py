@@ -1,4 +1,4 @@
-"""The engine's thread, seen from the window: load a model, probe the sandbox, start runs.
+"""The engine's thread, seen from the window: load a model, probe the sandbox, ask questions.
 
 Everything that touches the backend (creating it, loading the model, every run) is a job on
 the one "engine" lane, so one thread owns the model and jobs queue behind each other. The
@@ -6,20 +6,28 @@ window only gets signals: `model_loaded(BackendInfo)`, `model_failed(message)` a
 `sandbox_layers(list)`. A run reports only through its engine events, its partial results;
 a run that fails before the engine could start still ends with a `RunFailed` and a
 `RunFinished`, made here, so every run ends with one terminal event.
+
+Questions go through one `Chat` (the conversation: one REPL kept between questions, each run
+recorded in the history unless it is off), made by the first question and dropped by
+`new_conversation`; the history store it writes to is opened on the engine thread (one store
+per thread). What a question recorded (conversation and run ids) comes back through `run`'s
+`on_asked`, after the run's terminal event.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
 from rlm_desktop.documents.model import Context
 from rlm_desktop.engine.config import EngineConfig
-from rlm_desktop.engine.engine import RlmEngine, RunResult
 from rlm_desktop.engine.events import Event, RunFailed, RunFinished, RunStarted
 from rlm_desktop.llm.base import Backend, BackendError, BackendInfo
+from rlm_desktop.store.chat import Asked, Chat
+from rlm_desktop.store.history import HistoryStore
 from rlm_desktop.ui.event_buffer import EventBuffer
 from rlm_desktop.ui.task_state import TaskState
 from rlm_desktop.ui.tasks import Task, TaskManager
@@ -32,6 +40,28 @@ class _Holder:
     """The backend, touched only by jobs on the engine lane."""
 
     backend: Backend | None = None
+    chat: Chat | None = None  # the conversation going on
+    store: HistoryStore | None = None  # the engine thread's own history store
+    store_opened = False
+
+    def history(self, notice: Callable[[str], None]) -> HistoryStore | None:
+        """The engine thread's history store, opened on first use (None if it cannot be)."""
+        if not self.store_opened:
+            self.store_opened = True
+            try:
+                self.store = HistoryStore.open()
+            except (OSError, sqlite3.Error) as exc:
+                log.warning("history not opened: %s", exc)
+                notice(f"The history cannot be opened ({exc}): runs are not kept.")
+            else:
+                if self.store.notice:
+                    notice(self.store.notice)
+        return self.store
+
+    def drop_chat(self) -> None:
+        if self.chat is not None:
+            chat, self.chat = self.chat, None
+            chat.close()
 
 
 class EngineHost(QObject):
@@ -39,6 +69,7 @@ class EngineHost(QObject):
     model_loaded = Signal(object)  # BackendInfo
     model_failed = Signal(str)  # one line for the user
     sandbox_layers = Signal(list)
+    history_problem = Signal(str)  # one line: the history could not be opened or written
 
     def __init__(self, tasks: TaskManager, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +98,8 @@ class EngineHost(QObject):
                 old, holder.backend = holder.backend, None
                 old.close()
             holder.backend = make_backend(spec, model, **(options or {}))
+            if holder.chat is not None:  # the conversation goes on with the new model
+                holder.chat.session.backend = holder.backend
             return holder.backend.info
 
         return self._tasks.submit(
@@ -106,30 +139,69 @@ class EngineHost(QObject):
 
     # --- runs ------------------------------------------------------------------------------
     def run(
-        self, question: str, context: Context, config: EngineConfig, events: EventBuffer
+        self,
+        question: str,
+        context: Context,
+        config: EngineConfig,
+        events: EventBuffer,
+        history: bool = True,
+        on_asked: Callable[[Asked], object] | None = None,
     ) -> Task:
-        """Queue one run; every event it makes goes to `events`, the last one a root
-        `RunFinished`. Stop it with the task's `cancel()`."""
+        """Queue one question of the conversation (the first one starts it, with `context`;
+        a follow-up gets the documents of `context` it does not have yet); every event it
+        makes goes to `events`, the last one a root `RunFinished`. Recorded in the history
+        when `history` is on; `on_asked` gets what was recorded. Stop it with `cancel()`."""
         holder = self._holder
+        notice = self._notice
 
-        def job(state: TaskState) -> RunResult:
+        def job(state: TaskState) -> Asked:
             ends = _Ending(state.partial)
             try:
                 if holder.backend is None:
                     raise BackendError("No model is loaded: choose a model first.")
-                return RlmEngine(holder.backend, config).run(
-                    question, context, ends.push, state.cancel
-                )
+                chat = holder.chat
+                if chat is None:
+                    store = holder.history(notice) if history else None
+                    chat = Chat.start(holder.backend, config, context, store, title=question)
+                    holder.chat = chat
+                else:
+                    chat.session.config = config
+                    chat.add_documents(context.documents)
+                asked = chat.ask(question, ends.push, state.cancel)
             except BaseException as exc:
                 ends.fail(exc)
                 raise
+            if asked.problem:
+                notice(f"This question was not fully kept in the history: {asked.problem}")
+            return asked
 
-        return self._tasks.submit(
-            job, "run", lane=LANE, partial=events.push, on_done=self._run_done
-        )
+        def done(asked: Asked) -> None:
+            self._layers(asked.result.sandbox_layers)
+            if on_asked is not None:
+                on_asked(asked)
 
-    def _run_done(self, result: RunResult) -> None:
-        self._layers(result.sandbox_layers)
+        return self._tasks.submit(job, "run", lane=LANE, partial=events.push, on_done=done)
+
+    def new_conversation(self) -> Task:
+        """End the conversation: the next question starts a new one, in a new REPL."""
+        holder = self._holder
+
+        def job(state: TaskState) -> None:
+            holder.drop_chat()
+
+        return self._tasks.submit(job, "new conversation", lane=LANE)
+
+    def close(self) -> None:
+        """After the engine thread has stopped (`TaskManager.shutdown`): end the
+        conversation's REPL and close the history store."""
+        self._holder.drop_chat()
+        if self._holder.store is not None:
+            self._holder.store.close()
+            self._holder.store = None
+
+    def _notice(self, line: str) -> None:
+        """From the engine thread: say `line` in the window."""
+        self._tasks.run_on_main(lambda: self.history_problem.emit(line))
 
     def _layers(self, layers: list[str]) -> None:
         if layers:

@@ -1,8 +1,10 @@
-"""The main window: documents, question, answer and the side pane "How the answer was found",
-with menus, shortcuts, drops anywhere on the window, and remembered settings.
+"""The main window: documents, question, the conversation thread and the side pane "How the
+answer was found", the history panel, with menus, shortcuts, drops anywhere on the window, and
+remembered settings.
 
 It only wires parts together: models and controllers do the work (documents → DocumentLoader,
-runs → RunController over the EngineHost's thread), widgets show it. What the window may do
+runs → RunController over the EngineHost's thread, the conversation and history →
+Conversation), widgets show it. What the window may do
 next (start a waiting question, wait, ask for a model) is decided by its one `AppState`.
 """
 
@@ -16,12 +18,12 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
-from rlm_desktop.documents.ingest import context_from_records
 from rlm_desktop.store.paths import config_dir
 from rlm_desktop.store.settings import Settings, save_settings
 from rlm_desktop.ui import dialogs
 from rlm_desktop.ui.answer_view import AnswerView
 from rlm_desktop.ui.ask_panel import AskPanel
+from rlm_desktop.ui.conversation import Conversation
 from rlm_desktop.ui.document_loader import DocumentLoader
 from rlm_desktop.ui.documents_model import DocumentsModel
 from rlm_desktop.ui.documents_panel import DocumentsPanel
@@ -35,6 +37,7 @@ from rlm_desktop.ui.side_pane import SidePane
 from rlm_desktop.ui.state import AppState, Do, Phase, Step
 from rlm_desktop.ui.status_bar import StatusBar
 from rlm_desktop.ui.tasks import TaskManager
+from rlm_desktop.ui.thread_view import ThreadView
 from rlm_desktop.ui.tree_model import RunTreeModel
 from rlm_desktop.ui.window_actions import WindowActions
 
@@ -73,6 +76,7 @@ class MainWindow(QMainWindow):
         self.state = AppState()
         self._models_dialog: ModelManagerDialog | None = None
         self._build()
+        self.conversation = Conversation(self)
         self._connect()
         self._restore_geometry()
 
@@ -84,13 +88,13 @@ class MainWindow(QMainWindow):
         self.setup_card.hide()
         self.documents = DocumentsPanel(self.docs_model, a.add_files, a.add_folder)
         self.ask_panel = AskPanel(a.ask, a.stop)
-        self.answer = AnswerView()
+        self.thread_view = ThreadView(a.new_conversation)
         self.side = SidePane(self.tree_model)
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
         lower_layout.addWidget(self.ask_panel)
-        lower_layout.addWidget(self.answer, 1)
+        lower_layout.addWidget(self.thread_view, 1)
         self.left_split = QSplitter(Qt.Orientation.Vertical)
         self.left_split.addWidget(self.documents)
         self.left_split.addWidget(lower)
@@ -116,8 +120,13 @@ class MainWindow(QMainWindow):
         a.toggle_side.setChecked(self.settings.show_side_pane)
         self.setTabOrder(self.documents.table, self.ask_panel.question)
         self.setTabOrder(self.ask_panel.question, self.ask_panel.ask_button)
-        self.setTabOrder(self.ask_panel.ask_button, self.answer.text)
-        self.setTabOrder(self.answer.text, self.side.tree)
+        self.setTabOrder(self.ask_panel.ask_button, self.thread_view.scroll)
+        self.setTabOrder(self.thread_view.scroll, self.side.tree)
+
+    @property
+    def answer(self) -> AnswerView:
+        """The selected question's answer in the thread."""
+        return self.thread_view.answer
 
     def _connect(self) -> None:
         a, host, runs = self.actions, self.host, self.runs
@@ -158,6 +167,19 @@ class MainWindow(QMainWindow):
         if ask:
             self.ask_panel.question.setPlainText(ask)
             self.ask()
+
+    def view_trace(self, path: str) -> None:
+        """Show a trace file's runs read-only (`rlm-desktop trace view FILE`), read off the
+        GUI thread."""
+        from rlm_desktop.store.trace_import import import_trace
+
+        self.ask_panel.progress.setText(f"Reading {Path(path).name}…")
+        self.tasks.submit(
+            lambda state: import_trace(Path(path)),
+            "import trace",
+            on_done=self.conversation.view_trace,
+            on_failed=lambda exc: self.ask_panel.progress.setText(f"Not read: {exc}"),
+        )
 
     # --- models --------------------------------------------------------------------------------
     def load_model(self, model: str) -> None:
@@ -257,11 +279,9 @@ class MainWindow(QMainWindow):
         """Do what the state decided, and show what it now allows."""
         progress = self.ask_panel.progress
         if step.do == Do.START and step.question is not None:
-            context = context_from_records(self.docs_model.ready_records())
-            self.answer.clear()
             self.ask_panel.set_running(True)
             self.actions.set_running(True)
-            self.runs.start(step.question, context, self.settings.engine_config())
+            self.conversation.start_run(step.question)
         elif step.do == Do.WAIT_MODEL:
             progress.setText("Waiting for the model to load…")
         elif step.do == Do.WAIT_DOCUMENTS:
@@ -280,7 +300,7 @@ class MainWindow(QMainWindow):
         self._render(self.state.run_finished())
         self.ask_panel.set_running(False)
         self.actions.set_running(False)
-        self.answer.show_answer(outcome.answer, outcome.status, outcome.error)
+        self.conversation.run_finished(outcome)
         self.side.on_run_finished(outcome.status)
         line = OUTCOME_LINES.get(outcome.status) or f"The run failed: {outcome.error}"
         self.ask_panel.progress.setText(line)
@@ -352,6 +372,9 @@ class MainWindow(QMainWindow):
         self.save_geometry()
         self._save_settings()
         self.stop()
-        if not self.tasks.shutdown(CLOSE_WAIT_MS):
+        if self.tasks.shutdown(CLOSE_WAIT_MS):
+            self.host.close()  # the engine thread is gone: end the conversation's REPL here
+        else:
             log.warning("a background job did not stop within %d ms", CLOSE_WAIT_MS)
+        self.conversation.close()
         super().closeEvent(event)

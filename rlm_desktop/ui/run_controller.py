@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -18,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from rlm_desktop.documents.model import Context
 from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.events import Event, RunFailed, RunFinished
+from rlm_desktop.store.chat import Asked
 from rlm_desktop.ui.engine_host import EngineHost
 from rlm_desktop.ui.event_buffer import EventBuffer
 from rlm_desktop.ui.run_stats import RunStats
@@ -63,7 +65,16 @@ class RunController(QObject):
     def running(self) -> bool:
         return self._task is not None
 
-    def start(self, question: str, context: Context, config: EngineConfig) -> None:
+    def start(
+        self,
+        question: str,
+        context: Context,
+        config: EngineConfig,
+        history: bool = True,
+        on_asked: Callable[[Asked], object] | None = None,
+    ) -> None:
+        """Ask `question` in the conversation (recorded when `history` is on; `on_asked`
+        gets the conversation and run ids, after the run's end)."""
         if self.running:
             return
         self.model.reset()
@@ -72,7 +83,7 @@ class RunController(QObject):
         self._backlog.clear()
         self._error = self._outcome = None
         self._started = time.monotonic()
-        self._task = self.host.run(question, context, config, self._buffer)
+        self._task = self.host.run(question, context, config, self._buffer, history, on_asked)
         self._timer.start()
         self.started.emit()
         self.progress.emit("Starting…")

@@ -43,6 +43,7 @@ STATUS_WORDS = {
     "error": "stopped with an error",
     "cancelled": "stopped by the user",
     "budget": "out of budget",
+    "interrupted": "interrupted: the app stopped first",
 }
 Index = QModelIndex | QPersistentModelIndex
 NO_PARENT = QModelIndex()
@@ -79,6 +80,29 @@ class RunTreeModel(QAbstractItemModel):
         self._ids, self._num, self._row, self._shown, self._top = [""], {}, {}, {}, 0
         self._running = set()
         self.endResetModel()
+
+    def load(self, tree: RunTree) -> None:
+        """Show a whole tree at once (an earlier question's, one from the history or an
+        imported trace): one reset, every node a row. The model owns `tree` from now on."""
+        self.beginResetModel()
+        self._tree = tree
+        self._ids, self._num, self._row, self._shown = [""], {}, {}, {}
+        self._top, self._running = 0, set()
+        root = tree.root
+        if root is not None:
+            self._register(root.id, 0)
+            self._top = 1
+            for node in tree.walk():
+                for row, child in enumerate(node.children):
+                    self._register(child, row)
+                self._shown[node.id] = len(node.children)
+        self._running = {n for n in self._running if tree.nodes[n].status == RUNNING}
+        self.endResetModel()
+
+    @property
+    def tree(self) -> RunTree:
+        """The tree shown (read it, never change it: `apply` does)."""
+        return self._tree
 
     def apply(self, events: deque[Event], budget_s: float = float("inf")) -> Applied:
         """Apply events from the front of `events` (taking them off it) until it is empty or

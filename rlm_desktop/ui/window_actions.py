@@ -40,6 +40,19 @@ class WindowActions:
         self.model_options = _action(
             window, "Model &options…", "Context window and reply guidance for the model"
         )
+        self.new_conversation = _action(
+            window, "&New conversation", "Start afresh: forget the questions asked so far", std.New
+        )
+        self.export_conversation = _action(
+            window, "&Export conversation…", "Save the conversation as Markdown, web page or JSON"
+        )
+        self.export_question = _action(
+            window, "Export the selected &question…", "Save one question and how it was answered"
+        )
+        self.show_history = _action(
+            window, "&History", "Earlier conversations: search, open, delete", "Ctrl+H"
+        )
+        self.show_history.setCheckable(True)
         self.quit = _action(window, "&Quit", "Close RLM Desktop", std.Quit)
         self.ask = _action(
             window, "&Ask", "Ask the question (Ctrl+Enter)", "Ctrl+Return", "Ctrl+Enter"
@@ -56,6 +69,10 @@ class WindowActions:
         self.open_model.triggered.connect(lambda: window.add_documents(dialogs.pick_model(window)))
         self.use_demo.triggered.connect(window.use_demo_model)
         self.models.triggered.connect(lambda: window.open_models())
+        self.new_conversation.triggered.connect(lambda: window.conversation.new_conversation())
+        self.export_conversation.triggered.connect(lambda: window.conversation.export(False))
+        self.export_question.triggered.connect(lambda: window.conversation.export(True))
+        self.show_history.toggled.connect(lambda on: window.conversation.dock.setVisible(on))
         self.quit.triggered.connect(window.close)
         self.ask.triggered.connect(window.ask)
         self.stop.triggered.connect(window.stop)
@@ -67,7 +84,11 @@ class WindowActions:
 
         bar = window.menuBar()
         file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.new_conversation)
+        file_menu.addSeparator()
         file_menu.addActions([self.add_files, self.add_folder])
+        file_menu.addSeparator()
+        file_menu.addActions([self.export_conversation, self.export_question])
         file_menu.addSeparator()
         file_menu.addAction(self.quit)
         models_menu = bar.addMenu("&Models")
@@ -78,12 +99,13 @@ class WindowActions:
         run_menu.addActions([self.ask, self.stop])
         run_menu.addSeparator()
         run_menu.addAction(self.limits)
-        bar.addMenu("&View").addAction(self.toggle_side)
+        bar.addMenu("&View").addActions([self.toggle_side, self.show_history])
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.open_log, self.about])
 
     def set_running(self, running: bool) -> None:
         self.ask.setEnabled(not running)
+        self.new_conversation.setEnabled(not running)
         self.stop.setEnabled(running)
         for action in (self.open_model, self.use_demo, self.models, self.model_options):
             action.setEnabled(not running and (action is not self.models or self.has_manager))

@@ -19,7 +19,9 @@ def test_replay_responses_make_the_asked_tree() -> None:
 
 
 def test_bench_ui_reports_stalls(qtbot: QtBot) -> None:
-    args = argparse.Namespace(nodes=82, words=5, ingest_mb=2, interval_ms=1, model=None)
+    args = argparse.Namespace(
+        nodes=82, words=5, ingest_mb=2, interval_ms=1, model=None, history_nodes=300
+    )
     result = bench_run(args)
     for key in (
         "run_stall_p99_ms",
@@ -33,6 +35,7 @@ def test_bench_ui_reports_stalls(qtbot: QtBot) -> None:
     assert result["tree_nodes"] == 82
     assert result["ingest_files_ready"] == 20
     assert "model_run_stall_max_ms" not in result
+    assert result["history_open_nodes"] >= 300 and result["history_open_ms"] > 0
 
 
 @pytest.mark.model
