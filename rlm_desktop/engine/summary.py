@@ -18,6 +18,7 @@ from rlm_desktop.engine.tree import BUDGET, CANCELLED, DONE, ERROR, RUNNING, Run
 QUOTE_MAX = 40
 # "report.pdf, page 9, line 4:" or "notes.txt, line 12:" (grep's place lines)
 PLACE_RX = re.compile(r"^(?P<doc>.+?), (?:page (?P<page>\d+), )?line (?P<line>\d+):$", re.M)
+GIVEN_TEXT = frozenset({"text", "context", "sub_context"})  # grep's names for a given text
 NUMBER_RX = re.compile(r"^-?\d[\d,]*(?:\.\d+)?$")
 COUNTERS = ("sum", "len", "count", "Counter")
 ERROR_WORDS = (
@@ -69,17 +70,19 @@ def _literal(node: ast.AST | None) -> str | None:
     return None
 
 
-def _grep_line(call: ast.Call, output: str) -> str:
+def _grep_line(call: ast.Call, output: str, depth: int) -> str:
     pattern = _literal(call.args[0]) if call.args else None
     what = f"'{_quote(pattern)}'" if pattern else "a pattern"
     where = "a piece of text" if len(call.args) > 1 else "all documents"
+    where = "the part it was given" if depth > 0 and len(call.args) < 2 else where
     places = list(PLACE_RX.finditer(output))
     if "(no matching lines)" in output and not places:
         return f"Searched {where} for {what} → no match"
     if not places:
         return f"Searched {where} for {what}"
     first = places[0]
-    at = first["doc"] + (f", page {first['page']}" if first["page"] else f", line {first['line']}")
+    doc = "the text" if first["doc"] in GIVEN_TEXT else first["doc"]
+    at = doc + (f", page {first['page']}" if first["page"] else f", line {first['line']}")
     more = f" and {len(places) - 1} more" if len(places) > 1 else ""
     return f"Searched {where} for {what} → {_plural(len(places), 'match', 'matches')} ({at}{more})"
 
@@ -127,7 +130,7 @@ def _cell_actions(node: TreeNode, tree: RunTree, names: Sequence[str]) -> list[s
         name = _name(call)
         line = None
         if name == "grep":
-            line = _grep_line(call, node.output)
+            line = _grep_line(call, node.output, node.depth)
         elif name == "ask_each_document":
             n = len({_about(s) for s in subs if _about(s)}) or len(names)
             line = f"Asked the helper about each of {_plural(n, 'document')}"
@@ -204,23 +207,36 @@ def summarize_subcall(node: TreeNode) -> str:
     return line + "…"
 
 
+PLANS = (  # what a step's first action was, as the model's plan for that step
+    ("Searched", "search the documents"),
+    ("Read", "read the documents"),
+    ("Asked", "ask the helper"),
+    ("Handed", "hand work to a helper run"),
+    ("Split", "split the documents"),
+    ("Counted", "count"),
+    ("Wrote the answer", "write the answer"),
+)
+
+
 def summarize_iteration(node: TreeNode, tree: RunTree, names: Sequence[str] = ()) -> str:
+    """A model turn: "Step 2: the model chose to ask the helper" (its cells say the rest)."""
+    step = node.label.replace("Turn", "Step", 1)
     cells = [c for c in _helper_children(node, tree) if c.kind == "cell"]
     if cells:
-        return (
-            summarize_cell(cells[-1], tree, names)
-            if len(cells) == 1
-            else ("; ".join(summarize_cell(c, tree, names) for c in cells[:2]))
-        )
+        done = summarize_cell(cells[0], tree, names)
+        plan = next((words for start, words in PLANS if done.startswith(start)), "")
+        if cells[0].status == ERROR:
+            return f"{step}: the model's step failed; it tries again"
+        return f"{step}: the model chose to {plan}" if plan else f"{step}: the model worked"
     if node.status == RUNNING:
-        return "The model is thinking…"
+        return f"{step}: the model is thinking…"
     if node.status == CANCELLED:
-        return "Stopped while the model was thinking"
+        return f"{step}: stopped while the model was thinking"
     if node.answer is not None or "FINAL" in node.text:
-        return "Wrote the answer"
+        return f"{step}: the model wrote the answer"
     if node.note:
-        return "The model wrote no step to run; the app asked it to go on"
-    return "The model thought about the next step"
+        return f"{step}: the model wrote no step to run; the app asked it to go on"
+    return f"{step}: the model thought about the next step"
 
 
 def summarize_run(node: TreeNode) -> str:
@@ -246,3 +262,21 @@ def summarize(node: TreeNode, tree: RunTree, names: Sequence[str] = ()) -> str:
     if node.kind == "iteration":
         return summarize_iteration(node, tree, names)
     return summarize_run(node)
+
+
+def found_so_far(tree: RunTree, names: Sequence[str] = ()) -> str:
+    """What a stopped run had found (Markdown): each finished step that found something, with
+    the first line it found; "" when nothing was found."""
+    lines: list[str] = []
+    for node in tree.walk():
+        if node.kind != "cell" or node.status != DONE:
+            continue
+        line = summarize_cell(node, tree, names)
+        if "→" not in line and not line.startswith(("Asked", "Counted", "Handed")):
+            continue
+        place = PLACE_RX.search(node.output)
+        if place is not None:
+            found = node.output[place.end() :].lstrip("\n").split("\n", 1)[0].strip()
+            line += f": “{_quote(found, 160)}”" if found else ""
+        lines.append(f"- {line}")
+    return "\n".join(lines)

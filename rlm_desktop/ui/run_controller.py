@@ -66,7 +66,7 @@ class RunController(QObject):
     def start(self, question: str, context: Context, config: EngineConfig) -> None:
         if self.running:
             return
-        self.model.reset()
+        self.model.reset([d.name for d in context.documents])
         self.stats = RunStats()
         self._buffer = EventBuffer()
         self._backlog.clear()

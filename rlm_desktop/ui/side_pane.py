@@ -115,7 +115,7 @@ class SidePane(QWidget):
         if node_id is not None and node_id in node_ids:
             node = self.model.get(node_id)
             if node is not None:
-                self.details.refresh(node)
+                self.details.refresh(node, self.model.label(node))
 
     def on_run_started(self) -> None:
         self.follow.setChecked(True)
@@ -158,7 +158,7 @@ class SidePane(QWidget):
     def _show(self, index: QModelIndex) -> None:
         node = self.model.node(index)
         if node is not None and node.id != self.details.node_id:
-            self.details.show_node(node)
+            self.details.show_node(node, self.model.label(node))
 
     def _user_moved(self, *args: object) -> None:
         if not self._steering and self.follow.isChecked():

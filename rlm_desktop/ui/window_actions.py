@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
-from rlm_desktop.ui import dialogs
+from rlm_desktop.ui import dialogs, help_pages
 
 if TYPE_CHECKING:
     from rlm_desktop.ui.main_window import MainWindow
@@ -41,13 +41,22 @@ class WindowActions:
             window, "Model &options…", "Context window and reply guidance for the model"
         )
         self.quit = _action(window, "&Quit", "Close RLM Desktop", std.Quit)
-        self.ask = _action(
-            window, "&Ask", "Ask the question (Ctrl+Enter)", "Ctrl+Return", "Ctrl+Enter"
-        )
+        self.ask = _action(window, "&Ask", "Ask the question (Enter)", "Ctrl+Return", "Ctrl+Enter")
         self.stop = _action(window, "&Stop", "Stop the run (Esc)", "Esc")
         self.limits = _action(window, "&Limits…", "Turns, depth and time limits for runs")
         self.toggle_side = _action(window, "&How the answer was found", "Show the side pane", "F9")
         self.toggle_side.setCheckable(True)
+        self.code_steps = _action(
+            window, "Show &code steps", "Name each step by the code it ran, not in plain words"
+        )
+        self.code_steps.setCheckable(True)
+        self.getting_started = _action(
+            window, "&Getting started", "A short guide: add, ask, check the answer", "F1"
+        )
+        self.shortcuts = _action(window, "&Keyboard shortcuts", "Every shortcut of the window")
+        self.about_computer = _action(
+            window, "About this &computer", "The model, the safety layers and this computer"
+        )
         self.open_log = _action(window, "Open &log folder", "Show the app's log files")
         self.about = _action(window, "&About RLM Desktop", "Version and licence")
 
@@ -57,6 +66,12 @@ class WindowActions:
         self.use_demo.triggered.connect(window.use_demo_model)
         self.models.triggered.connect(lambda: window.open_models())
         self.quit.triggered.connect(window.close)
+        self.code_steps.toggled.connect(window.set_code_steps)
+        self.getting_started.triggered.connect(lambda: help_pages.getting_started(window))
+        self.shortcuts.triggered.connect(lambda: help_pages.keyboard_shortcuts(window))
+        self.about_computer.triggered.connect(
+            lambda: help_pages.about_computer(window, window.host.info, window.status.layers)
+        )
         self.ask.triggered.connect(window.ask)
         self.stop.triggered.connect(window.stop)
         self.limits.triggered.connect(window.edit_limits)
@@ -78,8 +93,10 @@ class WindowActions:
         run_menu.addActions([self.ask, self.stop])
         run_menu.addSeparator()
         run_menu.addAction(self.limits)
-        bar.addMenu("&View").addAction(self.toggle_side)
+        bar.addMenu("&View").addActions([self.toggle_side, self.code_steps])
         help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.getting_started, self.shortcuts, self.about_computer])
+        help_menu.addSeparator()
         help_menu.addActions([self.open_log, self.about])
 
     def set_running(self, running: bool) -> None:

@@ -78,7 +78,17 @@ def test_rlm_query_hands_documents_to_a_helper_run() -> None:
     assert lines(run, "cell")[0] == "Handed part of the documents to a helper run"
     assert lines(run, "subcall") == ["Helper run: “Which values does this list?” → K-7731"]
     # the helper run's own steps are summarised too
-    assert "Wrote the answer" in lines(run, "iteration")
+    assert lines(run, "iteration") == [
+        "Step 1: the model chose to hand work to a helper run",
+        "Step 1: the model chose to search the documents",  # the helper run's own steps
+        "Step 2: the model wrote the answer",
+        "Step 2: the model wrote the answer",
+    ]
+    tree = tree_of(run)
+    child_cell = [n for n in tree.walk() if n.kind == "cell" and n.depth > 0][0]
+    assert summarize(child_cell, tree, NAMES) == (
+        "Searched the part it was given for 'key' → 1 match (the text, line 1)"
+    )
 
 
 def test_ask_each_document_and_counting_the_answers() -> None:
@@ -106,7 +116,10 @@ def test_final_is_the_answer() -> None:
     assert lines(run, "cell")[1] == "Wrote the answer"
     assert lines(run, "run") == ["Your question: “What is the magic number?” — answered"]
     run = replay([look(), "FINAL(42)"])
-    assert lines(run, "iteration")[-1] == "Wrote the answer"
+    assert lines(run, "iteration") == [
+        "Step 1: the model chose to search the documents",
+        "Step 2: the model wrote the answer",
+    ]
 
 
 def test_an_error_says_what_happened_in_words() -> None:
@@ -132,3 +145,14 @@ def test_a_run_out_of_budget_says_so() -> None:
 def test_the_technical_label_is_kept_for_the_code_view() -> None:
     run = replay([look(), "FINAL(42)"])
     assert first(run, "cell").label == "Code 1: print(grep('magic number'))"
+
+
+def test_what_a_stopped_run_had_found() -> None:
+    from rlm_desktop.engine.summary import found_so_far
+
+    run = replay([look(), look("print(1 + 1)"), "FINAL(42)"])
+    assert found_so_far(tree_of(run), NAMES) == (
+        "- Searched all documents for 'magic number' → 1 match (a.txt, line 2): "
+        "“The magic number is 42.”"
+    )
+    assert found_so_far(tree_of(replay([look("print(1 + 1)"), "FINAL(2)"]))) == ""

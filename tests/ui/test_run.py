@@ -102,7 +102,29 @@ def test_demo_run_fills_the_tree_and_shows_the_answer(
     assert "6 turns" in stats and "3 sub-calls" in stats and "tokens/s" in stats
     assert window.actions.ask.isEnabled() and not window.actions.stop.isEnabled()
     root = window.tree_model.index(0, 0)
+    assert root.data() == "Your question: “What is the magic number?” — answered"
+    plain = [window.tree_model.label(node) for _, node in walk(window.tree_model)]
+    assert plain == [
+        "Your question: “What is the magic number?” — answered",
+        "Step 1: the model chose to search the documents",
+        "Searched all documents for 'magic number' → 3 matches (a.txt, line 3 and 2 more)",
+        "Step 2: the model chose to hand work to a helper run",
+        "Handed part of the documents to a helper run",
+        "Helper run: “Which values does this appendix list?” → Value A is 17 and Value B is 25",
+        "Step 1: the model chose to search the documents",
+        "Searched the part it was given for 'Value' → 3 matches (the text, line 3 and 2 more)",
+        "Step 2: the model wrote the answer",
+        "Step 3: the model chose to ask the helper",
+        "Asked the helper 2 questions",
+        "Asked the helper: “What is Value A? Reply with the number …” → 17",
+        "Asked the helper: “What is Value B? Reply with the number …” → 25",
+        "Step 4: the model wrote the answer",
+    ]
+    window.actions.code_steps.setChecked(True)  # View ▸ Show code steps: technical labels
     assert root.data().startswith("Question: ")
+    assert window.side.details.tabs.isVisible()
+    window.actions.code_steps.setChecked(False)
+    assert root.data().startswith("Your question: ")
     assert window.tree_model.index(0, 1).data()  # tokens
     assert window.tree_model.index(0, 2).data().endswith(" s")  # time
     assert window.side.details.node_id == tree.root_id  # following ends on the answer
