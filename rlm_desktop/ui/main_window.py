@@ -106,7 +106,8 @@ class MainWindow(QMainWindow):
         self.left_split = QSplitter(Qt.Orientation.Vertical)
         self.left_split.addWidget(self.documents)
         self.left_split.addWidget(lower)
-        self.left_split.setStretchFactor(1, 2)
+        self.left_split.setStretchFactor(0, 2)  # the list shows rows; the answer the rest
+        self.left_split.setStretchFactor(1, 3)
         self.left_split.setChildrenCollapsible(False)
         left = QWidget()
         left_layout = QVBoxLayout(left)

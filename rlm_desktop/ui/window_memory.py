@@ -35,7 +35,7 @@ def restore(window: MainWindow) -> None:
     if not window.splitter.restoreState(qs.value("splitter", b"")):
         window.splitter.setSizes([560, 440])  # proportions: documents and answer on the left
     if not window.left_split.restoreState(qs.value("left_split", b"")):
-        window.left_split.setSizes([45, 55])  # the list shows rows; the answer gets the rest
+        window.left_split.setSizes([4000, 6000])  # 2 : 3 (large: above the minimum sizes)
     window.side.splitter.restoreState(qs.value("side_split", b""))
     window.actions.code_steps.setChecked(qs.value("code_steps", "false") == "true")
 

@@ -85,7 +85,7 @@ def test_rlm_query_hands_documents_to_a_helper_run() -> None:
         "Step 2: the model wrote the answer",
     ]
     tree = tree_of(run)
-    child_cell = [n for n in tree.walk() if n.kind == "cell" and n.depth > 0][0]
+    child_cell = next(n for n in tree.walk() if n.kind == "cell" and n.depth > 0)
     assert summarize(child_cell, tree, NAMES) == (
         "Searched the part it was given for 'key' → 1 match (the text, line 1)"
     )
