@@ -170,6 +170,7 @@ class MainWindow(QMainWindow):
         files = files or window_memory.remembered_documents()
         if files:
             self.add_documents(files)
+        self.ask_panel.question.setFocus()  # ready to type the question
         if ask:
             self.ask_panel.question.setPlainText(ask)
             self.ask()

@@ -37,13 +37,16 @@ def test_defect_2_the_window_does_not_widen_itself_during_a_run(
 ) -> None:
     window = make_window(responses=[SLOW_TURN, "FINAL(1)"], token_delay_s=0.01)
     wait_model(qtbot, window)
+    qtbot.waitUntil(lambda: "checking" not in window.status.sandbox.text(), timeout=20_000)
     window.resize(1024, 640)
     qtbot.wait(50)
     assert window.width() == 1024
+    before = window.minimumSizeHint().width()
     _start(qtbot, window, "A question long enough to make a long progress line? " * 6)
     qtbot.waitUntil(lambda: "thinking" in window.side.details.words.toPlainText(), timeout=10_000)
     qtbot.wait(300)
     assert window.width() == 1024
+    assert window.minimumSizeHint().width() <= before  # a run never widens the window
     assert window.minimumSizeHint().width() <= 1024
     assert window.minimumSizeHint().height() <= 640
     window.stop()
