@@ -338,6 +338,7 @@ class MainWindow(QMainWindow):
         """View ▸ Show code steps: the technical labels, with the details open."""
         self.tree_model.set_plain(not on)
         self.side.details.more.setChecked(on)
+        self.side.tree.setColumnHidden(1, not on)  # tokens: for those who read code
 
     def set_side_pane(self, visible: bool) -> None:
         self.side.setVisible(visible)

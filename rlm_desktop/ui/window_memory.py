@@ -37,7 +37,9 @@ def restore(window: MainWindow) -> None:
     if not window.left_split.restoreState(qs.value("left_split", b"")):
         window.left_split.setSizes([4000, 6000])  # 2 : 3 (large: above the minimum sizes)
     window.side.splitter.restoreState(qs.value("side_split", b""))
-    window.actions.code_steps.setChecked(qs.value("code_steps", "false") == "true")
+    code_steps = qs.value("code_steps", "false") == "true"
+    window.actions.code_steps.setChecked(code_steps)
+    window.set_code_steps(code_steps)  # also when unchanged (no toggled signal)
 
 
 def save(window: MainWindow) -> None:

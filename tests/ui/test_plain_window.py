@@ -256,3 +256,18 @@ def test_help_pages_open(qtbot: QtBot, make_window: MakeWindow) -> None:
     assert "Shift+Enter" in shortcuts
     about = pages["aboutComputer"].findChild(QTextBrowser).toPlainText()
     assert "Context window: 8,192 tokens" in about
+
+
+def test_every_field_of_the_settings_dialogs_has_a_tooltip_in_words(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLabel
+
+    from rlm_desktop.store.settings import Budgets, ModelOptions
+    from rlm_desktop.ui.budgets_dialog import BudgetsDialog
+    from rlm_desktop.ui.model_options_dialog import ModelOptionsDialog
+
+    for dialog in (BudgetsDialog(Budgets()), ModelOptionsDialog(ModelOptions())):
+        qtbot.addWidget(dialog)
+        fields = dialog.findChildren(QAbstractSpinBox) + dialog.findChildren(QComboBox)
+        assert fields and all(f.toolTip() for f in fields)
+        words = " ".join(label.text() for label in dialog.findChildren(QLabel)).lower()
+        assert "grammar" not in words and "nest" not in words and "turn" not in words
