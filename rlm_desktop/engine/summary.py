@@ -232,6 +232,8 @@ def summarize_iteration(node: TreeNode, tree: RunTree, names: Sequence[str] = ()
         return f"{step}: the model is thinking…"
     if node.status == CANCELLED:
         return f"{step}: stopped while the model was thinking"
+    if node.status == ERROR:
+        return f"{step}: stopped by an error (see the answer area)"
     if node.answer is not None or "FINAL" in node.text:
         return f"{step}: the model wrote the answer"
     if node.note:

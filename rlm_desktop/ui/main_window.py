@@ -32,6 +32,7 @@ from rlm_desktop.ui.model_choice import (
     find_demo_model,
     is_demo_model,
     manager_available,
+    plain_model_error,
     resolve_model,
     unreadable_model,
 )
@@ -245,7 +246,7 @@ class MainWindow(QMainWindow):
         self.status.set_model(None)
         self.demo_badge.hide()
         self._render(self.state.model_failed())
-        self._show_setup(message)
+        self._show_setup(plain_model_error(message))
 
     def _show_setup(self, message: str) -> None:
         self.setup_card.set_message(message)

@@ -104,3 +104,16 @@ def unreadable_model(path: str) -> str:
 def is_demo_model(model: str | None) -> bool:
     """Whether `model` (a path or an id) is the bundled demo model."""
     return bool(model) and (Path(str(model)).name == DEMO_FILE or model == DEMO_ALIAS)
+
+
+UNREADABLE_HINTS = ("magic", "GGUF", "truncated", "corrupt", "not a model")
+
+
+def plain_model_error(message: str) -> str:
+    """A model that could not be loaded, said in words with what to do next."""
+    if any(hint in message for hint in UNREADABLE_HINTS):
+        return (
+            "This file is not a model the app can read (it may be damaged or not a GGUF "
+            "file). Choose another: the demo model, a .gguf file, or Models ▸ Manage models…"
+        )
+    return f"{message.rstrip('.')}. Choose another model, or try this one again."

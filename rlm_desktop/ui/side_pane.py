@@ -25,9 +25,9 @@ from rlm_desktop.ui.tree_model import RunTreeModel
 
 HINT = (
     "<p style='font-size:12pt'><b>Watch the model work</b></p>"
-    "<p>Ask a question and each step appears here as it happens: the model's turns, the "
-    "code it writes to read your documents, that code's output, and the helper questions "
-    "it asks itself. Click a step to see it in full.</p>"
+    "<p>Ask a question and each step appears here as it happens, in plain words: what "
+    "the model searched, what it read, what it asked its helper and what it found. Click a "
+    "step, then <i>Show details</i> to see the model's own words and the code it ran.</p>"
 )
 
 

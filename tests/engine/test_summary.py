@@ -156,3 +156,10 @@ def test_what_a_stopped_run_had_found() -> None:
         "“The magic number is 42.”"
     )
     assert found_so_far(tree_of(replay([look("print(1 + 1)"), "FINAL(2)"]))) == ""
+
+
+def test_a_failed_run_says_where_it_stopped() -> None:
+    run = replay([look()])  # the recording ends: the second call fails
+    assert run.result.status == "error"
+    assert lines(run, "iteration")[-1] == "Step 2: stopped by an error (see the answer area)"
+    assert lines(run, "run") == ["Your question: “What is the magic number?” — failed"]
