@@ -64,7 +64,7 @@ def fill_catalog(
         star = " ★ best pick" if best_id == entry.id else ""
         cells = (
             f"{entry.name}{star}",
-            human_size(entry.size_bytes),
+            human_size(entry.size_bytes) + ("" if entry.size_verified else " (about)"),
             verdict,
             describe(row.assessment),
         )
