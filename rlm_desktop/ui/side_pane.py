@@ -130,7 +130,7 @@ class SidePane(QWidget):
             ended = [n.id for n in self.model.walk() if n.status == status and n.kind != "run"]
             target = ended[-1] if ended else target
         self.go_to(target)
-        self.tree.expand(self.model.index_of(root_id))
+        self.tree.expandToDepth(1)  # each step's plain line shows what it found
 
     def go_to(self, node_id: str) -> None:
         """Select, reveal and show one node (without turning following off)."""
