@@ -39,6 +39,7 @@ def test_defect_2_the_window_does_not_widen_itself_during_a_run(
     wait_model(qtbot, window)
     qtbot.waitUntil(lambda: "checking" not in window.status.sandbox.text(), timeout=20_000)
     window.resize(1024, 640)
+    window.splitter.setSizes([330, 694])  # a wide side pane: the left side is narrow
     qtbot.wait(50)
     assert window.width() == 1024
     before = window.minimumSizeHint().width()
