@@ -40,7 +40,7 @@ def narrate(event: ev.Event, tree: RunTree) -> str | None:
         docs = f"{event.documents} document{'s' if event.documents != 1 else ''}"
         return f"Starting: {docs}, {event.context_chars:,} characters."
     if isinstance(event, ev.IterationStarted):
-        return f"Turn {event.index + 1}: the model is thinking{_who(depth)}…"
+        return f"Step {event.index + 1}: the model is thinking{_who(depth)}…"
     if isinstance(event, ev.CellStarted):
         doing = _doing(event.code)
         if doing:

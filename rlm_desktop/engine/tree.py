@@ -63,6 +63,7 @@ class RunTree:
     def __init__(self) -> None:
         self.nodes: dict[str, TreeNode] = {}
         self.root_id: str | None = None
+        self.closed: set[str] = set()  # nodes a stop or failure closed (read and cleared by views)
 
     @property
     def root(self) -> TreeNode | None:
@@ -148,11 +149,11 @@ class RunTree:
         node = self.nodes.get(e.node_id)
         if node is not None:
             node.error = e.error
-        self._close_running(ERROR)
+        self._close_running(ERROR, e.t)
         return node
 
     def _on_RunCancelled(self, e: ev.RunCancelled) -> TreeNode | None:
-        self._close_running(CANCELLED)
+        self._close_running(CANCELLED, e.t)
         return self.nodes.get(e.node_id)
 
     def _on_RunFinished(self, e: ev.RunFinished) -> TreeNode | None:
@@ -164,10 +165,14 @@ class RunTree:
             node.status = {"ok": DONE, "budget": BUDGET}.get(e.status, node.status)
         return node
 
-    def _close_running(self, status: str) -> None:
+    def _close_running(self, status: str, t: float) -> None:
+        """Close every running node, keeping the time it ran until now."""
         for node in self.nodes.values():
             if node.status == RUNNING:
                 node.status = status
+                if node.started and not node.seconds:
+                    node.seconds = max(0.0, t - node.started)
+                self.closed.add(node.id)
 
     def walk(self, node_id: str | None = None) -> Iterator[TreeNode]:
         start = node_id or self.root_id

@@ -36,6 +36,7 @@ class CatalogEntry:
     active_params: int | None = None  # MoE: parameters used per token
     revision: str = "main"
     bundled: bool = False  # the demo model that ships with the app
+    size_verified: bool = True  # False: size_bytes is rounded from the hub's listing
 
     @property
     def first_file(self) -> str:

@@ -114,3 +114,31 @@ def _speed(tps: float) -> str:
 
 def _gb(n: int) -> str:
     return f"{n / 1e9:.1f} GB"
+
+
+TYPICAL_MBIT_S = (50, 10)  # a fast and a slow home connection, for download time estimates
+
+
+def download_minutes(size_bytes: int, mbit_s: float) -> float:
+    return size_bytes * 8 / (mbit_s * 1e6) / 60
+
+
+def download_estimate(size_bytes: int) -> str:
+    """'about 3 minutes on a fast connection (50 Mbit/s), 13 minutes on a slow one (10 Mbit/s)'."""
+    fast, slow = (max(1, round(download_minutes(size_bytes, m))) for m in TYPICAL_MBIT_S)
+
+    def minutes(n: int) -> str:
+        return f"{n} minute" if n == 1 else f"{n} minutes"
+
+    return (
+        f"about {minutes(fast)} on a fast connection ({TYPICAL_MBIT_S[0]} Mbit/s), "
+        f"{minutes(slow)} on a slow one ({TYPICAL_MBIT_S[1]} Mbit/s)"
+    )
+
+
+def describe(assessment: Assessment) -> str:
+    """One plain line: what the model is good for, the memory it needs, its speed here.
+    'Good for most documents; needs 5.1 GB; about 10 words a second on this computer.'"""
+    good_for = assessment.entry.good_for.rstrip(".")
+    need = _gb(assessment.memory_bytes)
+    return f"{good_for}; needs {need}; {_speed(assessment.tokens_per_second)} on this computer."

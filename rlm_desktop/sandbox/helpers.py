@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,16 +76,18 @@ LINE_SNIPPET = 300
 @dataclass
 class GrepMatch:
     document: str
-    line: int  # 1-based line number within the document
+    line: int  # 1-based line number within the document (within the page when paged)
     text: str
     score: float
+    page: int = 0  # 1-based page of a paged document (PDF), 0 when it has no pages
 
     def __str__(self) -> str:
         # The location on a line of its own: a small model copying its answer from the
         # matched line then stops at the line's end (measured with the 135M demo model;
         # "doc:line: text" got the location copied into answers, and "text  (doc, line)"
         # made it ramble on past the answer).
-        return f"{self.document}, line {self.line}:\n{self.text}"
+        page = f"page {self.page}, " if self.page else ""
+        return f"{self.document}, {page}line {self.line}:\n{self.text}"
 
 
 class GrepResults(list):
@@ -112,6 +114,17 @@ def _snippet(line: str, needle: str) -> str:
         return line
     pos = max(0, line.lower().find(needle.lower()) - LINE_SNIPPET // 3)
     return ("…" if pos else "") + line[pos : pos + LINE_SNIPPET] + "…"
+
+
+def _numbered_lines(body: str, starts: list[int]) -> Iterator[tuple[int, int, str]]:
+    """(line number, page, line) for each line; with page starts, lines count within the page."""
+    page, page_line, offset = 0, 0, 0
+    for line in body.split("\n"):
+        while page < len(starts) and starts[page] <= offset:
+            page, page_line = page + 1, 0
+        page_line += 1
+        yield page_line, page, line
+        offset += len(line) + 1
 
 
 def _word_rx(word: str) -> re.Pattern[str]:
@@ -171,13 +184,17 @@ def make_helpers(
     def grep(pattern: str, text: str | None = None, max_results: int | None = None) -> GrepResults:
         """Lines matching `pattern` (regex or words in any order), best first, with doc:line."""
         score, needle = _line_scorer(str(pattern))
-        sources = [("text", text)] if text is not None else [(d.name, d.text) for d in documents]
+        sources = (
+            [("text", text, [])]
+            if text is not None
+            else [(d.name, d.text, list(getattr(d, "pages", []) or [])) for d in documents]
+        )
         found: list[GrepMatch] = []
-        for name, body in sources:
-            for number, line in enumerate(str(body).split("\n"), start=1):
+        for name, body, starts in sources:
+            for number, page, line in _numbered_lines(str(body), starts):
                 s = score(line)
                 if s > 0:
-                    found.append(GrepMatch(name, number, _snippet(line, needle), s))
+                    found.append(GrepMatch(name, number, _snippet(line, needle), s, page))
         found.sort(key=lambda m: -m.score)  # stable: document order within a score
         return GrepResults(found[: max(1, int(max_results or grep_results))])
 

@@ -1,6 +1,6 @@
 """The question box with Ask and Stop, the plain-language progress line and the run's
-statistics. Ask is Ctrl+Enter and Stop is Esc (both are window-wide actions; the buttons here
-trigger the same actions).
+statistics. Enter asks and Shift+Enter adds a line (as in chat apps); Ctrl+Enter also asks and
+Esc stops (window-wide actions; the buttons here trigger the same actions).
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from PySide6.QtWidgets import (
 
 PLACEHOLDER = (
     "Ask a question about your documents, for example: "
-    "“Which contracts renew automatically, and when?”"
+    "“Which contracts renew automatically, and when?” "
+    "(Enter asks; Shift+Enter adds a line)"
 )
+HINTS = ("Choose a model first.", "Type a question first.")  # cleared once they no longer apply
 
 
 class AskPanel(QWidget):
@@ -31,14 +33,16 @@ class AskPanel(QWidget):
         self.question = QPlainTextEdit()
         self.question.setPlaceholderText(PLACEHOLDER)
         self.question.setAccessibleName("Question")
-        self.question.setAccessibleDescription("Type your question, then press Ctrl+Enter to ask")
+        self.question.setAccessibleDescription(
+            "Type your question, then press Enter to ask (Shift+Enter adds a line)"
+        )
         self.question.setTabChangesFocus(True)
         self.question.setAcceptDrops(False)
         self.question.setFixedHeight(self.question.fontMetrics().lineSpacing() * 4 + 14)
         self.ask_button = QPushButton("Ask")
         self.ask_button.setObjectName("askButton")
         self.ask_button.setAccessibleName("Ask the question")
-        self.ask_button.setToolTip("Ask (Ctrl+Enter)")
+        self.ask_button.setToolTip("Ask the question (Enter, or Ctrl+Enter from anywhere)")
         self.ask_button.clicked.connect(ask.trigger)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setAccessibleName("Stop the run")
@@ -61,6 +65,9 @@ class AskPanel(QWidget):
         self.stats.setObjectName("statsLine")
         self.stats.setAccessibleName("Run statistics")
         self.stats.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stats.setWordWrap(True)  # a long line wraps rather than widening the window
+        self.stats.setMinimumWidth(1)
+        self.progress.setMinimumWidth(1)
 
         buttons = QVBoxLayout()
         buttons.addWidget(self.ask_button)
@@ -81,6 +88,11 @@ class AskPanel(QWidget):
 
     def text(self) -> str:
         return self.question.toPlainText().strip()
+
+    def clear_hint(self) -> None:
+        """Drop a hint such as "Choose a model first." once it no longer applies."""
+        if self.progress.text() in HINTS:
+            self.progress.setText("")
 
     def set_running(self, running: bool) -> None:
         self.busy.setVisible(running)

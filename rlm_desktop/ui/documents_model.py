@@ -34,6 +34,7 @@ class DocRow:
     chars: int = 0
     job: int | None = None  # the ingest job a "reading…" row waits for
     record: IngestRecord | None = field(default=None, repr=False)
+    later: bool = False  # added during a run: that run does not use it
 
     @classmethod
     def from_record(cls, record: IngestRecord, size: int | None) -> DocRow:
@@ -58,12 +59,13 @@ class DocRow:
         )
 
     def status_text(self) -> str:
+        later = " · for the next question" if self.later and self.status != ERROR else ""
         if self.status == READING:
-            return f"Reading… {self.message}".strip()
+            return f"Reading… {self.message}".strip() + later
         if self.status == READY:
-            return "Ready"
+            return "Ready" + later
         if self.status == WARNING:
-            return f"Ready, but: {self.message}"
+            return f"Ready, but: {self.message}" + later
         return f"Could not read: {self.message}"
 
     def size_text(self) -> str:
@@ -71,6 +73,15 @@ class DocRow:
         if self.pages:
             parts.append(plural(self.pages, "page"))
         return ", ".join(parts)
+
+
+def _shown_name(path: str, folders: list[str]) -> str:
+    """A file found in an added folder shows that folder: "notes/2024/minutes.txt"."""
+    for folder in folders:
+        root = os.path.dirname(folder.rstrip("/\\"))
+        if path.startswith(folder.rstrip("/\\") + os.sep):
+            return os.path.relpath(path, root).replace(os.sep, "/")
+    return os.path.basename(path.rstrip("/\\")) or path
 
 
 class DocumentsModel(QAbstractTableModel):
@@ -81,12 +92,26 @@ class DocumentsModel(QAbstractTableModel):
         self.icons = icons
         self.rows: list[DocRow] = []
         self._jobs = itertools.count(1)
+        self.run_going = False  # rows added while it is True are marked for the next question
+
+    def set_run_going(self, going: bool) -> None:
+        """A run started or ended; when it ends, rows added meanwhile are no longer marked."""
+        self.run_going = going
+        if not going and any(d.later for d in self.rows):
+            for doc in self.rows:
+                doc.later = False
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, 3))
 
     # --- changes ----------------------------------------------------------------------------
     def add_reading(self, paths: list[str]) -> int:
         """One "reading…" row per path; returns the job number they wait for."""
         job = next(self._jobs)
-        new = [DocRow(p, os.path.basename(p.rstrip("/\\")) or p, READING, job=job) for p in paths]
+        new = [
+            DocRow(
+                p, os.path.basename(p.rstrip("/\\")) or p, READING, job=job, later=self.run_going
+            )
+            for p in paths
+        ]
         self._append(new)
         return job
 
@@ -101,6 +126,7 @@ class DocumentsModel(QAbstractTableModel):
     ) -> list[DocRow]:
         """Replace the job's rows with its records (files already listed are skipped)."""
         paths = {r.path for r in records}
+        folders = [d.path for d in self.rows if d.job == job and os.path.isdir(d.path)]
         self.remove_rows(
             [
                 r
@@ -114,6 +140,9 @@ class DocumentsModel(QAbstractTableModel):
             for r in records
             if r.path not in known and not (r.kind == "folder" and r.ok)
         ]
+        for doc in new:
+            doc.name = _shown_name(doc.path, folders)
+            doc.later = self.run_going
         self._append(new)
         return new
 

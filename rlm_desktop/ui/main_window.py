@@ -11,16 +11,16 @@ next (start a waiting question, wait, ask for a model) is decided by its one `Ap
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent
-from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
-from rlm_desktop.store.paths import config_dir
 from rlm_desktop.store.settings import Settings, save_settings
-from rlm_desktop.ui import dialogs
+from rlm_desktop.ui import dialogs, window_memory
 from rlm_desktop.ui.answer_view import AnswerView
 from rlm_desktop.ui.ask_panel import AskPanel
 from rlm_desktop.ui.conversation import Conversation
@@ -29,8 +29,16 @@ from rlm_desktop.ui.documents_model import DocumentsModel
 from rlm_desktop.ui.documents_panel import DocumentsPanel
 from rlm_desktop.ui.drops import DropOverlay, drop_message, dropped_paths, split_models
 from rlm_desktop.ui.engine_host import EngineHost
+from rlm_desktop.ui.habits import EnterAsks, RunGuard
 from rlm_desktop.ui.icons import StatusIcons
-from rlm_desktop.ui.model_choice import find_demo_model, manager_available, resolve_model
+from rlm_desktop.ui.model_choice import (
+    find_demo_model,
+    is_demo_model,
+    manager_available,
+    plain_model_error,
+    resolve_model,
+    unreadable_model,
+)
 from rlm_desktop.ui.model_setup import ModelSetup
 from rlm_desktop.ui.run_controller import RunController, RunOutcome
 from rlm_desktop.ui.side_pane import SidePane
@@ -45,17 +53,13 @@ if TYPE_CHECKING:
     from rlm_desktop.ui.model_manager import ModelManagerDialog
 
 log = logging.getLogger(__name__)
+DEMO_BADGE = "Demo model: answers are often wrong"
 CLOSE_WAIT_MS = 30_000  # a run stops within a second; loading a model cannot be interrupted
 OUTCOME_LINES = {
     "ok": "Answer found.",
     "budget": "The run reached a limit; this is its best answer so far.",
     "cancelled": "Stopped.",
 }
-
-
-def window_settings() -> QSettings:
-    """Geometry and splitter positions, kept in the app's config folder."""
-    return QSettings(str(config_dir(ensure=True) / "window.ini"), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):
@@ -75,6 +79,7 @@ class MainWindow(QMainWindow):
         self.actions = WindowActions(self, manager_available())
         self.state = AppState()
         self._models_dialog: ModelManagerDialog | None = None
+        self.guard = RunGuard(self)  # asks to stop the run before quitting or clearing
         self._build()
         self.conversation = Conversation(self)
         self._connect()
@@ -86,9 +91,18 @@ class MainWindow(QMainWindow):
         demo = find_demo_model()
         self.setup_card = ModelSetup(demo.path is not None, manager_available())
         self.setup_card.hide()
+        self.demo_badge = QLabel(DEMO_BADGE)
+        self.demo_badge.setObjectName("demoBadge")
+        self.demo_badge.setAccessibleName(DEMO_BADGE)
+        self.demo_badge.setToolTip(
+            "The demo model is tiny: good for trying the app, not for real work. "
+            "Choose a bigger model in Models ▸ Manage models…"
+        )
+        self.demo_badge.hide()
         self.documents = DocumentsPanel(self.docs_model, a.add_files, a.add_folder)
         self.ask_panel = AskPanel(a.ask, a.stop)
         self.thread_view = ThreadView(a.new_conversation)
+        EnterAsks(self.ask_panel.question, a.ask)
         self.side = SidePane(self.tree_model)
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
@@ -98,11 +112,13 @@ class MainWindow(QMainWindow):
         self.left_split = QSplitter(Qt.Orientation.Vertical)
         self.left_split.addWidget(self.documents)
         self.left_split.addWidget(lower)
-        self.left_split.setStretchFactor(1, 2)
+        self.left_split.setStretchFactor(0, 2)  # the list shows rows; the answer the rest
+        self.left_split.setStretchFactor(1, 3)
         self.left_split.setChildrenCollapsible(False)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(8, 8, 8, 8)
+        left_layout.addWidget(self.demo_badge)
         left_layout.addWidget(self.setup_card)
         left_layout.addWidget(self.left_split, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -141,8 +157,8 @@ class MainWindow(QMainWindow):
         runs.nodes_changed.connect(self.side.on_nodes_changed)
         runs.finished.connect(self._run_finished)
         self.loader.busy_changed.connect(self._loader_busy)
-        self.documents.remove_requested.connect(self.loader.remove)
-        self.documents.clear_requested.connect(self.loader.clear)
+        self.documents.remove_requested.connect(self.guard.remove_documents)
+        self.documents.clear_requested.connect(self.guard.clear_documents)
         self.setup_card.use_demo.connect(self.use_demo_model)
         self.setup_card.open_file.connect(a.open_model.trigger)
         self.setup_card.download.connect(lambda: self.open_models(download_recommended=True))
@@ -162,8 +178,10 @@ class MainWindow(QMainWindow):
         else:
             self._show_setup("")
         self.host.probe_sandbox()
+        files = files or window_memory.remembered_documents()
         if files:
             self.add_documents(files)
+        self.ask_panel.question.setFocus()  # ready to type the question
         if ask:
             self.ask_panel.question.setPlainText(ask)
             self.ask()
@@ -185,6 +203,11 @@ class MainWindow(QMainWindow):
     def load_model(self, model: str) -> None:
         if not self.state.can_change_model:
             self.ask_panel.progress.setText("Stop the run before changing the model.")
+            return
+        problem = unreadable_model(model) if self.host.info is not None else ""
+        if problem:  # refused before the loaded model is closed: it stays in use
+            self.status.show_problem(f"{problem} Your current model is still loaded.")
+            self.ask_panel.progress.setText(f"{problem} Your current model is still loaded.")
             return
         if self.backend.startswith(("replay:", "openai:")):  # a model file: run it in-process
             self.backend = "llama"
@@ -237,13 +260,16 @@ class MainWindow(QMainWindow):
         if spec and spec[0] == "llama" and spec[1]:
             self.settings.last_model = spec[1]
             self._save_settings()
+        self.demo_badge.setVisible(is_demo_model(spec[1] if spec else None))
+        self.ask_panel.clear_hint()
         self._render(self.state.model_loaded())
 
     def _model_failed(self, message: str) -> None:
         log.warning("model not loaded: %s", message)
         self.status.set_model(None)
+        self.demo_badge.hide()
         self._render(self.state.model_failed())
-        self._show_setup(message)
+        self._show_setup(plain_model_error(message))
 
     def _show_setup(self, message: str) -> None:
         self.setup_card.set_message(message)
@@ -256,6 +282,8 @@ class MainWindow(QMainWindow):
             self.load_model(models[0])
         if documents:
             self.loader.add(documents)
+            if self.host.info is not None:
+                self.ask_panel.clear_hint()
 
     def _loader_busy(self, busy: bool) -> None:
         self._render(self.state.reading_changed(busy))
@@ -279,6 +307,7 @@ class MainWindow(QMainWindow):
         """Do what the state decided, and show what it now allows."""
         progress = self.ask_panel.progress
         if step.do == Do.START and step.question is not None:
+            self.docs_model.set_run_going(True)
             self.ask_panel.set_running(True)
             self.actions.set_running(True)
             self.conversation.start_run(step.question)
@@ -300,6 +329,9 @@ class MainWindow(QMainWindow):
         self._render(self.state.run_finished())
         self.ask_panel.set_running(False)
         self.actions.set_running(False)
+        self.docs_model.set_run_going(False)
+        if outcome.status == "cancelled" and not outcome.answer:  # what was found before Stop
+            outcome = replace(outcome, answer=self.tree_model.found_so_far())
         self.conversation.run_finished(outcome)
         self.side.on_run_finished(outcome.status)
         line = OUTCOME_LINES.get(outcome.status) or f"The run failed: {outcome.error}"
@@ -323,6 +355,12 @@ class MainWindow(QMainWindow):
             self.add_documents(paths)
 
     # --- settings and closing ------------------------------------------------------------------
+    def set_code_steps(self, on: bool) -> None:
+        """View ▸ Show code steps: the technical labels, with the details open."""
+        self.tree_model.set_plain(not on)
+        self.side.details.more.setChecked(on)
+        self.side.tree.setColumnHidden(1, not on)  # tokens: for those who read code
+
     def set_side_pane(self, visible: bool) -> None:
         self.side.setVisible(visible)
         self.settings.show_side_pane = visible
@@ -352,23 +390,14 @@ class MainWindow(QMainWindow):
             log.warning("settings not saved: %s", exc)
 
     def _restore_geometry(self) -> None:
-        qs = window_settings()
-        if not self.restoreGeometry(qs.value("geometry", b"")):
-            self.resize(1280, 800)
-        if not self.splitter.restoreState(qs.value("splitter", b"")):
-            self.splitter.setSizes([560, 440])  # proportions: documents and answer on the left
-        self.left_split.restoreState(qs.value("left_split", b""))
-        self.side.splitter.restoreState(qs.value("side_split", b""))
+        window_memory.restore(self)
 
     def save_geometry(self) -> None:
-        qs = window_settings()
-        qs.setValue("geometry", self.saveGeometry())
-        qs.setValue("splitter", self.splitter.saveState())
-        qs.setValue("left_split", self.left_split.saveState())
-        qs.setValue("side_split", self.side.splitter.saveState())
-        qs.sync()
+        window_memory.save(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.guard.may_close(event):
+            return
         self.save_geometry()
         self._save_settings()
         self.stop()

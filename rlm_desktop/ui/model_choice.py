@@ -81,3 +81,39 @@ def manager_available() -> bool:
 def model_label(model: str) -> str:
     """'SmolLM2-135M-Instruct.Q4_1' for a path, the id itself otherwise."""
     return Path(model).stem if is_model_file(model) else model
+
+
+def unreadable_model(path: str) -> str:
+    """Why a model file cannot be used, read from its header in milliseconds ("" if it looks
+    right), so a bad file is refused before the loaded model is closed."""
+    from rlm_desktop.llm.gguf_info import GGUFError, read_gguf_info
+
+    if not is_model_file(path) or not Path(path).is_file():
+        return ""  # an installed model's id, or a missing file: loading says what is wrong
+    try:
+        read_gguf_info(path, check_data=False)
+    except GGUFError as exc:
+        log.info("model file refused: %s: %s", path, exc)
+        return (
+            f"{Path(path).name} is not a model the app can read (it may be damaged or not a "
+            "GGUF file)."
+        )
+    return ""
+
+
+def is_demo_model(model: str | None) -> bool:
+    """Whether `model` (a path or an id) is the bundled demo model."""
+    return bool(model) and (Path(str(model)).name == DEMO_FILE or model == DEMO_ALIAS)
+
+
+UNREADABLE_HINTS = ("magic", "GGUF", "truncated", "corrupt", "not a model")
+
+
+def plain_model_error(message: str) -> str:
+    """A model that could not be loaded, said in words with what to do next."""
+    if any(hint in message for hint in UNREADABLE_HINTS):
+        return (
+            "This file is not a model the app can read (it may be damaged or not a GGUF "
+            "file). Choose another: the demo model, a .gguf file, or Models ▸ Manage models…"
+        )
+    return f"{message.rstrip('.')}. Choose another model, or try this one again."

@@ -30,11 +30,14 @@ from PySide6.QtWidgets import (
 from rlm_desktop.cancel import Cancelled
 from rlm_desktop.hub.download import DownloadProgress
 from rlm_desktop.hub.errors import DownloadError
+from rlm_desktop.hub.fit import download_estimate
 from rlm_desktop.hub.hardware import Hardware
 from rlm_desktop.hub.service import CatalogRow, HubService
 from rlm_desktop.ui.code_view import is_dark
 from rlm_desktop.ui.dialogs import pick_model
 from rlm_desktop.ui.drops import dropped_model
+from rlm_desktop.ui.format import human_size
+from rlm_desktop.ui.habits import confirm
 from rlm_desktop.ui.model_rows import hardware_summary, progress_text
 from rlm_desktop.ui.model_tables import (
     CATALOG_COLUMNS,
@@ -69,6 +72,8 @@ class ModelManagerDialog(QDialog):
         self.hardware: Hardware | None = None  # known once the background check is done
         self._probe: Task | None = None
         self._want_recommended = False
+        self.confirm_box: QMessageBox | None = None  # the open "download …?" question
+        self._attempts = 0  # tries of the current download (for "retrying…", "still offline")
         self._job_target = ""
         self._retry: tuple[str, str] | None = None
         self.setWindowTitle("Models")
@@ -205,6 +210,8 @@ class ModelManagerDialog(QDialog):
             self._want_recommended = True
             return
         self._want_recommended = False
+        self.confirm_box: QMessageBox | None = None  # the open "download …?" question
+        self._attempts = 0  # tries of the current download (for "retrying…", "still offline")
         best = self.service.recommend()
         if best is None:
             self.show_error("No model in the catalogue fits this computer.")
@@ -214,22 +221,45 @@ class ModelManagerDialog(QDialog):
             here = f"{best.entry.name}, the best pick for this computer, is already here"
             self.progress_label.setText(f"{here}: click Use.")
         else:
-            self.start_download(best.entry.id)
+            self.ask_download(best.entry.id, best.entry.name, best.entry.size_bytes)
+
+    def ask_download(self, model_id: str, name: str, size: int) -> None:
+        """Say the size and the time a download takes, and start it only when confirmed."""
+        text = (
+            f"Download {name}? It is {human_size(size)}: {download_estimate(size)}. "
+            "You can pause it and go on later."
+        )
+        self.confirm_box = confirm(
+            self,
+            "Download a model?",
+            text,
+            "Download",
+            "Not now",
+            lambda: self.start_download(model_id),
+        )
 
     def _on_catalog_action(self, row: CatalogRow, action: str) -> None:
         if action == "use" and row.installed:
             self.choose(row.installed.path)
-        else:
+        elif action == "download":
+            self.ask_download(row.entry.id, row.entry.name, row.entry.size_bytes)
+        else:  # resume a paused download: already confirmed
             self.start_download(row.entry.id)
 
     def start_download(self, id_or_repo: str, filename: str = "") -> None:
         """Start downloading in the background (one at a time)."""
         if self.job is not None:
             return
+        again = self._retry == (id_or_repo, filename)
         self.show_error("")
+        self._attempts = self._attempts + 1 if again else 1
         self._job_target = id_or_repo
         self._retry = (id_or_repo, filename)
-        self.progress_label.setText(f"Starting the download of {id_or_repo}…")
+        self.progress_label.setText(
+            f"Retrying the download of {id_or_repo}…"
+            if self._attempts > 1
+            else f"Starting the download of {id_or_repo}…"
+        )
         service = self.service
 
         def work(state: TaskState) -> object:
@@ -264,6 +294,7 @@ class ModelManagerDialog(QDialog):
 
     @Slot(object)
     def _on_download_done(self, path: object) -> None:
+        self._attempts = 0
         self.progress_label.setText(f"Downloaded and verified: {Path(str(path)).name}")
         self.download_finished.emit(str(path))
 
@@ -275,6 +306,10 @@ class ModelManagerDialog(QDialog):
         retryable = isinstance(exc, DownloadError) and exc.retryable and self._retry
         self.progress_label.setText("")
         line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if self._attempts > 1:  # a retry failed too: say so, so the click visibly did something
+            line = f"Still offline after {self._attempts} tries: {line}" if retryable else line
+        if retryable:
+            line += " Check the internet connection, then click Retry."
         self.show_error(line, self._retry if retryable else None)
 
     @Slot()

@@ -1,5 +1,6 @@
-"""Models ▸ Model options…: the context window the model is loaded with, and whether its turns
-are guided by a grammar. Kept in the settings file between launches.
+"""Models ▸ Model options…: how much text the model holds at once (its context window), and
+whether its replies are kept to the form the app can run (a grammar). Kept in the settings file
+between launches.
 """
 
 from __future__ import annotations
@@ -34,14 +35,14 @@ class ModelOptionsDialog(QDialog):
         self.grammar = QComboBox()
         for value, label in GRAMMAR_LABELS:
             self.grammar.addItem(label, value)
-        self.grammar.setAccessibleName("Guide the model's replies with a grammar")
+        self.grammar.setAccessibleName("Keep the model's replies to a form the app can run")
         self.grammar.setToolTip(
-            "A grammar keeps a small model's replies in the form the app can run. "
-            "Large models do not need it."
+            "Keeps a small model's replies to the form the app can run (technically: a "
+            "grammar). Large models do not need it."
         )
         form = QFormLayout()
-        form.addRow("Context window:", self.context)
-        form.addRow("Guide the model's replies:", self.grammar)
+        form.addRow("Text the model holds at once:", self.context)
+        form.addRow("Keep replies to a form the app can run:", self.grammar)
         lay_out_settings(
             self,
             "A new context window takes effect when the model loads again (at once).",

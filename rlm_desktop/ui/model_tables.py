@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
 )
 
-from rlm_desktop.hub.fit import NO_FIT
+from rlm_desktop.hub.fit import NO_FIT, describe
 from rlm_desktop.hub.installed import InstalledModel
 from rlm_desktop.hub.service import CatalogRow
 from rlm_desktop.ui.format import human_size
@@ -62,11 +62,16 @@ def fill_catalog(
     for i, row in enumerate(rows):
         entry, verdict = row.entry, row.assessment.verdict
         star = " ★ best pick" if best_id == entry.id else ""
-        cells = (f"{entry.name}{star}", human_size(entry.size_bytes), verdict, entry.good_for)
+        cells = (
+            f"{entry.name}{star}",
+            human_size(entry.size_bytes) + ("" if entry.size_verified else " (about)"),
+            verdict,
+            describe(row.assessment),
+        )
         about = f"{entry.repo} · {entry.quantization} · {entry.license}"
         for col, text in enumerate(cells):
             item = QTableWidgetItem(text)
-            item.setToolTip(row.assessment.reason if col == 2 else about)
+            item.setToolTip(row.assessment.reason if col == 2 else f"{entry.good_for}\n{about}")
             if col == 2:
                 item.setForeground(verdict_color(verdict, dark))
             item.setData(Qt.ItemDataRole.UserRole, entry.id)

@@ -10,8 +10,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
+    QPushButton,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -43,11 +45,12 @@ def _text_pane(name: str) -> QPlainTextEdit:
 def _words(node: TreeNode) -> str:
     if node.kind == "run":
         question = node.label.removeprefix("Question: ")
-        return f"Question:\n{question}\n\nAnswer:\n{node.answer or '(not yet)'}"
+        none = "(not yet)" if node.status == "running" else "(none: the run ended without one)"
+        return f"Question:\n{question}\n\nAnswer:\n{node.answer or none}"
     if node.kind == "subcall":
         return f"Prompt:\n{_cut(node.text)}\n\nReply:\n{node.answer or ''}"
     if node.kind == "iteration" and node.note and node.status != "running":
-        return f"{node.text}\n\n— The app replied —\n{node.note}"
+        return f"{node.text}\n\n— What the app told the model —\n{node.note}"
     return node.text
 
 
@@ -75,6 +78,11 @@ class NodeDetails(QWidget):
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.header.setAccessibleName("Selected step")
+        self.more = QPushButton("Show details")
+        self.more.setCheckable(True)
+        self.more.setAccessibleName("Show the step's details")
+        self.more.setToolTip("Show the model's words, the code it ran and that code's output")
+        self.more.toggled.connect(self._show_more)
         self.words = _text_pane("The model's words")
         self.words.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.code = CodeView()
@@ -90,8 +98,18 @@ class NodeDetails(QWidget):
         self.tabs.addTab(code_split, "Code and output")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.header)
+        top = QHBoxLayout()
+        top.addWidget(self.header, 1)
+        top.addWidget(self.more, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
+        layout.addStretch(0)
+        self._line = ""
+        self._show_more(False)
+
+    def _show_more(self, on: bool) -> None:
+        self.tabs.setVisible(on)
+        self.more.setText("Hide details" if on else "Show details")
 
     def clear(self) -> None:
         self.node_id, self._shown_words = None, ""
@@ -100,16 +118,17 @@ class NodeDetails(QWidget):
         self.code.set_code("")
         self.output.clear()
 
-    def show_node(self, node: TreeNode) -> None:
+    def show_node(self, node: TreeNode, line: str = "") -> None:
         self.node_id, self._shown_words = node.id, ""
         self.words.clear()
-        self.refresh(node)
+        self.refresh(node, line)
         self.tabs.setCurrentIndex(1 if node.kind == "cell" else 0)
 
-    def refresh(self, node: TreeNode) -> None:
+    def refresh(self, node: TreeNode, line: str = "") -> None:
+        """Bring the shown node up to date; `line` is what the tree shows for it."""
         if node.id != self.node_id:
             return
-        self.header.setText(_header(node))
+        self.header.setText(_header(node, line or node.label))
         self.words.setPlaceholderText(PLACEHOLDERS.get(node.status, ""))
         self._set_words(_words(node))
         self.code.set_code(node.code)
@@ -133,8 +152,8 @@ class NodeDetails(QWidget):
             bar.setValue(bar.maximum())
 
 
-def _header(node: TreeNode) -> str:
-    parts = [f"<b>{_escape(node.label)}</b>", STATUS_WORDS.get(node.status, node.status)]
+def _header(node: TreeNode, line: str) -> str:
+    parts = [f"<b>{_escape(line)}</b>", STATUS_WORDS.get(node.status, node.status)]
     if node.prompt_tokens or node.completion_tokens:
         parts.append(f"{node.prompt_tokens:,} tokens read, {node.completion_tokens:,} written")
     if node.seconds:

@@ -77,7 +77,7 @@ class RunController(QObject):
         gets the conversation and run ids, after the run's end)."""
         if self.running:
             return
-        self.model.reset()
+        self.model.reset([d.name for d in context.documents])
         self.stats = RunStats()
         self._buffer = EventBuffer()
         self._backlog.clear()

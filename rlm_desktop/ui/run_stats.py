@@ -57,11 +57,12 @@ class RunStats:
         return total / self.seconds if self.seconds > 0.05 else 0.0
 
     def line(self) -> str:
-        """'4.2 s · 6 turns · 3 sub-calls · 3,919 tokens (194 written) · 46 tokens/s'."""
+        """'4.2 s · 6 steps · 3 helper questions · 3,919 tokens (194 written) · 46 tokens/s'
+        (a step is one model turn; a helper question one sub-call)."""
         parts = [
             duration(self.seconds),
-            plural(self.turns, "turn"),
-            plural(self.subcalls, "sub-call"),
+            plural(self.turns, "step"),
+            plural(self.subcalls, "helper question"),
             f"{plural(self.prompt_tokens + self.written, 'token')} ({self.written:,} written)",
         ]
         if self.tokens_per_second:

@@ -25,9 +25,9 @@ from rlm_desktop.ui.tree_model import RunTreeModel
 
 HINT = (
     "<p style='font-size:12pt'><b>Watch the model work</b></p>"
-    "<p>Ask a question and each step appears here as it happens: the model's turns, the "
-    "code it writes to read your documents, that code's output, and the helper questions "
-    "it asks itself. Click a step to see it in full.</p>"
+    "<p>Ask a question and each step appears here as it happens, in plain words: what "
+    "the model searched, what it read, what it asked its helper and what it found. Click a "
+    "step, then <i>Show details</i> to see the model's own words and the code it ran.</p>"
 )
 
 
@@ -115,7 +115,7 @@ class SidePane(QWidget):
         if node_id is not None and node_id in node_ids:
             node = self.model.get(node_id)
             if node is not None:
-                self.details.refresh(node)
+                self.details.refresh(node, self.model.label(node))
 
     def on_run_started(self) -> None:
         self.follow.setChecked(True)
@@ -130,7 +130,7 @@ class SidePane(QWidget):
             ended = [n.id for n in self.model.walk() if n.status == status and n.kind != "run"]
             target = ended[-1] if ended else target
         self.go_to(target)
-        self.tree.expand(self.model.index_of(root_id))
+        self.tree.expandToDepth(1)  # each step's plain line shows what it found
 
     def go_to(self, node_id: str) -> None:
         """Select, reveal and show one node (without turning following off)."""
@@ -158,7 +158,7 @@ class SidePane(QWidget):
     def _show(self, index: QModelIndex) -> None:
         node = self.model.node(index)
         if node is not None and node.id != self.details.node_id:
-            self.details.show_node(node)
+            self.details.show_node(node, self.model.label(node))
 
     def _user_moved(self, *args: object) -> None:
         if not self._steering and self.follow.isChecked():

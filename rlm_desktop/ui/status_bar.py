@@ -1,5 +1,7 @@
-"""The status bar: the model, CPU/GPU offload, the sandbox's active protection layers and
-memory (the app's own and what the computer has free, refreshed every few seconds).
+"""The status bar in plain words: where the work happens ("Private: runs on this computer"),
+how the model's code is fenced in ("Protected: 5 of 5 safety layers"), the model and how fast
+it is likely to be, and memory. The technical details (backend, context window, the layers'
+names, offload) are in tooltips and in Help ▸ About this computer.
 """
 
 from __future__ import annotations
@@ -9,9 +11,19 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from rlm_desktop.llm.base import BackendInfo
+from rlm_desktop.sandbox.policy import LAYER_NAMES
 from rlm_desktop.ui.format import human_size
 
 MEMORY_EVERY_MS = 3000
+ALL_LAYERS = ("process", *LAYER_NAMES)  # the sandbox host adds "process" to the worker's
+LAYER_WORDS = {
+    "process": "a separate process without privileges",
+    "rlimits": "limits on memory, time and files",
+    "landlock": "no access to files or the network",
+    "seccomp": "a filter on what it may ask the system",
+    "audit-hook": "a guard on what Python may do",
+}
+SMALL_MODEL_PARAMS = 2_000_000_000  # up to this size a model runs fast on a processor
 
 
 def _label(name: str) -> QLabel:
@@ -26,15 +38,44 @@ def offload_text(info: BackendInfo) -> str:
     return f"GPU ({info.device}): {info.gpu_layers} layers"
 
 
+def speed_words(info: BackendInfo) -> str:
+    """How fast the model is likely to feel here, in words."""
+    if info.name == "replay":
+        return "a recording"
+    if info.device not in ("", "cpu") and info.gpu_layers:
+        return "fast on this computer (uses the graphics card)"
+    if info.n_params is not None and info.n_params <= SMALL_MODEL_PARAMS:
+        return "fast on this computer"
+    return "slow on this computer (runs on the processor)"
+
+
+def technical(info: BackendInfo) -> list[str]:
+    """The model's technical details, for tooltips and Help ▸ About this computer."""
+    lines = [f"Backend: {info.name}", f"Model: {info.model or info.name}"]
+    if info.n_params:
+        lines.append(f"Parameters: {info.n_params:,}")
+    if info.context_window:
+        lines.append(f"Context window: {info.context_window:,} tokens")
+    lines.append(f"Runs on: {offload_text(info)}")
+    return lines + list(info.notes)
+
+
 class StatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Status")
+        self.privacy = _label("Privacy")
+        self.privacy.setText("Private: runs on this computer")
+        self.privacy.setToolTip(
+            "Your documents and questions never leave this computer: the model runs here "
+            "and the app does not use the network."
+        )
         self.model = _label("Model")
-        self.device = _label("Processor")
+        self.device = _label("Processor")  # kept empty: the details are in the model's tooltip
         self.sandbox = _label("Sandbox protection")
         self.memory = _label("Memory")
-        for widget in (self.model, self.device, self.sandbox, self.memory):
+        self.layers: list[str] = []
+        for widget in (self.privacy, self.model, self.sandbox, self.memory):
             self.addPermanentWidget(widget)
         self._process = psutil.Process()
         self._timer = QTimer(self)
@@ -48,16 +89,17 @@ class StatusBar(QStatusBar):
     def set_model(self, info: BackendInfo | None, loading: str = "") -> None:
         if loading:
             self.model.setText(f"Loading model: {loading}…")
-            self.device.setText("")
+            self.model.setToolTip("")
             return
         if info is None:
             self.model.setText("No model")
-            self.device.setText("")
+            self.model.setToolTip("Choose a model in the Models menu")
             return
-        window = f", {info.context_window:,}-token window" if info.context_window else ""
-        self.model.setText(f"Model: {info.model or info.name}{window}")
-        self.model.setToolTip("\n".join([f"Backend: {info.name}", *info.notes]))
-        self.device.setText(offload_text(info))
+        server = info.name.startswith("openai")
+        if server:
+            self.privacy.setText("Uses a model server")
+        self.model.setText(f"Model: {info.model or info.name} · {speed_words(info)}")
+        self.model.setToolTip("\n".join(technical(info)))
 
     def show_problem(self, text: str) -> None:
         """A problem the user should know about, until the next one (or a click elsewhere)."""
@@ -65,13 +107,23 @@ class StatusBar(QStatusBar):
         self.setToolTip(text)
 
     def set_sandbox(self, layers: list[str]) -> None:
-        if layers:
-            self.sandbox.setText(f"Sandbox: {', '.join(layers)}")
-            self.sandbox.setToolTip(
-                "Protection layers around the code the model writes: " + ", ".join(layers)
-            )
-        else:
-            self.sandbox.setText("Sandbox: checking…")
+        self.layers = list(layers)
+        if not layers:
+            self.sandbox.setText("Protection: checking…")
+            self.sandbox.setToolTip("The app is checking how it fences in the model's code")
+            return
+        active = [name for name in ALL_LAYERS if name in layers]
+        total = max(len(ALL_LAYERS), len(layers))
+        self.sandbox.setText(f"Protected: {len(layers)} of {total} safety layers")
+        lines = [
+            f"• {LAYER_WORDS.get(n, n)} ({n})"
+            for n in active + [n for n in layers if n not in ALL_LAYERS]
+        ]
+        missing = [n for n in ALL_LAYERS if n not in layers]
+        tip = "The code the model writes runs fenced in by:\n" + "\n".join(lines)
+        if missing:
+            tip += "\nNot available on this computer: " + ", ".join(missing)
+        self.sandbox.setToolTip(tip)
 
     def update_memory(self) -> None:
         try:
@@ -80,3 +132,4 @@ class StatusBar(QStatusBar):
         except psutil.Error:
             return
         self.memory.setText(f"Memory: {human_size(rss)} used, {human_size(free)} free")
+        self.memory.setToolTip("Memory the app uses, and memory this computer has free")

@@ -34,4 +34,8 @@ QLabel#dropOverlay {
 }
 QPushButton#askButton { font-weight: 600; padding: 6px 18px; }
 QStatusBar QLabel { padding: 0 8px; }
+QLabel#demoBadge {
+    background: rgba(217, 138, 28, 0.28); border: 1px solid rgba(217, 138, 28, 0.8);
+    border-radius: 6px; padding: 4px 8px; font-weight: 600;
+}
 """

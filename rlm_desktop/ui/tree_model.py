@@ -19,6 +19,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistent
 
 from rlm_desktop.engine.events import Event
 from rlm_desktop.engine.narrate import narrate
+from rlm_desktop.engine.summary import found_so_far, summarize
 from rlm_desktop.engine.tree import RUNNING, RunTree, TreeNode
 from rlm_desktop.ui.format import duration, tokens
 from rlm_desktop.ui.icons import StatusIcons
@@ -47,6 +48,7 @@ STATUS_WORDS = {
 }
 Index = QModelIndex | QPersistentModelIndex
 NO_PARENT = QModelIndex()
+KINDS_TOLD = ("cell", "subcall")  # kinds whose change also changes their parent's line
 
 
 @dataclass
@@ -72,11 +74,30 @@ class RunTreeModel(QAbstractItemModel):
         self._shown: dict[str, int] = {}  # node id → children published as rows
         self._top = 0
         self._running: set[str] = set()  # rows whose clock may still be running
+        self.plain = True  # plain-language lines; False: the technical labels ("Code 1: …")
+        self._names: list[str] = []  # the documents' names, for the plain lines
+        self._lines: dict[str, str] = {}  # node id → its plain line (dropped when it changes)
+
+    def set_plain(self, plain: bool) -> None:
+        """View ▸ Show code steps off (plain lines) or on (the technical labels)."""
+        if plain != self.plain:
+            self.plain = plain
+            self._touch(set(self._num))
+
+    def label(self, node: TreeNode) -> str:
+        """The line the tree shows for `node`: what it did in words, or its technical label."""
+        if not self.plain:
+            return node.label
+        line = self._lines.get(node.id)
+        if line is None:
+            line = self._lines[node.id] = summarize(node, self._tree, self._names)
+        return line
 
     # --- updates (GUI thread, from the run controller) ----------------------------------------
-    def reset(self) -> None:
+    def reset(self, names: list[str] | None = None) -> None:
         self.beginResetModel()
         self._tree = RunTree()
+        self._names, self._lines = list(names or []), {}
         self._ids, self._num, self._row, self._shown, self._top = [""], {}, {}, {}, 0
         self._running = set()
         self.endResetModel()
@@ -116,7 +137,15 @@ class RunTreeModel(QAbstractItemModel):
                 applied.changed.add(node.id)
             applied.steps.append((event, node))
             applied.line = narrate(event, tree) or applied.line
+        applied.changed |= tree.closed  # steps a stop or a failure closed have changed too
+        tree.closed.clear()
         applied.added = self._publish()
+        for node_id in list(applied.changed):  # a step's line also tells its parent's
+            node = tree.nodes.get(node_id)
+            self._lines.pop(node_id, None)
+            if node is not None and node.parent_id in tree.nodes and node.kind in KINDS_TOLD:
+                self._lines.pop(node.parent_id, None)
+                applied.changed.add(node.parent_id)
         self._touch(applied.changed)
         return applied
 
@@ -185,6 +214,10 @@ class RunTreeModel(QAbstractItemModel):
         """Every node, depth first from the root (also those not yet rows)."""
         return self._tree.walk()
 
+    def found_so_far(self) -> str:
+        """What the run had found when it stopped (Markdown lines), "" if nothing."""
+        return found_so_far(self._tree, self._names)
+
     def node_count(self) -> int:
         return len(self._tree.nodes)
 
@@ -241,14 +274,14 @@ class RunTreeModel(QAbstractItemModel):
             return None
         col = index.column()
         if role == DISPLAY:
-            return (node.label, _tokens(node), _time(node))[col]
+            return (self.label(node), _tokens(node), _time(node))[col]
         if role == DECORATION:
             return self.icons.get(node.status) if col == 0 else None
         if role == ALIGNMENT:
             return RIGHT if col > 0 else None
         if role == NODE_ID_ROLE:
             return node.id
-        return _describe(node)  # tool tip, accessible text
+        return _describe(node, self.label(node))  # tool tip, accessible text
 
 
 def _tokens(node: TreeNode) -> str:
@@ -262,8 +295,8 @@ def _time(node: TreeNode) -> str:
     return duration(node.seconds) if node.seconds or node.kind != "run" else ""
 
 
-def _describe(node: TreeNode) -> str:
-    parts = [f"{node.label} — {STATUS_WORDS.get(node.status, node.status)}"]
+def _describe(node: TreeNode, line: str) -> str:
+    parts = [f"{line} — {STATUS_WORDS.get(node.status, node.status)}"]
     if node.prompt_tokens or node.completion_tokens:
         parts.append(f"{node.prompt_tokens:,} tokens read, {node.completion_tokens:,} written")
     if node.error:

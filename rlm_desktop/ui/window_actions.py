@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
-from rlm_desktop.ui import dialogs
+from rlm_desktop.ui import dialogs, help_pages
 
 if TYPE_CHECKING:
     from rlm_desktop.ui.main_window import MainWindow
@@ -54,13 +54,22 @@ class WindowActions:
         )
         self.show_history.setCheckable(True)
         self.quit = _action(window, "&Quit", "Close RLM Desktop", std.Quit)
-        self.ask = _action(
-            window, "&Ask", "Ask the question (Ctrl+Enter)", "Ctrl+Return", "Ctrl+Enter"
-        )
+        self.ask = _action(window, "&Ask", "Ask the question (Enter)", "Ctrl+Return", "Ctrl+Enter")
         self.stop = _action(window, "&Stop", "Stop the run (Esc)", "Esc")
         self.limits = _action(window, "&Limits…", "Turns, depth and time limits for runs")
         self.toggle_side = _action(window, "&How the answer was found", "Show the side pane", "F9")
         self.toggle_side.setCheckable(True)
+        self.code_steps = _action(
+            window, "Show &code steps", "Name each step by the code it ran, not in plain words"
+        )
+        self.code_steps.setCheckable(True)
+        self.getting_started = _action(
+            window, "&Getting started", "A short guide: add, ask, check the answer", "F1"
+        )
+        self.shortcuts = _action(window, "&Keyboard shortcuts", "Every shortcut of the window")
+        self.about_computer = _action(
+            window, "About this &computer", "The model, the safety layers and this computer"
+        )
         self.open_log = _action(window, "Open &log folder", "Show the app's log files")
         self.about = _action(window, "&About RLM Desktop", "Version and licence")
 
@@ -74,6 +83,12 @@ class WindowActions:
         self.export_question.triggered.connect(lambda: window.conversation.export(True))
         self.show_history.toggled.connect(lambda on: window.conversation.dock.setVisible(on))
         self.quit.triggered.connect(window.close)
+        self.code_steps.toggled.connect(window.set_code_steps)
+        self.getting_started.triggered.connect(lambda: help_pages.getting_started(window))
+        self.shortcuts.triggered.connect(lambda: help_pages.keyboard_shortcuts(window))
+        self.about_computer.triggered.connect(
+            lambda: help_pages.about_computer(window, window.host.info, window.status.layers)
+        )
         self.ask.triggered.connect(window.ask)
         self.stop.triggered.connect(window.stop)
         self.limits.triggered.connect(window.edit_limits)
@@ -99,8 +114,10 @@ class WindowActions:
         run_menu.addActions([self.ask, self.stop])
         run_menu.addSeparator()
         run_menu.addAction(self.limits)
-        bar.addMenu("&View").addActions([self.toggle_side, self.show_history])
+        bar.addMenu("&View").addActions([self.toggle_side, self.show_history, self.code_steps])
         help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.getting_started, self.shortcuts, self.about_computer])
+        help_menu.addSeparator()
         help_menu.addActions([self.open_log, self.about])
 
     def set_running(self, running: bool) -> None:

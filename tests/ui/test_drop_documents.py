@@ -90,7 +90,8 @@ def test_drop_of_a_folder_reads_every_file_and_skips_duplicates(
     window = make_window(responses=["FINAL(x)"])
     drop(window, [docs])
     wait_documents(qtbot, window)
-    assert sorted(r.name for r in window.docs_model.rows) == ["a.txt", "b.txt"]
+    # files found in a folder show the folder they came from
+    assert sorted(r.name for r in window.docs_model.rows) == ["docs/a.txt", "docs/b.txt"]
     drop(window.ask_panel.question, [docs / "a.txt"])  # a drop on any part of the window
     wait_documents(qtbot, window)
     assert len(window.docs_model.rows) == 2
@@ -103,7 +104,7 @@ def test_remove_and_clear(qtbot: QtBot, make_window: MakeWindow, docs: Path) -> 
     table.selectRow(0)
     table.setFocus()
     qtbot.keyClick(table, Qt.Key.Key_Delete)
-    assert [r.name for r in window.docs_model.rows] == ["b.txt"]
+    assert [r.name for r in window.docs_model.rows] == ["docs/b.txt"]
     window.documents.clear_button.click()
     assert window.docs_model.rows == []
     assert window.documents.stack.currentWidget() is window.documents.hint

@@ -101,6 +101,15 @@ def catalog_button(dlg: ModelManagerDialog, model_id: str) -> QPushButton:
     raise AssertionError(f"no row for {model_id}")
 
 
+def confirm_download(dialog: ModelManagerDialog) -> str:
+    """Click Download in the "Download a model?" question; returns its text."""
+    box = dialog.confirm_box
+    assert box is not None and box.isVisible()
+    text = box.text()
+    next(b for b in box.buttons() if b.objectName() == "confirmYes").click()
+    return text
+
+
 def column(table: QTableWidget, col: int) -> list[str]:
     return [table.item(r, col).text() for r in range(table.rowCount())]
 
@@ -138,7 +147,13 @@ def test_download_progress_moves_then_model_is_usable(
     dialog.progress_bar.valueChanged.connect(values.append)
     with qtbot.waitSignal(dialog.download_finished, timeout=60_000) as finished:
         qtbot.mouseClick(catalog_button(dialog, "smollm2-135m"), Qt.MouseButton.LeftButton)
+        assert dialog.job is None  # nothing starts before the user confirms
+        question = confirm_download(dialog)
         assert dialog.job is not None and dialog.cancel_button.isVisible()
+    assert question.startswith(
+        "Download SmolLM2 135M Instruct (demo)? It is 98.4 MB: about 1 minute"
+    )
+    assert "on a fast connection (50 Mbit/s)" in question
     path = Path(finished.args[0])
     assert path.stat().st_size == DEMO_FILE.stat().st_size
     moving = [v for v in values if v > 0]
@@ -160,6 +175,7 @@ def test_cancel_keeps_the_part_and_offers_resume(
 ) -> None:
     hub.throttle = 0.01
     qtbot.mouseClick(catalog_button(dialog, "smollm2-135m"), Qt.MouseButton.LeftButton)
+    confirm_download(dialog)
     qtbot.waitUntil(lambda: dialog.progress_bar.value() > 0, timeout=20_000)
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.job is None, timeout=20_000)
@@ -173,6 +189,7 @@ def test_cancel_keeps_the_part_and_offers_resume(
 def test_error_shown_for_a_missing_repo(qtbot: QtBot, dialog: ModelManagerDialog) -> None:
     # the stand-in hub serves only the demo: any other catalogue repo is a 404
     qtbot.mouseClick(catalog_button(dialog, "qwen2.5-coder-0.5b"), Qt.MouseButton.LeftButton)
+    confirm_download(dialog)
     qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=20_000)
     assert "no model repository 'bartowski/Qwen2.5-Coder-0.5B-Instruct-GGUF'" in (
         dialog.error_label.text()
@@ -189,7 +206,14 @@ def test_error_shown_when_the_hub_is_down_offers_retry(
     dialog.start_download("smollm2-135m")
     qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=20_000)
     assert "cannot reach the model hub" in dialog.error_label.text()
+    assert "Check the internet connection, then click Retry." in dialog.error_label.text()
     assert dialog.retry_button.isVisible()
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=10_000)
+    dialog.retry_button.click()  # a second try shows that it retried, then that it failed again
+    assert dialog.progress_label.text() == "Retrying the download of smollm2-135m…"
+    assert not dialog.error_label.isVisible()
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=20_000)
+    assert dialog.error_label.text().startswith("Still offline after 2 tries: ")
 
 
 def test_import_and_remove(
@@ -251,9 +275,11 @@ def test_download_recommended_waits_for_the_check_then_starts(qtbot: QtBot, hub:
     dlg = ModelManagerDialog(service)
     qtbot.addWidget(dlg)
     dlg.show()
-    dlg.download_recommended()  # asked before the check is done: starts when it is
+    dlg.download_recommended()  # asked before the check is done: asks when it is
+    qtbot.waitUntil(lambda: dlg.confirm_box is not None, timeout=20_000)
+    assert dlg.job is None  # never without the user's yes
     with qtbot.waitSignal(dlg.download_finished, timeout=60_000) as finished:
-        pass
+        assert "minute" in confirm_download(dlg)
     assert Path(finished.args[0]).name == "big-Q4_K_M.gguf"
     qtbot.waitUntil(lambda: dlg.job is None, timeout=10_000)
     assert catalog_button(dlg, "big").text() == "Use"
@@ -272,8 +298,11 @@ def test_reachable_from_the_first_run_card_and_the_menu(
     assert isinstance(dlg, ModelManagerDialog) and dlg.isVisible()
     qtbot.waitUntil(lambda: dlg.hardware is not None, timeout=10_000)
     best = dlg.service.recommend()
-    if best is not None and not best.entry.bundled:  # its download started (the stand-in
-        qtbot.waitUntil(dlg.error_label.isVisible, timeout=20_000)  # hub only has the demo)
+    if best is not None and not best.entry.bundled:  # asked, then started (the stand-in
+        qtbot.waitUntil(lambda: dlg.confirm_box is not None, timeout=10_000)  # hub: only the demo)
+        assert dlg.job is None
+        confirm_download(dlg)
+        qtbot.waitUntil(dlg.error_label.isVisible, timeout=20_000)
         assert best.entry.repo in dlg.error_label.text()
     else:
         assert dlg.job is None
@@ -290,6 +319,7 @@ def test_closing_during_a_download_does_not_wait_for_it(
 ) -> None:
     hub.throttle = 0.01
     qtbot.mouseClick(catalog_button(dialog, "smollm2-135m"), Qt.MouseButton.LeftButton)
+    confirm_download(dialog)
     qtbot.waitUntil(lambda: dialog.progress_bar.value() > 0, timeout=20_000)
     started = time.perf_counter()
     dialog.close()

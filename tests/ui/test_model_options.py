@@ -63,6 +63,6 @@ def test_a_new_context_window_reloads_the_model(
         QTimer.singleShot(100, fill_and_accept)  # once the modal dialog shows
         window.actions.model_options.trigger()
     assert blocker.args[0].context_window == 2048
-    assert "2,048-token window" in window.status.model.text()
+    assert "Context window: 2,048 tokens" in window.status.model.toolTip()
     assert load_settings().model_options == ModelOptions(context_tokens=2048, grammar="off")
     assert window.settings.engine_config().grammar == "off"

@@ -89,7 +89,7 @@ def test_demo_run_fills_the_tree_and_shows_the_answer(
     # plain-language progress as it went (lines may be coalesced per ~30 ms tick)
     assert lines[0] == "Starting…" and lines[-1] == "Answer found."
     said = "\n".join(lines)
-    assert "Turn " in said or "Running the model's code" in said or "helper" in said
+    assert "Step " in said or "Running the model's code" in said or "helper" in said
     for index, node in walk(window.tree_model):
         assert index.data(Qt.ItemDataRole.DecorationRole).cacheKey() == (
             window.icons.get("done").cacheKey()
@@ -99,10 +99,32 @@ def test_demo_run_fills_the_tree_and_shows_the_answer(
         if node.kind == "iteration":  # each model turn shows its tokens
             assert window.tree_model.index(index.row(), 1, index.parent()).data()
     stats = window.ask_panel.stats.text()
-    assert "6 turns" in stats and "3 sub-calls" in stats and "tokens/s" in stats
+    assert "6 steps" in stats and "3 helper questions" in stats and "tokens/s" in stats
     assert window.actions.ask.isEnabled() and not window.actions.stop.isEnabled()
     root = window.tree_model.index(0, 0)
+    assert root.data() == "Your question: “What is the magic number?” — answered"
+    plain = [window.tree_model.label(node) for _, node in walk(window.tree_model)]
+    assert plain == [
+        "Your question: “What is the magic number?” — answered",
+        "Step 1: the model chose to search the documents",
+        "Searched all documents for 'magic number' → 3 matches (a.txt, line 3 and 2 more)",
+        "Step 2: the model chose to hand work to a helper run",
+        "Handed part of the documents to a helper run",
+        "Helper run: “Which values does this appendix list?” → Value A is 17 and Value B is 25",
+        "Step 1: the model chose to search the documents",
+        "Searched the part it was given for 'Value' → 3 matches (the text, line 3 and 2 more)",
+        "Step 2: the model wrote the answer",
+        "Step 3: the model chose to ask the helper",
+        "Asked the helper 2 questions",
+        "Asked the helper: “What is Value A? Reply with the number …” → 17",
+        "Asked the helper: “What is Value B? Reply with the number …” → 25",
+        "Step 4: the model wrote the answer",
+    ]
+    window.actions.code_steps.setChecked(True)  # View ▸ Show code steps: technical labels
     assert root.data().startswith("Question: ")
+    assert window.side.details.tabs.isVisible()
+    window.actions.code_steps.setChecked(False)
+    assert root.data().startswith("Your question: ")
     assert window.tree_model.index(0, 1).data()  # tokens
     assert window.tree_model.index(0, 2).data().endswith(" s")  # time
     assert window.side.details.node_id == tree.root_id  # following ends on the answer
@@ -149,7 +171,7 @@ def test_progress_line_says_what_is_happening_in_plain_words(
     label = window.ask_panel.progress
     window.runs.progress.connect(lambda line: lines.append(label.text()))  # what was on screen
     assert ask(qtbot, window, QUESTION).status == "ok"
-    assert "Turn 1: the model is thinking…" in lines
+    assert "Step 1: the model is thinking…" in lines
     assert "Asking the model helper questions, 2 of 3…" in lines
     assert lines[-1] == "Answer found."
 
@@ -215,7 +237,7 @@ def test_a_real_model_run_in_the_window(
     assert window.tree_model.index(0, 1).data()  # tokens on the run's row
     assert any(text.strip() for text in streamed)  # the model's words appeared as it went
     stats = window.ask_panel.stats.text()
-    assert "turn" in stats and "tokens/s" in stats
+    assert "step" in stats and "tokens/s" in stats
     assert window.actions.ask.isEnabled() and not window.actions.stop.isEnabled()
 
 

@@ -37,7 +37,7 @@ def test_apply_inserts_rows_and_signals_changes_itself(qtbot: QtBot) -> None:
     assert not backlog  # taken off the backlog
     assert first.added == ["r", "t1"] and inserted == [(None, 0, 0), ("r", 0, 0)]
     assert first.changed == {"r", "t1"}
-    assert first.line == "Turn 1: the model is thinking…"
+    assert first.line == "Step 1: the model is thinking…"
     assert [type(e).__name__ for e, _ in first.steps] == [
         "RunStarted",
         "IterationStarted",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QDesktopServices
@@ -66,10 +67,13 @@ def test_keyboard_ask_and_focus_order(qtbot: QtBot, make_window: MakeWindow) -> 
     question.setFocus()
     qtbot.keyClick(question, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is window.ask_panel.ask_button
-    assert window.status.sandbox.text().startswith("Sandbox: ")
-    assert "process" in window.status.sandbox.text()
-    assert window.status.model.text().startswith("Model: test recording")
-    assert window.status.device.text() == "CPU only"
+    # the status bar in plain words, the technical details in tooltips
+    assert window.status.privacy.text() == "Private: runs on this computer"
+    assert re.fullmatch(r"Protected: \d of 5 safety layers", window.status.sandbox.text())
+    assert "(process)" in window.status.sandbox.toolTip()
+    assert window.status.model.text() == "Model: test recording · a recording"
+    assert "Context window: 8,192 tokens" in window.status.model.toolTip()
+    assert "Runs on: CPU only" in window.status.model.toolTip()
     assert window.status.memory.text().startswith("Memory: ")
 
 
@@ -135,10 +139,11 @@ def test_status_icons_are_crisp_on_high_dpi_screens(make_window: MakeWindow) -> 
         assert (pixmap.width(), pixmap.devicePixelRatio()) == (32, 2.0)  # drawn at 2x
 
 
-def test_status_bar_shows_gpu_offload_and_its_notes(qtbot: QtBot) -> None:
+def test_status_bar_says_in_words_and_keeps_details_in_tooltips(qtbot: QtBot) -> None:
     bar = StatusBar()
     qtbot.addWidget(bar)
-    assert bar.model.text() == "No model" and bar.sandbox.text() == "Sandbox: checking…"
+    assert bar.model.text() == "No model" and bar.sandbox.text() == "Protection: checking…"
+    assert bar.privacy.text() == "Private: runs on this computer"
     gpu = BackendInfo(
         name="llama.cpp",
         model="Qwen-7B",
@@ -148,12 +153,20 @@ def test_status_bar_shows_gpu_offload_and_its_notes(qtbot: QtBot) -> None:
         notes=["20 of 28 layers fit in free GPU memory"],
     )
     bar.set_model(gpu)
-    assert bar.model.text() == "Model: Qwen-7B, 16,384-token window"
-    assert bar.device.text() == "GPU (cuda): 20 layers"
+    assert bar.model.text() == "Model: Qwen-7B · fast on this computer (uses the graphics card)"
+    assert "Context window: 16,384 tokens" in bar.model.toolTip()
+    assert "Runs on: GPU (cuda): 20 layers" in bar.model.toolTip()
     assert "20 of 28 layers fit" in bar.model.toolTip()
-    bar.set_model(BackendInfo(name="llama.cpp", model="m", device="cuda", gpu_layers=0))
-    assert bar.device.text() == "CPU only"
+    cpu = BackendInfo(name="llama.cpp", model="m", device="cuda", gpu_layers=0, n_params=7 * 10**9)
+    bar.set_model(cpu)
+    assert bar.model.text() == "Model: m · slow on this computer (runs on the processor)"
+    assert "Runs on: CPU only" in bar.model.toolTip()
+    bar.set_model(BackendInfo(name="llama.cpp", model="s", n_params=135 * 10**6))
+    assert bar.model.text() == "Model: s · fast on this computer"
     bar.set_model(None, loading="big.gguf")
-    assert bar.model.text() == "Loading model: big.gguf…" and bar.device.text() == ""
+    assert bar.model.text() == "Loading model: big.gguf…"
     bar.set_sandbox(["process", "rlimits", "audit-hook"])
-    assert bar.sandbox.text() == "Sandbox: process, rlimits, audit-hook"
+    assert bar.sandbox.text() == "Protected: 3 of 5 safety layers"
+    assert "Not available on this computer: seccomp, landlock" in bar.sandbox.toolTip()
+    bar.set_sandbox(["process", "rlimits", "audit-hook", "seccomp", "landlock"])
+    assert bar.sandbox.text() == "Protected: 5 of 5 safety layers"
