@@ -223,34 +223,47 @@ def build_profile() -> str:
         return f"unknown ({type(exc).__name__})"
 
 
-def _stamp_file() -> Path:
+def stamp_file() -> Path:
+    """Where the model check's outcome is kept: beside the llama.cpp build it is about (the
+    build is this computer's), else, where that folder cannot be written, in the app's cache."""
+    try:
+        from rlm_desktop.llm.cpu_backends import library_dir
+
+        build_dir = library_dir().parent
+        if os.access(build_dir, os.W_OK):
+            return build_dir / "rlm_model_check.json"
+    except ImportError:
+        pass
     from rlm_desktop.store.paths import cache_dir
 
     return cache_dir() / "model-check.json"
 
 
-def model_check_due() -> bool:
+def model_check_due(stamp: Path | None = None) -> bool:
     """True when the installed llama.cpp build has not passed the model check yet."""
     try:
-        saved = json.loads(_stamp_file().read_text(encoding="utf-8"))
+        saved = json.loads((stamp or stamp_file()).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return True
     return not (saved.get("ok") and saved.get("build") == build_profile())
 
 
-def remember_model_check(result: CheckResult) -> None:
-    path = _stamp_file()
+def remember_model_check(result: CheckResult, stamp: Path | None = None) -> None:
+    path = stamp or stamp_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"build": build_profile(), "ok": result.ok, "message": result.line}
     path.write_text(json.dumps(record), encoding="utf-8")
 
 
-def guard_model_load(model: str | None, command: list[str] | None = None) -> str | None:
+def guard_model_load(
+    model: str | None, command: list[str] | None = None, stamp: Path | None = None
+) -> str | None:
     """Before the app loads a model in its own process: when this llama.cpp build has not passed
     the model check yet, run it in a child process (the demo model if there is one, else
-    `model`; `command` replaces the child's command line in tests) and remember the outcome. Returns the one line to show when the check crashed,
-    for then loading in-process would take the app down; None otherwise."""
-    if not model_check_due():
+    `model`) and remember the outcome. Returns the one line to show when the check crashed,
+    for then loading in-process would take the app down; None otherwise. `command` replaces
+    the child's command line and `stamp` the place of the record (tests)."""
+    if not model_check_due(stamp):
         return None
     from rlm_desktop.store.paths import dev_models_dir
 
@@ -259,5 +272,5 @@ def guard_model_load(model: str | None, command: list[str] | None = None) -> str
         demo = None
     result = run_child("model", str(demo) if demo else model, command=command)
     if result.ok or result.crashed:
-        remember_model_check(result)
+        remember_model_check(result, stamp)
     return result.line if result.crashed else None

@@ -82,16 +82,18 @@ def test_self_test_is_the_doctor_and_a_missing_model_fails_with_one_line(tmp_pat
 
 
 def test_the_window_checks_a_new_llama_build_once_and_refuses_one_that_crashes(
-    demo_model: Path,
+    demo_model: Path, tmp_path: Path
 ) -> None:
     """Before loading a model in its own process, the window runs the model check in a child
     once per llama.cpp build: a crash is said in one line (and checked again next time); a
     pass is remembered, so later loads start at once."""
-    assert doctor.model_check_due()
-    line = doctor.guard_model_load(None, command=_dies_with(signal.SIGILL))
+    stamp = tmp_path / "check.json"
+    assert doctor.model_check_due(stamp)
+    line = doctor.guard_model_load(None, command=_dies_with(signal.SIGILL), stamp=stamp)
     assert line == SIGILL_LINE
-    assert doctor.model_check_due()  # a crashed build is checked again
-    assert doctor.guard_model_load(str(demo_model)) is None  # the real check passes
-    assert not doctor.model_check_due()
+    assert doctor.model_check_due(stamp)  # a crashed build is checked again
+    assert doctor.guard_model_load(str(demo_model), stamp=stamp) is None  # the real check
+    assert not doctor.model_check_due(stamp)
     # remembered: not run again (a crashing command would be noticed)
-    assert doctor.guard_model_load(None, command=_dies_with(signal.SIGILL)) is None
+    crash = _dies_with(signal.SIGILL)
+    assert doctor.guard_model_load(None, command=crash, stamp=stamp) is None

@@ -61,7 +61,7 @@ def test_a_follow_up_uses_the_first_questions_variable_and_a_document_added_sinc
     assert second.answer == "84"
     assert cell_output(second).split() == ["84", "2", "True"]  # same REPL, the new document
     assert window.answer.answer == "84" and window.thread_view.current is second
-    assert "turn" in second.stats and "token" in second.stats
+    assert "step" in second.stats and "token" in second.stats
     card = window.thread_view.card(second)
     assert card is not None and card.stats.text() == second.stats
     # both recorded, in one conversation, as the window showed them
