@@ -32,6 +32,7 @@ from rlm_desktop.engine.protocol import (
 from rlm_desktop.engine.shared import RunOutcome, RunShared
 from rlm_desktop.engine.subcalls import SubcallBridge
 from rlm_desktop.llm.base import Completion, GenerationRequest
+from rlm_desktop.sandbox.helpers import CITE
 from rlm_desktop.sandbox.host import Sandbox, SandboxConfig
 
 
@@ -45,12 +46,18 @@ class TurnResult:
     notes: list[str] = field(default_factory=list)
 
 
+def repl_helpers(cfg: EngineConfig) -> tuple[str, ...]:
+    """The helper functions put in the REPL: the chosen ones, and `cite` with any of them."""
+    chosen = cfg.helper_names()
+    return (*chosen, CITE) if chosen else ()
+
+
 def sandbox_config(cfg: EngineConfig, variant: str, context_window: int) -> SandboxConfig:
     """The REPL settings a run's sandbox gets."""
     return SandboxConfig(
         cell_timeout=cfg.cell_timeout,
         max_output_chars=cfg.cell_output_chars,
-        helpers=cfg.helper_names(),
+        helpers=repl_helpers(cfg),
         chunk_chars=cfg.chunk_size(context_window),
         grep_results=cfg.grep_limit(variant),
     )

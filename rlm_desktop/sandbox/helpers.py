@@ -7,10 +7,11 @@ They are ordinary functions: a large model may ignore them.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 STOPWORDS = frozenset(
@@ -69,8 +70,10 @@ STOPWORDS = frozenset(
     ]
 )
 HELPER_NAMES = ("grep", "chunks", "map_query", "ask_each_document")
+CITE = "cite"  # in the REPL with any helper; named in the large prompt only
 _REGEX_CHARS = set("\\[](){}|^$*+?")
 LINE_SNIPPET = 300
+CITE_CHARS = 1000
 
 
 @dataclass
@@ -79,6 +82,11 @@ class GrepMatch:
     line: int  # 1-based line number within the document
     text: str
     score: float
+    # where the line is: character offsets in the document's text, 1-based page (None when
+    # the document has no pages); not printed, so the model's prompt does not grow
+    start: int = field(default=-1, repr=False)
+    end: int = field(default=-1, repr=False)
+    page: int | None = field(default=None, repr=False)
 
     def __str__(self) -> str:
         # The location on a line of its own: a small model copying its answer from the
@@ -171,13 +179,22 @@ def make_helpers(
     def grep(pattern: str, text: str | None = None, max_results: int | None = None) -> GrepResults:
         """Lines matching `pattern` (regex or words in any order), best first, with doc:line."""
         score, needle = _line_scorer(str(pattern))
-        sources = [("text", text)] if text is not None else [(d.name, d.text) for d in documents]
+        sources = (
+            [("text", text, [])]
+            if text is not None
+            else [(d.name, d.text, list(getattr(d, "pages", []) or [])) for d in documents]
+        )
         found: list[GrepMatch] = []
-        for name, body in sources:
+        for name, body, pages in sources:
+            at = 0
             for number, line in enumerate(str(body).split("\n"), start=1):
                 s = score(line)
                 if s > 0:
-                    found.append(GrepMatch(name, number, _snippet(line, needle), s))
+                    page = max(1, bisect.bisect_right(pages, at)) if pages else None
+                    hit = GrepMatch(name, number, _snippet(line, needle), s, at, at + len(line))
+                    hit.page = page
+                    found.append(hit)
+                at += len(line) + 1
         found.sort(key=lambda m: -m.score)  # stable: document order within a score
         return GrepResults(found[: max(1, int(max_results or grep_results))])
 
@@ -218,7 +235,26 @@ def make_helpers(
             answers[doc.name] = " | ".join(useful) if useful else "NONE"
         return answers
 
+    cited: list[str] = []
+
+    def cite(source: Any) -> None:
+        """Name a passage as a source of your answer: a grep hit (or a list of them) or the
+        document's exact words. Prints 'Cited source N: "…"'; the app checks each quote."""
+        if isinstance(source, (list, tuple)):
+            for item in source:
+                cite(item)
+            return
+        if isinstance(source, GrepMatch):
+            quote, where = source.text.strip("… "), f" ({source.document}, line {source.line})"
+        else:
+            quote, where = str(source), ""
+        quote = " ".join(quote.split())[:CITE_CHARS]
+        cited.append(quote)
+        shown = quote.replace('"', '\\"')
+        print(f'Cited source {len(cited)}: "{shown}"{where}')
+
     return {
+        "cite": cite,
         "grep": grep,
         "chunks": chunks,
         "map_query": map_query,

@@ -1,0 +1,229 @@
+"""An answer's sources: the quotes the model cited (`cite()` in the REPL, or "Source:" lines in
+FINAL), each located in the documents, and, when none of them supports the answer, the
+passages the run read that hold the answer's key facts, best first.
+
+`check_answer` gives the citations, whether a verified one supports the answer, and the
+warning for an answer whose key facts are in no document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rlm_desktop.verify.facts import Fact, FactText, content_words, key_facts
+from rlm_desktop.verify.locate import DocumentSet, HasText, clean_quote, page_of
+from rlm_desktop.verify.provenance import SourceSpan
+
+NOT_FOUND_NOTE = "Not found in your documents: check this answer."
+CITE_MARK = "Cited source "  # what `cite()` prints: 'Cited source N: "quote" (where)'
+_CITE_LINE = re.compile(r'^Cited source \d+: "(.*)"(?: \(.*\))?$')
+_SOURCE_LINE = re.compile(r"^\s*(?:sources?|quote|citation)\s*\d*\s*[:：]\s*(.+)$", re.I)
+_QUOTED = re.compile(r"[\"“]([^\"”]{6,})[\"”]")
+MAX_ATTACHED = 3
+MAX_QUOTE_CHARS = 400
+MAX_CANDIDATE_LINES = 20_000
+MIN_WORD_SHARE = 0.6  # answers without key facts: share of their words a passage must hold
+
+
+@dataclass
+class Citation:
+    quote: str
+    verified: bool
+    document: str | None = None
+    page: int | None = None
+    start: int | None = None
+    end: int | None = None
+    match: str = "not found"  # "exact" | "normalised" | "fuzzy" | "not found"
+    origin: str = "cite"  # "cite" | "final" (named by the model) | "read" | "search" (attached)
+    supports: bool = False  # the passage holds the answer's key facts
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "document": self.document,
+            "page": self.page,
+            "start": self.start,
+            "end": self.end,
+            "quote": self.quote,
+            "verified": self.verified,
+            "match": self.match,
+            "origin": self.origin,
+            "supports": self.supports,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Citation:
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__ if k in data})
+
+
+@dataclass
+class AnswerCheck:
+    citations: list[Citation] = field(default_factory=list)
+    answer_verified: bool = False
+    note: str | None = None  # NOT_FOUND_NOTE, or why there is no answer
+    missing: list[str] = field(default_factory=list)  # key facts found in no document
+
+
+def cited_quotes(outputs: Iterable[str]) -> list[str]:
+    """The quotes `cite()` printed in the cells' outputs, in order."""
+    found = []
+    for output in outputs:
+        for line in output.split("\n"):
+            m = _CITE_LINE.match(line.strip())
+            if m:
+                found.append(m.group(1).replace('\\"', '"'))
+    return found
+
+
+def final_quotes(answer: str) -> list[str]:
+    """Quotes on "Source: "…"" lines of the answer (the large prompt's way to cite)."""
+    found = []
+    for line in answer.split("\n"):
+        m = _SOURCE_LINE.match(line)
+        if m:
+            quoted = _QUOTED.findall(m.group(1))
+            found.extend(quoted or [m.group(1)])
+    return [q for q in found if clean_quote(q)]
+
+
+def _supports(facts: list[Fact], words: list[str], passage: str) -> bool:
+    text = FactText(passage)
+    if facts:
+        numbers = [f for f in facts if f.kind == "number"]
+        if numbers:
+            return all(text.has(f) for f in numbers)
+        return sum(text.has(f) for f in facts) >= max(1, -(-len(facts) // 2))
+    if not words:
+        return False
+    return sum(text.has_word(w) for w in words) / len(words) >= MIN_WORD_SHARE
+
+
+def _score(facts: list[Fact], words: list[str], line: str) -> float:
+    text = FactText(line)
+    score = sum((3.0 if f.kind != "name" else 1.0) for f in facts if text.has(f))
+    if facts and score == 0:
+        return 0.0
+    if words:
+        share = sum(text.has_word(w) for w in words) / len(words)
+        if not facts and share < MIN_WORD_SHARE:
+            return 0.0
+        score += share
+    return score
+
+
+def _lines(doc: HasText, start: int, end: int) -> Iterable[tuple[int, int]]:
+    """The (start, end) of each non-empty line of doc.text touching [start, end)."""
+    text = doc.text
+    at = text.rfind("\n", 0, start) + 1
+    while at < max(end, at + 1) and at < len(text):
+        stop = text.find("\n", at)
+        stop = len(text) if stop == -1 else stop
+        line = text[at:stop]
+        if line.strip():
+            lead = len(line) - len(line.lstrip())
+            yield at + lead, at + len(line.rstrip())
+        at = stop + 1
+
+
+def _trimmed(text: str, facts: list[Fact]) -> tuple[int, int]:
+    """The part of a long line to quote: around its first key fact."""
+    if len(text) <= MAX_QUOTE_CHARS:
+        return 0, len(text)
+    low = text.lower()
+    at = min((low.find(f.text.lower()) for f in facts if f.text.lower() in low), default=0)
+    lo = max(0, at - MAX_QUOTE_CHARS // 3)
+    return lo, min(len(text), lo + MAX_QUOTE_CHARS)
+
+
+class Checker:
+    """Checks one run's answer against the run's documents."""
+
+    def __init__(self, documents: list[HasText]) -> None:
+        self.documents = documents
+        self.docs = DocumentSet(documents)
+        self._facts: dict[int, FactText] = {}
+
+    def _doc_facts(self, index: int) -> FactText:
+        if index not in self._facts:
+            self._facts[index] = FactText(self.documents[index].text)
+        return self._facts[index]
+
+    def verify(self, quote: str, origin: str) -> Citation:
+        where = self.docs.locate(quote)
+        if where is None:
+            return Citation(clean_quote(quote), False, origin=origin)
+        doc = self.documents[where.document]
+        return Citation(
+            doc.text[where.start : where.end],
+            True,
+            doc.name,
+            page_of(doc, where.start),
+            where.start,
+            where.end,
+            where.match,
+            origin,
+        )
+
+    def passage(self, index: int, start: int, end: int, origin: str, facts: list[Fact]) -> Citation:
+        doc = self.documents[index]
+        lo, hi = _trimmed(doc.text[start:end], facts)
+        start, end = start + lo, start + hi
+        text = doc.text[start:end]
+        return Citation(text, True, doc.name, page_of(doc, start), start, end, "exact", origin)
+
+    def attach(
+        self,
+        spans: Iterable[tuple[int, int, int]],
+        facts: list[Fact],
+        words: list[str],
+        origin: str,
+    ) -> list[Citation]:
+        """The best lines of the spans for the answer (at most MAX_ATTACHED)."""
+        scored: dict[tuple[int, int, int], float] = {}
+        seen = 0
+        for index, start, end in spans:
+            for lo, hi in _lines(self.documents[index], start, end):
+                seen += 1
+                if seen > MAX_CANDIDATE_LINES:
+                    break
+                key = (index, lo, hi)
+                if key not in scored:
+                    scored[key] = _score(facts, words, self.documents[index].text[lo:hi])
+        best = sorted((k for k, s in scored.items() if s > 0), key=lambda k: -scored[k])
+        return [self.passage(i, s, e, origin, facts) for i, s, e in best[:MAX_ATTACHED]]
+
+    def check(
+        self, answer: str, quotes: list[tuple[str, str]], read: list[SourceSpan]
+    ) -> AnswerCheck:
+        """`quotes`: (quote, origin) the model named; `read`: the spans the run saw."""
+        if not answer.strip():
+            return AnswerCheck()
+        facts = key_facts(answer)
+        words = content_words(answer)
+        citations = [self.verify(q, origin) for q, origin in quotes]
+        for c in citations:
+            if c.verified and c.document is not None and c.start is not None:
+                doc = next(d for d in self.documents if d.name == c.document)
+                c.supports = _supports(facts, words, doc.text[c.start : c.end or c.start])
+        if not any(c.supports for c in citations):
+            spans = [(s.index, s.start, s.end) for s in read if s.index < len(self.documents)]
+            attached = self.attach(spans, facts, words, "read")
+            if not attached:
+                whole = [(i, 0, len(d.text)) for i, d in enumerate(self.documents)]
+                attached = self.attach(whole, facts, words, "search")
+            for c in attached:
+                c.supports = _supports(facts, words, c.quote)
+            citations += attached
+        missing = [
+            f.text
+            for f in facts
+            if not any(self._doc_facts(i).has(f) for i in range(len(self.documents)))
+        ]
+        flagged = bool(facts) and (
+            len(missing) == len(facts)
+            or any(f.kind == "number" and f.text in missing for f in facts)
+        )
+        verified = not flagged and any(c.verified and c.supports for c in citations)
+        return AnswerCheck(citations, verified, NOT_FOUND_NOTE if flagged else None, missing)

@@ -1,0 +1,87 @@
+"""An answer's key facts (numbers, codes, names, quoted words) and whether a text holds them.
+
+A fact is looked for in the normalised text (see `normalise`), as a whole token, with
+thousands separators ignored ("250,000" = "250000" = "250 000").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rlm_desktop.verify.normalise import normalise
+
+_TOKEN = re.compile(r"[^\W_](?:[\w.,:/'&-]*[^\W_])?")
+_THOUSANDS = re.compile(r"(?<=\d)[, ](?=\d{3}(?!\d))")
+_QUOTED = re.compile(r"[\"“]([^\"”]{3,80})[\"”]")
+# Words that start sentences or fill answers, capitalised or not: never a name.
+_COMMON_WORDS = """
+a an the of to in on at for by with and or is are was were be been it its this that
+these those there their they them he she his her we our you your i my me yes no not none
+nothing answer answers question document documents text page line the total which what
+who whom when where why how does do did if then than so as from into about all any some
+each every per one two three four five six seven eight nine ten according also only just
+final output based found shown says said here above below between after before during
+under over mr mrs ms dr
+"""
+COMMON = frozenset(re.findall(r"\w+", _COMMON_WORDS))
+
+
+@dataclass(frozen=True)
+class Fact:
+    text: str  # as written in the answer
+    key: str  # normalised for matching
+    kind: str  # "number" (has a digit: numbers, dates, codes) | "name" | "quote"
+
+
+def fact_key(text: str) -> str:
+    return _THOUSANDS.sub("", normalise(text).text)
+
+
+def key_facts(answer: str) -> list[Fact]:
+    """Numbers and codes (anything with a digit), capitalised words that are not common
+    words, and short quoted phrases; each once, in answer order."""
+    facts: dict[str, Fact] = {}
+    for m in _QUOTED.finditer(answer):
+        key = fact_key(m.group(1))
+        if key and key not in facts:
+            facts[key] = Fact(m.group(1), key, "quote")
+    for m in _TOKEN.finditer(answer):
+        word = m.group(0).strip(".,:/'&-")
+        if not word:
+            continue
+        if any(c.isdigit() for c in word):
+            kind = "number"
+        elif word[0].isupper() and word.lower() not in COMMON and len(word) > 1:
+            kind = "name"
+        else:
+            continue
+        key = fact_key(word)
+        if key and key not in facts:
+            facts[key] = Fact(word, key, kind)
+    return list(facts.values())
+
+
+def content_words(text: str) -> list[str]:
+    """The answer's words that carry meaning (for answers without key facts)."""
+    words = re.findall(r"[a-z0-9]+", normalise(text).text)
+    return [w for w in dict.fromkeys(words) if w not in COMMON and len(w) > 2]
+
+
+@lru_cache(maxsize=4096)
+def _fact_rx(key: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])")
+
+
+class FactText:
+    """A text prepared for fact look-ups (normalised once)."""
+
+    def __init__(self, text: str) -> None:
+        self.key = fact_key(text)
+
+    def has(self, fact: Fact) -> bool:
+        return _fact_rx(fact.key).search(self.key) is not None
+
+    def has_word(self, word: str) -> bool:
+        return _fact_rx(word).search(self.key) is not None
