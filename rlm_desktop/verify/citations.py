@@ -227,3 +227,20 @@ class Checker:
         )
         verified = not flagged and any(c.verified and c.supports for c in citations)
         return AnswerCheck(citations, verified, NOT_FOUND_NOTE if flagged else None, missing)
+
+
+def sources_text(citations: list[Citation], note: str | None, quote_chars: int = 200) -> str:
+    """The sources as lines for a terminal: the warning, then one numbered line each."""
+    lines = [note] if note else []
+    if citations:
+        lines.append("Sources:")
+    for n, c in enumerate(citations, start=1):
+        quote = " ".join(c.quote.split())
+        if len(quote) > quote_chars:
+            quote = quote[: quote_chars - 1] + "…"
+        where = c.document or "?"
+        if c.page is not None:
+            where += f", page {c.page}"
+        state = "verified" if c.verified else "not found in the documents"
+        lines.append(f'  [{n}] {where}: "{quote}" ({state})')
+    return "\n".join(lines)
