@@ -126,13 +126,14 @@ class RlmEngine:
                 model=info.model,
             )
         )
-        answer, status, error, iterations = "", "ok", None, 0
+        answer, status, error, iterations, note = "", "ok", None, 0, ""
         try:
             rlm = RlmRun(shared, question, context, depth=0, node_id=root, **_carried(follow_up))
             if follow_up is not None:
                 follow_up.sandbox = rlm.sandbox
             outcome = rlm.run()
             answer, status, iterations = outcome.answer, outcome.status, outcome.iterations
+            note = outcome.note
         except Cancelled:
             status = "cancelled"
             emit(RunCancelled(root, None))
@@ -151,6 +152,8 @@ class RlmEngine:
                 check = sources.check(answer, tree)
             except Exception:  # a bug in checking must not lose the answer
                 log.exception("checking the answer's sources failed")
+        elif note:
+            check.note = note
         seconds = time.monotonic() - started
         emit(
             RunFinished(

@@ -88,6 +88,11 @@ def final_quotes(answer: str) -> list[str]:
     return [q for q in found if clean_quote(q)]
 
 
+def answer_body(answer: str) -> str:
+    """The answer without its "Source:" lines."""
+    return "\n".join(line for line in answer.split("\n") if not _SOURCE_LINE.match(line))
+
+
 def _supports(facts: list[Fact], words: list[str], passage: str) -> bool:
     text = FactText(passage)
     if facts:
@@ -198,10 +203,11 @@ class Checker:
         self, answer: str, quotes: list[tuple[str, str]], read: list[SourceSpan]
     ) -> AnswerCheck:
         """`quotes`: (quote, origin) the model named; `read`: the spans the run saw."""
-        if not answer.strip():
+        body = answer_body(answer)
+        if not body.strip():
             return AnswerCheck()
-        facts = key_facts(answer)
-        words = content_words(answer)
+        facts = key_facts(body)
+        words = content_words(body)
         citations = [self.verify(q, origin) for q, origin in quotes]
         for c in citations:
             if c.verified and c.document is not None and c.start is not None:

@@ -38,7 +38,8 @@ def test_grep_hits_carry_document_page_line_and_span_on_the_host() -> None:
     cell = next(e for e in run.events if isinstance(e, ev.CellFinished))
     assert f"{start} {end} 2" in cell.output  # the hit's own fields, in the REPL
     # the spans stay on the host: never in what the model was sent
-    assert all("sources" not in m["content"] for r in run.backend.requests for m in r.messages)
+    sent = "\n".join(m["content"] for r in run.backend.requests for m in r.messages)
+    assert "'index'" not in sent and '"index"' not in sent and "page=" not in sent
 
 
 def test_slices_of_context_and_documents_map_back_to_their_document() -> None:
@@ -94,3 +95,16 @@ def test_an_answer_with_an_invented_number_is_flagged() -> None:
     assert result.answer == "The magic number is 47"
     assert not result.answer_verified
     assert result.answer_note == "Not found in your documents: check this answer."
+
+
+def test_source_lines_in_final_are_checked_quotes() -> None:
+    answer = (
+        'FINAL(The key is K-7731.\nSource: "Project Cormorant\'s archive key is K-7731."\n'
+        'Source: "The archive key is K-9999.")'
+    )
+    run = replay([look("print(grep('archive key'))"), answer], prompt_variant="large")
+    named = [c for c in run.result.citations if c.origin == "final"]
+    assert [(c.document, c.verified) for c in named] == [("b.txt", True), (None, False)]
+    assert named[0].supports and run.result.answer_verified
+    system = run.backend.requests[0].messages[0]["content"]
+    assert "Source:" in system and "cite(hit_or_text)" in system
