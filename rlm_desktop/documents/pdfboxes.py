@@ -1,5 +1,5 @@
 """Where a passage of a PDF document sits on its page: rectangles from pdfium's character
-boxes, for the document viewer's highlight (Qt-free).
+boxes, and the page rendered as pixels, for the document viewer (Qt-free).
 
 A document's text is each page's text behind a '--- page N of M ---' line (`pdf.read_pdf`);
 `page_span` turns document offsets into a page and offsets in that page's text, and
@@ -104,12 +104,43 @@ def passage_boxes(path: str, page: int, start: int, end: int) -> list[Box]:
         document.close()
 
 
-def page_size(path: str, page: int) -> tuple[float, float]:
+@dataclass
+class RenderedPage:
+    """A page as RGBA pixels, `scale` pixels per PDF point."""
+
+    pixels: bytes
+    width: int
+    height: int
+    stride: int
+    scale: float
+    page_height: float  # in points, to turn a Box's y (from the bottom) into a row
+
+
+def render_page(path: str, page: int, scale: float) -> RenderedPage:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    document = pdfium.PdfDocument(path)
+    try:
+        pdf_page = document[page]
+        try:
+            height = float(pdf_page.get_size()[1])
+            bitmap = pdf_page.render(
+                scale=scale, force_bitmap_format=raw.FPDFBitmap_BGRA, rev_byteorder=True
+            )
+            pixels = bytes(bitmap.buffer)
+            return RenderedPage(pixels, bitmap.width, bitmap.height, bitmap.stride, scale, height)
+        finally:
+            pdf_page.close()
+    finally:
+        document.close()
+
+
+def page_count(path: str) -> int:
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(path)
     try:
-        width, height = document[page].get_size()
-        return float(width), float(height)
+        return len(document)
     finally:
         document.close()
