@@ -39,6 +39,7 @@ class Citation:
     match: str = "not found"  # "exact" | "normalised" | "fuzzy" | "not found"
     origin: str = "cite"  # "cite" | "final" (named by the model) | "read" | "search" (attached)
     supports: bool = False  # the passage holds the answer's key facts
+    cited: str | None = None  # the model's own words, when they differ from `quote`
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -51,6 +52,7 @@ class Citation:
             "match": self.match,
             "origin": self.origin,
             "supports": self.supports,
+            "cited": self.cited,
         }
 
     @classmethod
@@ -160,8 +162,9 @@ class Checker:
         if where is None:
             return Citation(clean_quote(quote), False, origin=origin)
         doc = self.documents[where.document]
+        found = doc.text[where.start : where.end]
         return Citation(
-            doc.text[where.start : where.end],
+            found,
             True,
             doc.name,
             page_of(doc, where.start),
@@ -169,6 +172,7 @@ class Checker:
             where.end,
             where.match,
             origin,
+            cited=None if found == quote else clean_quote(quote),
         )
 
     def passage(self, index: int, start: int, end: int, origin: str, facts: list[Fact]) -> Citation:
