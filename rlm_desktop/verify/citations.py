@@ -254,3 +254,29 @@ def sources_text(citations: list[Citation], note: str | None, quote_chars: int =
         state = "verified" if c.verified else "not found in the documents"
         lines.append(f'  [{n}] {where}: "{quote}" ({state})')
     return "\n".join(lines)
+
+
+ANSWER_FOUND = "Answer found"
+UNVERIFIED = "Unverified answer"
+
+
+def verdict(answer: str, answer_verified: bool) -> str:
+    """What the window's answer box says: "Answer found" only for an answer with a verified
+    source that supports it."""
+    if not answer.strip():
+        return "No answer"
+    return ANSWER_FOUND if answer_verified else UNVERIFIED
+
+
+def matching_words(answer: str, passage: str) -> list[tuple[int, int]]:
+    """Spans of `passage` holding the answer's key facts or meaningful words, for
+    highlighting them in the sources list."""
+    wanted = [f.text for f in key_facts(answer_body(answer))]
+    wanted += [w for w in content_words(answer_body(answer)) if len(w) > 3]
+    spans: list[tuple[int, int]] = []
+    low = passage.lower()
+    for word in sorted(set(wanted), key=len, reverse=True):
+        for m in re.finditer(rf"(?<!\w){re.escape(word.lower())}(?!\w)", low):
+            if all(m.end() <= s or m.start() >= e for s, e in spans):
+                spans.append((m.start(), m.end()))
+    return sorted(spans)
