@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rlm_desktop.verify.facts import Fact, FactText, content_words, key_facts
+from rlm_desktop.verify.facts import DocumentFacts, Fact, FactText, content_words, key_facts
 from rlm_desktop.verify.locate import DocumentSet, HasText, clean_quote, page_of
 from rlm_desktop.verify.provenance import SourceSpan
 
@@ -25,6 +25,7 @@ _QUOTED = re.compile(r"[\"“]([^\"”]{6,})[\"”]")
 MAX_ATTACHED = 3
 MAX_QUOTE_CHARS = 400
 MAX_CANDIDATE_LINES = 20_000
+MAX_SEARCH_HITS = 50  # per fact and document
 MIN_WORD_SHARE = 0.6  # answers without key facts: share of their words a passage must hold
 
 
@@ -134,6 +135,12 @@ def _lines(doc: HasText, start: int, end: int) -> Iterable[tuple[int, int]]:
         at = stop + 1
 
 
+def _anchors(facts: list[Fact]) -> list[str]:
+    """Each fact's first run of letters or digits, lower-cased."""
+    runs = [re.search(r"[^\W_]+", f.text.lower()) for f in facts]
+    return list(dict.fromkeys(m.group(0) for m in runs if m))
+
+
 def _trimmed(text: str, facts: list[Fact]) -> tuple[int, int]:
     """The part of a long line to quote: around its first key fact."""
     if len(text) <= MAX_QUOTE_CHARS:
@@ -150,11 +157,11 @@ class Checker:
     def __init__(self, documents: list[HasText]) -> None:
         self.documents = documents
         self.docs = DocumentSet(documents)
-        self._facts: dict[int, FactText] = {}
+        self._facts: dict[int, DocumentFacts] = {}
 
-    def _doc_facts(self, index: int) -> FactText:
+    def _doc_facts(self, index: int) -> DocumentFacts:
         if index not in self._facts:
-            self._facts[index] = FactText(self.documents[index].text)
+            self._facts[index] = DocumentFacts(self.documents[index].text)
         return self._facts[index]
 
     def verify(self, quote: str, origin: str) -> Citation:
@@ -182,6 +189,19 @@ class Checker:
         text = doc.text[start:end]
         return Citation(text, True, doc.name, page_of(doc, start), start, end, "exact", origin)
 
+    def _fact_lines(self, facts: list[Fact]) -> list[tuple[int, int, int]]:
+        """Where the facts' first words occur in the documents (figures first)."""
+        spots: list[tuple[int, int, int]] = []
+        ordered = sorted(facts, key=lambda f: f.kind == "name")
+        for index in range(len(self.documents)):
+            low = self._doc_facts(index).low
+            for anchor in _anchors(ordered):
+                at, found = low.find(anchor), 0
+                while at != -1 and found < MAX_SEARCH_HITS:
+                    spots.append((index, at, at + len(anchor)))
+                    at, found = low.find(anchor, at + 1), found + 1
+        return spots
+
     def attach(
         self,
         spans: Iterable[tuple[int, int, int]],
@@ -191,6 +211,7 @@ class Checker:
     ) -> list[Citation]:
         """The best lines of the spans for the answer (at most MAX_ATTACHED)."""
         scored: dict[tuple[int, int, int], float] = {}
+        anchors = _anchors(facts) if facts else words
         seen = 0
         for index, start, end in spans:
             for lo, hi in _lines(self.documents[index], start, end):
@@ -198,8 +219,10 @@ class Checker:
                 if seen > MAX_CANDIDATE_LINES:
                     break
                 key = (index, lo, hi)
-                if key not in scored:
-                    scored[key] = _score(facts, words, self.documents[index].text[lo:hi])
+                line = self.documents[index].text[lo:hi]
+                if key in scored or not any(a in line.lower() for a in anchors):
+                    continue  # a cheap look first: no fact's first word, no match
+                scored[key] = _score(facts, words, line)
         best = sorted((k for k, s in scored.items() if s > 0), key=lambda k: -scored[k])
         return [self.passage(i, s, e, origin, facts) for i, s, e in best[:MAX_ATTACHED]]
 
@@ -220,9 +243,8 @@ class Checker:
         if not any(c.supports for c in citations):
             spans = [(s.index, s.start, s.end) for s in read if s.index < len(self.documents)]
             attached = self.attach(spans, facts, words, "read")
-            if not attached:
-                whole = [(i, 0, len(d.text)) for i, d in enumerate(self.documents)]
-                attached = self.attach(whole, facts, words, "search")
+            if not attached and facts:
+                attached = self.attach(self._fact_lines(facts), facts, words, "search")
             for c in attached:
                 c.supports = _supports(facts, words, c.quote)
             citations += attached

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz
 
-from rlm_desktop.verify.facts import FactText, key_facts
+from rlm_desktop.verify.facts import DocumentFacts, Fact, FactText, key_facts
 from rlm_desktop.verify.locate import DocumentSet, HasText
 from rlm_desktop.verify.normalise import normalise
 
@@ -34,12 +34,12 @@ class PromptEcho:
         self.documents = documents
         self.docs = DocumentSet(documents)
         self.allowed = FactText(question + "\n" + "\n".join(d.name for d in documents))
-        self._texts: list[FactText] | None = None
+        self._texts: list[DocumentFacts] | None = None
 
-    def _in_documents(self, fact: object) -> bool:
+    def _in_documents(self, fact: Fact) -> bool:
         if self._texts is None:
-            self._texts = [FactText(d.text) for d in self.documents]
-        return any(t.has(fact) for t in self._texts)  # type: ignore[arg-type]
+            self._texts = [DocumentFacts(d.text) for d in self.documents]
+        return any(t.has(fact) for t in self._texts)
 
     def copied(self, answer: str) -> bool:
         text = normalise(answer).text
