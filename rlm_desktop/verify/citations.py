@@ -135,6 +135,19 @@ def _lines(doc: HasText, start: int, end: int) -> Iterable[tuple[int, int]]:
         at = stop + 1
 
 
+_SENTENCE = re.compile(r"\S.*?(?:[.!?](?=\s|$)|$)")
+
+
+def _pieces(doc: HasText, start: int, end: int) -> Iterable[tuple[int, int]]:
+    """The lines touching [start, end); a long line (a paragraph) as its sentences."""
+    for lo, hi in _lines(doc, start, end):
+        if hi - lo <= MAX_QUOTE_CHARS:
+            yield lo, hi
+            continue
+        for m in _SENTENCE.finditer(doc.text, lo, hi):
+            yield m.start(), m.end()
+
+
 def _anchors(facts: list[Fact]) -> list[str]:
     """Each fact's first run of letters or digits, lower-cased."""
     runs = [re.search(r"[^\W_]+", f.text.lower()) for f in facts]
@@ -214,7 +227,7 @@ class Checker:
         anchors = _anchors(facts) if facts else words
         seen = 0
         for index, start, end in spans:
-            for lo, hi in _lines(self.documents[index], start, end):
+            for lo, hi in _pieces(self.documents[index], start, end):
                 seen += 1
                 if seen > MAX_CANDIDATE_LINES:
                     break
@@ -247,6 +260,8 @@ class Checker:
                 attached = self.attach(self._fact_lines(facts), facts, words, "search")
             for c in attached:
                 c.supports = _supports(facts, words, c.quote)
+            if any(c.supports for c in attached):  # the passages that back it, only
+                attached = [c for c in attached if c.supports]
             citations += attached
         missing = [
             f.text

@@ -13,8 +13,6 @@ import random
 import re
 import sys
 
-from rapidfuzz import fuzz
-
 from rlm_desktop.verify import locate
 from rlm_desktop.verify.normalise import normalise
 
@@ -37,12 +35,8 @@ def best_score(docs: locate.DocumentSet, quote: str) -> float:
     for i in range(len(docs.documents)):
         text = docs.norm(i).text
         for lo, hi in locate._windows(text, needle):
-            got = fuzz.partial_ratio_alignment(needle, text[lo:hi])
-            if got is None or got.score <= best:
-                continue
-            aligned = locate.aligned_words(text, lo + got.dest_start, lo + got.dest_end)
-            if locate.words_hold(needle, aligned):
-                best = got.score
+            found = locate.fuzzy_span(text, lo, hi, needle, threshold=0.0)  # every score
+            best = max(best, found[0] if found else 0.0)
     return best
 
 
