@@ -215,6 +215,14 @@ class Checker:
                     at, found = low.find(anchor, at + 1), found + 1
         return spots
 
+    @staticmethod
+    def _backing(attached: list[Citation], facts: list[Fact], words: list[str]) -> list[Citation]:
+        """The attached passages, marked; only those that back the answer when any does."""
+        for c in attached:
+            c.supports = _supports(facts, words, c.quote)
+        backing = [c for c in attached if c.supports]
+        return backing or attached
+
     def attach(
         self,
         spans: Iterable[tuple[int, int, int]],
@@ -249,19 +257,16 @@ class Checker:
         facts = key_facts(body)
         words = content_words(body)
         citations = [self.verify(q, origin) for q, origin in quotes]
-        for c in citations:
-            if c.verified and c.document is not None and c.start is not None:
-                doc = next(d for d in self.documents if d.name == c.document)
-                c.supports = _supports(facts, words, doc.text[c.start : c.end or c.start])
+        for c in citations:  # a verified citation's quote is the document's own text
+            c.supports = c.verified and _supports(facts, words, c.quote)
         if not any(c.supports for c in citations):
             spans = [(s.index, s.start, s.end) for s in read if s.index < len(self.documents)]
-            attached = self.attach(spans, facts, words, "read")
-            if not attached and facts:
-                attached = self.attach(self._fact_lines(facts), facts, words, "search")
-            for c in attached:
-                c.supports = _supports(facts, words, c.quote)
-            if any(c.supports for c in attached):  # the passages that back it, only
-                attached = [c for c in attached if c.supports]
+            attached = self._backing(self.attach(spans, facts, words, "read"), facts, words)
+            if not any(c.supports for c in attached) and facts:
+                found = self.attach(self._fact_lines(facts), facts, words, "search")
+                found = self._backing(found, facts, words)
+                if any(c.supports for c in found) or not attached:
+                    attached = found
             citations += attached
         missing = [
             f.text
