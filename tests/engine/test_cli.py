@@ -194,6 +194,7 @@ def test_ask_strips_terminal_escape_sequences_from_what_it_prints(tmp_path: Path
     look = "Let me look.\n```repl\nprint(len(context))\n```"
     out = _ask_replay(tmp_path, [look, f"FINAL({hostile})"])
     assert out.returncode == 0, out.stderr
-    assert out.stdout == "The answer is 42.\n"
+    assert out.stdout.split("\n\n")[0] == "The answer is 42."  # the sources follow
+    assert "\x1b" not in out.stdout and "\x9b" not in out.stdout and "\r" not in out.stdout
     data = json.loads(_ask_replay(tmp_path, [look, f"FINAL({hostile})"], "--json").stdout)
     assert data["answer"] == hostile  # --json keeps the text; JSON escapes the controls
