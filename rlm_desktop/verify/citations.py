@@ -26,7 +26,7 @@ MAX_ATTACHED = 3
 MAX_QUOTE_CHARS = 400
 MAX_CANDIDATE_LINES = 20_000
 MAX_SEARCH_HITS = 50  # per fact and document
-MIN_WORD_SHARE = 0.6  # answers without key facts: share of their words a passage must hold
+MIN_WORD_SHARE = 0.8  # answers without figures: share of their words a passage must hold
 
 
 @dataclass
@@ -97,14 +97,18 @@ def answer_body(answer: str) -> str:
 
 
 def _supports(facts: list[Fact], words: list[str], passage: str) -> bool:
+    """Whether the passage backs the answer: every figure or code of the answer; for an
+    answer without one, every name and nearly all its words (measured with Gemma 3 270M: "The
+    Copper vault is not in use." is not backed by "The access code for the Copper vault is
+    N555-P90.", though the name is there)."""
     text = FactText(passage)
-    if facts:
-        numbers = [f for f in facts if f.kind == "number"]
-        if numbers:
-            return all(text.has(f) for f in numbers)
-        return sum(text.has(f) for f in facts) >= max(1, -(-len(facts) // 2))
-    if not words:
+    numbers = [f for f in facts if f.kind == "number"]
+    if numbers:
+        return all(text.has(f) for f in numbers)
+    if not all(text.has(f) for f in facts):
         return False
+    if not words:
+        return bool(facts)
     return sum(text.has_word(w) for w in words) / len(words) >= MIN_WORD_SHARE
 
 

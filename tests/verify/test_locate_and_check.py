@@ -65,3 +65,11 @@ def test_the_fuzzy_threshold_keeps_true_quotes_and_refuses_near_misses() -> None
     figures = measure(200, seed=3, rate=0.0)
     assert figures["false_accepted"] == 0  # one word away from a real sentence: refused
     assert figures["true_recall"] >= 0.98  # a real sentence with a word left out: found
+
+
+def test_a_name_alone_does_not_back_an_answer_that_says_something_else() -> None:
+    docs = [Document(name="n.txt", text="The access code for the Copper vault is N555-P90.\n")]
+    wrong = Checker(docs).check("The Copper vault is not in use.", [], [])
+    assert not wrong.answer_verified and wrong.note is None  # unverified, not invented
+    right = Checker(docs).check("The access code is N555-P90.", [], [])
+    assert right.answer_verified
