@@ -221,11 +221,12 @@ class Checker:
 
     @staticmethod
     def _backing(attached: list[Citation], facts: list[Fact], words: list[str]) -> list[Citation]:
-        """The attached passages, marked; only those that back the answer when any does."""
+        """The attached passages, marked: those that back the answer when any does, else
+        only the closest one (what the run read nearest to the answer, for the user to judge)."""
         for c in attached:
             c.supports = _supports(facts, words, c.quote)
         backing = [c for c in attached if c.supports]
-        return backing or attached
+        return backing or attached[:1]
 
     def attach(
         self,
