@@ -13,7 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rlm_desktop.verify.facts import DocumentFacts, Fact, FactText, content_words, key_facts
+from rlm_desktop.verify.facts import (
+    PAGE_LINE,
+    DocumentFacts,
+    Fact,
+    FactText,
+    content_words,
+    key_facts,
+)
 from rlm_desktop.verify.locate import DocumentSet, HasText, clean_quote, page_of
 from rlm_desktop.verify.provenance import SourceSpan
 
@@ -104,7 +111,7 @@ def _supports(facts: list[Fact], words: list[str], passage: str) -> bool:
     text = FactText(passage)
     numbers = [f for f in facts if f.kind == "number"]
     if numbers:
-        return all(text.has(f) for f in numbers)
+        return all(text.backs(f) for f in numbers)
     if not all(text.has(f) for f in facts):
         return False
     if not words:
@@ -133,7 +140,7 @@ def _lines(doc: HasText, start: int, end: int) -> Iterable[tuple[int, int]]:
         stop = text.find("\n", at)
         stop = len(text) if stop == -1 else stop
         line = text[at:stop]
-        if line.strip():
+        if line.strip() and not PAGE_LINE.match(line):
             lead = len(line) - len(line.lstrip())
             yield at + lead, at + len(line.rstrip())
         at = stop + 1

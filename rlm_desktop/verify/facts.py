@@ -14,6 +14,9 @@ from rlm_desktop.verify.normalise import normalise
 
 _TOKEN = re.compile(r"[^\W_](?:[\w.,:/'&-]*[^\W_])?")
 _THOUSANDS = re.compile(r"(?<=\d)[, ](?=\d{3}(?!\d))")
+NEAR_CHARS = 30
+# the line the PDF reader puts before each page's text (`documents.pdf.PAGE_MARKER`)
+PAGE_LINE = re.compile(r"(?m)^--- page \d+ of \d+ ---$")
 _QUOTED = re.compile(r"[\"“]([^\"”]{3,80})[\"”]")
 # Words that start sentences or fill answers, capitalised or not: never a name.
 _COMMON_WORDS = """
@@ -33,6 +36,13 @@ class Fact:
     text: str  # as written in the answer
     key: str  # normalised for matching
     kind: str  # "number" (has a digit: numbers, dates, codes) | "name" | "quote"
+    near: tuple[str, ...] = ()  # a short bare number's neighbouring words in the answer
+
+    @property
+    def weak(self) -> bool:
+        """A bare number of one to three digits: found by chance in page numbers, dates and
+        headings, so it counts only beside one of its answer's words."""
+        return self.kind == "number" and self.key.isdigit() and len(self.key) <= 3
 
 
 def fact_key(text: str) -> str:
@@ -59,8 +69,15 @@ def key_facts(answer: str) -> list[Fact]:
             continue
         key = fact_key(word)
         if key and key not in facts:
-            facts[key] = Fact(word, key, kind)
+            facts[key] = Fact(word, key, kind, _neighbours(answer, m.start(), m.end()))
     return list(facts.values())
+
+
+def _neighbours(answer: str, start: int, end: int) -> tuple[str, ...]:
+    before = re.findall(r"[A-Za-z]+", answer[max(0, start - 40) : start])[-2:]
+    after = re.findall(r"[A-Za-z]+", answer[end : end + 40])[:2]
+    words = [w.lower() for w in (*before, *after)]
+    return tuple(w for w in words if len(w) > 2 and w not in COMMON)
 
 
 def content_words(text: str) -> list[str]:
@@ -83,6 +100,16 @@ class FactText:
     def has(self, fact: Fact) -> bool:
         return _fact_rx(fact.key).search(self.key) is not None
 
+    def backs(self, fact: Fact) -> bool:
+        """`has`, and for a weak fact one of its answer's words within a few words of it."""
+        if not fact.weak or not fact.near:
+            return self.has(fact)
+        for m in _fact_rx(fact.key).finditer(self.key):
+            around = self.key[max(0, m.start() - NEAR_CHARS) : m.end() + NEAR_CHARS]
+            if any(_fact_rx(w).search(around) for w in fact.near):
+                return True
+        return False
+
     def has_word(self, word: str) -> bool:
         return _fact_rx(word).search(self.key) is not None
 
@@ -98,8 +125,9 @@ class DocumentFacts:
     around each find is normalised and searched (a 10 MB document stays fast)."""
 
     def __init__(self, text: str) -> None:
-        self.text = text
-        self.low = text.lower()
+        # the reader's page lines are no document text: blanked, offsets kept
+        self.text = PAGE_LINE.sub(lambda m: " " * len(m.group(0)), text)
+        self.low = self.text.lower()
 
     def has(self, fact: Fact) -> bool:
         anchor = _ANCHOR.search(fact.text.lower())

@@ -73,3 +73,17 @@ def test_a_name_alone_does_not_back_an_answer_that_says_something_else() -> None
     assert not wrong.answer_verified and wrong.note is None  # unverified, not invented
     right = Checker(docs).check("The access code is N555-P90.", [], [])
     assert right.answer_verified
+
+
+def test_a_short_number_in_a_heading_or_page_line_does_not_back_an_answer() -> None:
+    text = (
+        "--- page 10 of 12 ---\nSUPPLY AGREEMENT - page 10\n"
+        "Article 3. Term: this agreement runs for 36 months.\n"
+    )
+    docs = [Document(name="a.pdf", kind="pdf", text=text, pages=[0])]
+    wrong = Checker(docs).check("The supply agreement runs for 10 days.", [], [])
+    assert not wrong.answer_verified
+    assert all("--- page" not in c.quote for c in wrong.citations)
+    assert Checker(docs).check("It runs for 36 months.", [], []).answer_verified
+    # the reader's page line is no document text: "12" is in no document
+    assert Checker(docs).check("12", [], []).note == NOT_FOUND_NOTE
