@@ -130,6 +130,7 @@ class DocumentFacts:
         self.low = self.text.lower()
 
     def has(self, fact: Fact) -> bool:
+        """The fact is in the document (a weak one beside one of its answer's words)."""
         anchor = _ANCHOR.search(fact.text.lower())
         if anchor is None:
             return False
@@ -138,7 +139,7 @@ class DocumentFacts:
         while at != -1 and seen < MAX_ANCHORS:
             lo = max(0, at - ANCHOR_WINDOW)
             hi = at + len(fact.text) + ANCHOR_WINDOW
-            if FactText(self.text[lo:hi]).has(fact):
+            if FactText(self.text[lo:hi]).backs(fact):
                 return True
             at, seen = self.low.find(word, at + 1), seen + 1
         return False
