@@ -70,7 +70,14 @@ def key_facts(answer: str) -> list[Fact]:
         key = fact_key(word)
         if key and key not in facts:
             facts[key] = Fact(word, key, kind, _neighbours(answer, m.start(), m.end()))
-    return list(facts.values())
+    found = list(facts.values())
+    if found and answer.rstrip().endswith(found[-1].text):
+        # an answer cut at the token limit mid-code ("… is D836-B37. … is D836-B"): its last
+        # fact, a beginning of an earlier one, is that one cut short
+        last = found[-1]
+        if any(f.key.startswith(last.key) and f.key != last.key for f in found[:-1]):
+            found.pop()
+    return found
 
 
 def _neighbours(answer: str, start: int, end: int) -> tuple[str, ...]:

@@ -87,3 +87,11 @@ def test_a_short_number_in_a_heading_or_page_line_does_not_back_an_answer() -> N
     assert Checker(docs).check("It runs for 36 months.", [], []).answer_verified
     # the reader's page line is no document text: "12" is in no document
     assert Checker(docs).check("12", [], []).note == NOT_FOUND_NOTE
+
+
+def test_an_answer_cut_mid_code_at_the_token_limit_is_judged_by_its_whole_codes() -> None:
+    docs = [Document(name="n.txt", text="The access code for the Juniper vault is D836-B37.\n")]
+    cut = "The access code is D836-B37. The access code for the Juniper vault is D836-B"
+    check = Checker(docs).check(cut, [], [])
+    assert check.answer_verified and check.note is None
+    assert not Checker(docs).check("The code is D836-B", [], []).answer_verified
