@@ -29,6 +29,7 @@ from rlm_desktop.llm.base import BackendError
 from rlm_desktop.llm.factory import BACKENDS_HELP, make_backend
 from rlm_desktop.safetext import replace_surrogates, terminal_safe
 from rlm_desktop.store.settings import MIN_CONTEXT_TOKENS, load_settings
+from rlm_desktop.verify.citations import sources_text
 
 
 def add_parser(subparsers: Any) -> None:
@@ -184,6 +185,9 @@ def run(args: argparse.Namespace) -> int:
         _print(json.dumps(data, ensure_ascii=False, indent=2), sys.stdout)
     else:
         _print(terminal_safe(result.answer), sys.stdout)
+        sources = sources_text(result.citations, result.answer_note)
+        if sources:  # quotes come from documents: made safe like the answer
+            _print("\n" + terminal_safe(sources), sys.stdout)
     if result.status == "error":
         return _fail(result.error or "the run failed.")
     return 0

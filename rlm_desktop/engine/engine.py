@@ -19,9 +19,11 @@ from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.events import Event, RunCancelled, RunFailed, RunFinished, RunStarted
 from rlm_desktop.engine.loop import RlmRun
 from rlm_desktop.engine.shared import RunShared
+from rlm_desktop.engine.sources import RunSources
 from rlm_desktop.engine.tree import RunTree
 from rlm_desktop.llm.base import Backend, BackendError, BackendInfo, Usage
 from rlm_desktop.sandbox.host import Sandbox, SandboxError
+from rlm_desktop.verify.citations import AnswerCheck, Citation
 
 log = logging.getLogger(__name__)
 EventSink = Callable[[Event], None]
@@ -40,6 +42,9 @@ class RunResult:
     backend: BackendInfo
     sandbox_layers: list[str] = field(default_factory=list)
     error: str | None = None
+    citations: list[Citation] = field(default_factory=list)
+    answer_verified: bool = False  # a verified citation supports the answer
+    answer_note: str | None = None  # e.g. "Not found in your documents: check this answer."
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +61,9 @@ class RunResult:
             "backend": self.backend.to_json(),
             "sandbox_layers": list(self.sandbox_layers),
             "tree": self.tree.to_dict(),
+            "citations": [c.to_json() for c in self.citations],
+            "answer_verified": self.answer_verified,
+            "answer_note": self.answer_note,
         }
 
 
@@ -86,8 +94,10 @@ class RlmEngine:
         follow_up: FollowUp | None = None,
     ) -> RunResult:
         tree = RunTree()
+        sources = RunSources(context)
 
         def emit(event: Event) -> None:
+            sources.fill(event)
             tree.apply(event)
             if on_event is not None:
                 on_event(event)
@@ -116,13 +126,14 @@ class RlmEngine:
                 model=info.model,
             )
         )
-        answer, status, error, iterations = "", "ok", None, 0
+        answer, status, error, iterations, note = "", "ok", None, 0, ""
         try:
             rlm = RlmRun(shared, question, context, depth=0, node_id=root, **_carried(follow_up))
             if follow_up is not None:
                 follow_up.sandbox = rlm.sandbox
             outcome = rlm.run()
             answer, status, iterations = outcome.answer, outcome.status, outcome.iterations
+            note = outcome.note
         except Cancelled:
             status = "cancelled"
             emit(RunCancelled(root, None))
@@ -135,6 +146,14 @@ class RlmEngine:
             emit(RunFailed(root, None, error=error))
         if status in ("cancelled", "error"):
             iterations = sum(1 for n in tree.nodes.values() if n.parent_id == root)
+        check = AnswerCheck()
+        if answer.strip() and status in ("ok", "budget"):
+            try:
+                check = sources.check(answer, tree)
+            except Exception:  # a bug in checking must not lose the answer
+                log.exception("checking the answer's sources failed")
+        elif note:
+            check.note = note
         seconds = time.monotonic() - started
         emit(
             RunFinished(
@@ -147,6 +166,9 @@ class RlmEngine:
                 prompt_tokens=shared.usage.prompt_tokens,
                 completion_tokens=shared.usage.completion_tokens,
                 seconds=seconds,
+                citations=[c.to_json() for c in check.citations],
+                answer_verified=check.answer_verified,
+                answer_note=check.note,
             )
         )
         return RunResult(
@@ -161,6 +183,9 @@ class RlmEngine:
             backend=info,
             sandbox_layers=shared.sandbox_layers,
             error=error,
+            citations=check.citations,
+            answer_verified=check.answer_verified,
+            answer_note=check.note,
         )
 
 

@@ -74,6 +74,9 @@ class CellFinished(Event):
     error: str | None = None  # one-line error summary when the cell raised or the worker died
     seconds: float = 0.0
     final: str | None = None  # set when the cell called FINAL()/FINAL_VAR()
+    # the document spans its output showed (`verify.provenance.SourceSpan.to_json()`), filled
+    # in on the host; never sent to the model
+    sources: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +87,7 @@ class SubcallStarted(Event):
     batch_index: int = 0  # position within one llm_query_batched call (0-based)
     batch_size: int = 1
     label: str = ""  # what the helper question is about, e.g. a document's name
+    sources: list[dict[str, Any]] = field(default_factory=list)  # document spans in the prompt
 
 
 @dataclass
@@ -124,6 +128,11 @@ class RunFinished(Event):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
+    # the answer's sources (`verify.citations.Citation.to_json()`), whether a verified one
+    # supports it, and the warning for an answer found in no document
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    answer_verified: bool = False
+    answer_note: str | None = None
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

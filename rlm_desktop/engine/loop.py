@@ -32,7 +32,9 @@ from rlm_desktop.engine.protocol import (
 from rlm_desktop.engine.shared import RunOutcome, RunShared
 from rlm_desktop.engine.subcalls import SubcallBridge
 from rlm_desktop.llm.base import Completion, GenerationRequest
+from rlm_desktop.sandbox.helpers import CITE
 from rlm_desktop.sandbox.host import Sandbox, SandboxConfig
+from rlm_desktop.verify.prompt_copy import PromptEcho
 
 
 @dataclass
@@ -45,12 +47,18 @@ class TurnResult:
     notes: list[str] = field(default_factory=list)
 
 
+def repl_helpers(cfg: EngineConfig) -> tuple[str, ...]:
+    """The helper functions put in the REPL: the chosen ones, and `cite` with any of them."""
+    chosen = cfg.helper_names()
+    return (*chosen, CITE) if chosen else ()
+
+
 def sandbox_config(cfg: EngineConfig, variant: str, context_window: int) -> SandboxConfig:
     """The REPL settings a run's sandbox gets."""
     return SandboxConfig(
         cell_timeout=cfg.cell_timeout,
         max_output_chars=cfg.cell_output_chars,
-        helpers=cfg.helper_names(),
+        helpers=repl_helpers(cfg),
         chunk_chars=cfg.chunk_size(context_window),
         grep_results=cfg.grep_limit(variant),
     )
@@ -93,6 +101,18 @@ class RlmRun:
             shared.variant, description, cfg.subcalls, cfg.example_count(), cfg.helpers
         )
         self.conversation.add("system", system)
+        self.echo = PromptEcho(
+            [
+                prompts.system_prompt(
+                    shared.variant, "", cfg.subcalls, cfg.example_count(), cfg.helpers
+                ),
+                *prompts.engine_texts(),
+            ],
+            prompts.shown_examples(shared.variant, cfg.example_count(), cfg.helpers),
+            list(context.documents),
+            question,
+        )
+        self.copies = 0  # answers refused as copied from the prompt
         first = prompts.first_user_message(question, self.total_turns)
         self.conversation.add("user", f"{earlier}\n\n{first}" if earlier else first)
         self.keep_sandbox = keep_sandbox
@@ -124,7 +144,8 @@ class RlmRun:
                 result = self._turn(index)
                 if result.final is not None:
                     shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=result.final))
-                    return RunOutcome(result.final, "ok", index + 1)
+                    note = prompts.NO_ANSWER_NOTE if self.copies > 1 else ""
+                    return RunOutcome(result.final, "ok", index + 1, note)
                 errors_in_a_row = errors_in_a_row + 1 if result.error else 0
                 self.conversation.add("user", result.feedback)
                 if errors_in_a_row >= shared.config.max_consecutive_errors:
@@ -171,9 +192,20 @@ class RlmRun:
             completion.usage = usage
             parsed = parse_turn(completion.text)
         self.conversation.add("assistant", completion.text)
-        result = self._act(parsed, index, node)
-        self._finished(node, completion, result.feedback if result.final is None else "")
+        result = self._refuse_copy(self._act(parsed, index, node), index + 1)
+        self._finished(node, completion, result.feedback)
         return result
+
+    def _refuse_copy(self, result: TurnResult, next_index: int) -> TurnResult:
+        """An answer copied from the prompt is refused and asked for again once; a second
+        one ends the run with no answer (never a false one)."""
+        if not result.final or not self.echo.copied(result.final):
+            return result
+        self.copies += 1
+        if self.copies > 1:
+            return TurnResult(final="", feedback=prompts.NO_ANSWER_NOTE)
+        message = prompts.copied_answer_message(next_index, self.total_turns, self.reminder)
+        return TurnResult(feedback=message, error=True)
 
     def _first_grammar(self) -> str:
         if self.reminder is not None and self.has_grep:  # small model, grep in the REPL
@@ -275,12 +307,27 @@ class RlmRun:
 
     # --- budgets -------------------------------------------------------------------------
     def _ask_final(self, reason: str, iterations: int) -> RunOutcome:
-        """A budget ran out: ask the model once for its best answer."""
+        """A budget ran out: ask the model once for its best answer (twice when the first
+        one is copied from the prompt; a second copy gives no answer)."""
+        request = prompts.final_request(reason, self.question)
+        outcome = self._ask_final_once(reason, iterations, request)
+        if outcome.answer and self.echo.copied(outcome.answer):
+            self.copies += 1
+            if self.copies == 1:
+                again = prompts.copied_answer_message(0, 0, None) + "\n" + request
+                outcome = self._ask_final_once(reason, outcome.iterations, again)
+            if outcome.answer and self.echo.copied(outcome.answer):
+                outcome = RunOutcome("", "budget", outcome.iterations, prompts.NO_ANSWER_NOTE)
+        answer = outcome.answer
+        self.shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=answer, status="budget"))
+        return outcome
+
+    def _ask_final_once(self, reason: str, iterations: int, request: str) -> RunOutcome:
         shared = self.shared
         node = shared.new_id()
         shared.iterations += 1
         shared.emit(IterationStarted(node, self.node_id, index=iterations, depth=self.depth))
-        self.conversation.add_user(prompts.final_request(reason, self.question))
+        self.conversation.add_user(request)
         completion = self._generate(node, shared.config.final_max_tokens, grammar.FINAL_ONLY)
         _, prose = extract_code_blocks(completion.text)
         found = find_final(prose)
@@ -292,5 +339,4 @@ class RlmRun:
             ok, value, _ = self.sandbox.get_var(found.value, shared.cancel, serve)
             answer = value if ok else found.value
         self._finished(node, completion, f"Budget: {reason}.")
-        shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=answer, status="budget"))
         return RunOutcome(answer, "budget", iterations + 1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from rlm_desktop.sandbox.helpers import HELPER_NAMES
+from rlm_desktop.sandbox.helpers import CITE, HELPER_NAMES
 
 _DIR = Path(__file__).with_name("prompts")
 
@@ -61,6 +61,7 @@ REPL_HELP: dict[str, list[tuple[bool, str, str]]] = {
             "ask_each_document",
             "- ask_each_document(question): {document name: answer} for each one.",
         ),
+        (False, CITE, "- cite(hit_or_text): name a grep hit or the exact words as a source."),
     ],
 }
 # The helpers the prompt names when all are in the REPL (`helpers=True`, the default): measured
@@ -105,7 +106,8 @@ def repl_help(variant: str, subcalls: bool, helpers: bool | tuple[str, ...] = Tr
     lines = [
         text
         for needs_subcalls, helper, text in REPL_HELP[variant]
-        if (subcalls or not needs_subcalls) and (not helper or helper in shown)
+        if (subcalls or not needs_subcalls)
+        and (not helper or helper in shown or (helper == CITE and bool(shown)))
     ]
     return "".join(line + "\n" for line in lines)
 
@@ -227,3 +229,38 @@ def final_request(reason: str, question: str) -> str:
         "Reply now with one line FINAL(...) that holds your best answer, "
         "based on what you found so far."
     )
+
+
+NO_ANSWER_NOTE = (
+    "No answer: the model repeated the instructions' example or wording instead of "
+    "answering from the documents."
+)
+
+
+def copied_answer_message(index: int, total: int, question: str | None) -> str:
+    return (
+        "That answer repeats the instructions (their example or wording), not the documents. "
+        "Read the documents and answer from what they say. " + next_step(index, total, question)
+    )
+
+
+def engine_texts(reason: str = "the turn limit") -> list[str]:
+    """The engine's own messages, for catching an answer copied from them."""
+    return [
+        corrective_message(0, 2),
+        look_first_message(0, 2),
+        look_first_message(0, 2, grep=False),
+        IGNORED_FINAL_NOTE,
+        early_final_note(),
+        final_request(reason, ""),
+        repeated_code_message(0, 2, None),
+        next_step(0, 2, None),
+    ]
+
+
+def shown_examples(variant: str, examples: int, helpers: bool | tuple[str, ...]) -> list[str]:
+    """The worked examples the system prompt shows."""
+    if variant != "small":
+        return []
+    named = shown_helpers(variant, helpers)
+    return [text for needs, text in SMALL_EXAMPLES if set(needs) <= set(named)][:examples]

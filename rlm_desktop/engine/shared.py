@@ -23,6 +23,7 @@ class RunOutcome:
     answer: str
     status: str  # "ok" | "budget"
     iterations: int
+    note: str = ""  # why there is no answer (e.g. prompts.NO_ANSWER_NOTE)
 
 
 @dataclass

@@ -35,6 +35,7 @@ class TreeNode:
     seconds: float = 0.0
     started: float = 0.0
     note: str = ""
+    sources: list[dict[str, Any]] = field(default_factory=list)  # document spans it saw
 
     def to_dict(self, tree: RunTree) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -55,6 +56,8 @@ class TreeNode:
                 data[key] = value
         if self.kind == "iteration":
             data["text"] = self.text
+        if self.sources:
+            data["sources"] = list(self.sources)
         data["children"] = [tree.nodes[c].to_dict(tree) for c in self.children]
         return data
 
@@ -119,6 +122,7 @@ class RunTree:
         node = self.nodes[e.node_id]
         node.output, node.error, node.seconds = e.output, e.error, e.seconds
         node.answer = e.final
+        node.sources = list(e.sources)
         node.status = ERROR if e.error else DONE
         return node
 
@@ -127,6 +131,7 @@ class RunTree:
         label = f"{e.kind}{about}: {_first_line(e.prompt)}"
         node = TreeNode(e.node_id, e.parent_id, "subcall", label, depth=e.depth, started=e.t)
         node.text, node.subcall_kind = e.prompt, e.kind
+        node.sources = list(e.sources)
         return self._add(node)
 
     def _on_SubcallFinished(self, e: ev.SubcallFinished) -> TreeNode:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 STOPWORDS = frozenset(
@@ -69,8 +69,10 @@ STOPWORDS = frozenset(
     ]
 )
 HELPER_NAMES = ("grep", "chunks", "map_query", "ask_each_document")
+CITE = "cite"  # in the REPL with any helper; named in the large prompt only
 _REGEX_CHARS = set("\\[](){}|^$*+?")
 LINE_SNIPPET = 300
+CITE_CHARS = 1000
 
 
 @dataclass
@@ -79,7 +81,11 @@ class GrepMatch:
     line: int  # 1-based line number within the document (within the page when paged)
     text: str
     score: float
-    page: int = 0  # 1-based page of a paged document (PDF), 0 when it has no pages
+    # where the line is: 1-based page of a paged document (PDF; None when it has no pages),
+    # character offsets in the document's text (not printed: the model's prompt does not grow)
+    page: int | None = None
+    start: int = field(default=-1, repr=False)
+    end: int = field(default=-1, repr=False)
 
     def __str__(self) -> str:
         # The location on a line of its own: a small model copying its answer from the
@@ -116,14 +122,15 @@ def _snippet(line: str, needle: str) -> str:
     return ("…" if pos else "") + line[pos : pos + LINE_SNIPPET] + "…"
 
 
-def _numbered_lines(body: str, starts: list[int]) -> Iterator[tuple[int, int, str]]:
-    """(line number, page, line) for each line; with page starts, lines count within the page."""
+def _numbered_lines(body: str, starts: list[int]) -> Iterator[tuple[int, int, int, str]]:
+    """(line number, page, offset, line) for each line; with page starts, lines count within
+    the page (page 0: the document has no pages)."""
     page, page_line, offset = 0, 0, 0
     for line in body.split("\n"):
         while page < len(starts) and starts[page] <= offset:
             page, page_line = page + 1, 0
         page_line += 1
-        yield page_line, page, line
+        yield page_line, page, offset, line
         offset += len(line) + 1
 
 
@@ -191,10 +198,13 @@ def make_helpers(
         )
         found: list[GrepMatch] = []
         for name, body, starts in sources:
-            for number, page, line in _numbered_lines(str(body), starts):
+            for number, page, at, line in _numbered_lines(str(body), starts):
                 s = score(line)
                 if s > 0:
-                    found.append(GrepMatch(name, number, _snippet(line, needle), s, page))
+                    snippet = _snippet(line, needle)
+                    found.append(
+                        GrepMatch(name, number, snippet, s, page or None, at, at + len(line))
+                    )
         found.sort(key=lambda m: -m.score)  # stable: document order within a score
         return GrepResults(found[: max(1, int(max_results or grep_results))])
 
@@ -235,7 +245,26 @@ def make_helpers(
             answers[doc.name] = " | ".join(useful) if useful else "NONE"
         return answers
 
+    cited: list[str] = []
+
+    def cite(source: Any) -> None:
+        """Name a passage as a source of your answer: a grep hit (or a list of them) or the
+        document's exact words. Prints 'Cited source N: "…"'; the app checks each quote."""
+        if isinstance(source, (list, tuple)):
+            for item in source:
+                cite(item)
+            return
+        if isinstance(source, GrepMatch):
+            quote, where = source.text.strip("… "), f" ({source.document}, line {source.line})"
+        else:
+            quote, where = str(source), ""
+        quote = " ".join(quote.split())[:CITE_CHARS]
+        cited.append(quote)
+        shown = quote.replace('"', '\\"')
+        print(f'Cited source {len(cited)}: "{shown}"{where}')
+
     return {
+        "cite": cite,
         "grep": grep,
         "chunks": chunks,
         "map_query": map_query,

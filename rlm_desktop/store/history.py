@@ -33,7 +33,7 @@ from rlm_desktop.store.search import QUESTION_SLOT, run_rows, search_rowid, sear
 
 _NODE_COLUMNS = (
     "node_id, parent_id, kind, label, depth, status, subcall_kind, text, code, output, error, "
-    "answer, note, prompt_tokens, completion_tokens, seconds, started"
+    "answer, note, prompt_tokens, completion_tokens, seconds, started, sources"
 )
 
 
@@ -247,6 +247,7 @@ class HistoryStore:
                 completion_tokens=r[14],
                 seconds=r[15],
                 started=r[16],
+                sources=_json_list(r[17]),
             )
             nodes[node.id] = node
             parent = nodes.get(node.parent_id) if node.parent_id else None
@@ -281,3 +282,14 @@ def _document_row(conversation_id: int, d: DocumentRecord) -> tuple[Any, ...]:
         d.chars,
         added,
     )
+
+
+def _json_list(text: str | None) -> list:
+    """A JSON list kept in a column ('' or damaged: an empty list)."""
+    if not text:
+        return []
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []

@@ -13,6 +13,7 @@ writing. `close()` waits until everything queued is written.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import queue
 import sqlite3
@@ -27,13 +28,15 @@ log = logging.getLogger(__name__)
 
 _UPSERT = """
 INSERT INTO nodes (run_id, node_id, parent_id, seq, kind, label, depth, status, subcall_kind,
-    text, code, output, error, answer, note, prompt_tokens, completion_tokens, seconds, started)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    text, code, output, error, answer, note, prompt_tokens, completion_tokens, seconds, started,
+    sources)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (run_id, node_id) DO UPDATE SET
     label = excluded.label, status = excluded.status, text = excluded.text,
     output = excluded.output, error = excluded.error, answer = excluded.answer,
     note = excluded.note, prompt_tokens = excluded.prompt_tokens,
-    completion_tokens = excluded.completion_tokens, seconds = excluded.seconds
+    completion_tokens = excluded.completion_tokens, seconds = excluded.seconds,
+    sources = excluded.sources
 """
 _SEARCH = "INSERT INTO search (rowid, body, node_id, field) VALUES (?, ?, ?, ?)"
 FLUSH_INTERVAL_S = 0.02
@@ -119,6 +122,7 @@ class RunRecorder:
                 n.completion_tokens,
                 n.seconds,
                 n.started,
+                json.dumps(n.sources) if n.sources else "",
             ),
         )
 
@@ -152,6 +156,15 @@ class RunRecorder:
                     event.subcalls,
                     event.prompt_tokens,
                     event.completion_tokens,
+                    self.run_id,
+                ),
+            )
+            self.conn.execute(
+                "UPDATE runs SET citations = ?, answer_verified = ?, answer_note = ? WHERE id = ?",
+                (
+                    json.dumps(event.citations) if event.citations else "",
+                    int(event.answer_verified),
+                    event.answer_note,
                     self.run_id,
                 ),
             )

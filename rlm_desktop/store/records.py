@@ -39,6 +39,9 @@ class RunRecord:
     subcalls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    citations: list[dict[str, Any]] = field(default_factory=list)  # Citation.to_json()
+    answer_verified: bool = False
+    answer_note: str | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> RunRecord:
@@ -64,6 +67,9 @@ class RunRecord:
             subcalls=row["subcalls"],
             prompt_tokens=row["prompt_tokens"],
             completion_tokens=row["completion_tokens"],
+            citations=_citations(row["citations"]),
+            answer_verified=bool(row["answer_verified"]),
+            answer_note=row["answer_note"],
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -183,3 +189,13 @@ def describe_file(
         except OSError:
             pass
     return record
+
+
+def _citations(text: str | None) -> list[dict[str, Any]]:
+    if not text:
+        return []
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return []
+    return [c for c in value if isinstance(c, dict)] if isinstance(value, list) else []

@@ -103,7 +103,17 @@ CREATE TABLE variables (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: dict[int, str] = {0: SCHEMA_V1, 1: SCHEMA_V2}
+# Version 3: answers you can check. A node keeps the document spans it saw (JSON list of
+# `SourceSpan`), a run its answer's citations (JSON list of `Citation`), whether a verified
+# one supports the answer, and the warning for an answer found in no document.
+SCHEMA_V3 = """
+ALTER TABLE nodes ADD COLUMN sources TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN citations TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN answer_verified INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN answer_note TEXT;
+"""
+
+MIGRATIONS: dict[int, str] = {0: SCHEMA_V1, 1: SCHEMA_V2, 2: SCHEMA_V3}
 CURRENT_VERSION = max(MIGRATIONS) + 1
 
 

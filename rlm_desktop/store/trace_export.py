@@ -59,6 +59,9 @@ def run_events(
                 prompt_tokens=run.prompt_tokens,
                 completion_tokens=run.completion_tokens,
                 seconds=run.seconds,
+                citations=list(run.citations),
+                answer_verified=run.answer_verified,
+                answer_note=run.answer_note,
                 t=(root.started or run.started) + run.seconds,
             )
         )
@@ -113,6 +116,7 @@ def _node_events(tree: RunTree, node: TreeNode, position: int = 0) -> Iterator[e
                 error=node.error,
                 seconds=node.seconds,
                 final=node.answer,
+                sources=list(node.sources),
                 t=end,
             )
     elif node.kind == "subcall":
@@ -123,6 +127,7 @@ def _node_events(tree: RunTree, node: TreeNode, position: int = 0) -> Iterator[e
             prompt=node.text,
             depth=node.depth,
             label=_subcall_label(node),
+            sources=list(node.sources),
             t=node.started,
         )
         yield from _children(tree, children)

@@ -83,7 +83,11 @@ def test_ask_prints_just_the_answer_without_json() -> None:
         *("--doc", str(DEMO / "a.txt"), "--doc", str(DEMO / "b.txt")),
         *("--backend", f"replay:{DEMO / 'demo.json'}"),
     )
-    assert (out.returncode, out.stdout) == (0, "42\n")
+    assert out.returncode == 0
+    answer, below = out.stdout.split("\n\n", 1)
+    assert answer == "42"  # the answer alone on its first line, what backs it below
+    # 42 is worked out (17 + 25): no document says it, and the run says so
+    assert below == "Not found in your documents: check this answer.\n"
 
 
 def test_ask_without_readable_documents_fails_with_one_line(tmp_path: Path) -> None:
@@ -190,6 +194,7 @@ def test_ask_strips_terminal_escape_sequences_from_what_it_prints(tmp_path: Path
     look = "Let me look.\n```repl\nprint(len(context))\n```"
     out = _ask_replay(tmp_path, [look, f"FINAL({hostile})"])
     assert out.returncode == 0, out.stderr
-    assert out.stdout == "The answer is 42.\n"
+    assert out.stdout.split("\n\n")[0] == "The answer is 42."  # the sources follow
+    assert "\x1b" not in out.stdout and "\x9b" not in out.stdout and "\r" not in out.stdout
     data = json.loads(_ask_replay(tmp_path, [look, f"FINAL({hostile})"], "--json").stdout)
     assert data["answer"] == hostile  # --json keeps the text; JSON escapes the controls

@@ -72,7 +72,7 @@ def test_a_version_1_database_is_migrated_with_its_runs_searchable(tmp_path: Pat
     with HistoryStore.open(path) as store:
         assert store.notice is None
         version = store.conn.execute("PRAGMA user_version").fetchone()[0]
-        assert version == CURRENT_VERSION == 2
+        assert version == CURRENT_VERSION == 3
         assert [h.field for h in store.search("heron")] == ["question"]
         assert [h.node_id for h in store.search("flamingo")] == ["n3"]
         assert store.conversations()[0].answer == "In the marsh."

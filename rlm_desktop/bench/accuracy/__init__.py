@@ -69,6 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from rlm_desktop.bench.accuracy import report
+    from rlm_desktop.bench.accuracy.citing import citation_figures
     from rlm_desktop.bench.accuracy.methods import run_method
     from rlm_desktop.bench.accuracy.tasks import suite
     from rlm_desktop.engine import prompts
@@ -126,6 +127,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "seconds": round(time.monotonic() - started, 1),
         "results": rows,
         "protocol": report.protocol_figures(outcomes),
+        "citations": citation_figures(outcomes),
         "table_markdown": table,
         "plot": str(out / "accuracy.png") if plotted else None,
         "runs": [
@@ -140,6 +142,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "status": o.status,
                 "seconds": round(o.seconds, 2),
                 "protocol": asdict(o.protocol) if o.protocol else None,
+                "answer_verified": o.answer_verified,
+                "citations": o.citations,
             }
             for o in outcomes
         ],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from rlm_desktop.bench.accuracy.tasks import Task
 from rlm_desktop.documents.model import Context
@@ -49,6 +50,8 @@ class Outcome:
     protocol: Protocol | None = None
     error: str | None = None
     turn_texts: list[str] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)  # Citation.to_json()
+    answer_verified: bool = False
 
 
 def score(task: Task, answer: str) -> float:
@@ -98,6 +101,8 @@ def run_rlm(task: Task, backend: Backend, config: EngineConfig, subcalls: bool) 
         protocol=protocol,
         error=result.error,
         turn_texts=texts,
+        citations=[c.to_json() for c in result.citations],
+        answer_verified=result.answer_verified,
     )
 
 

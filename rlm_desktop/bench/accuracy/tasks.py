@@ -47,6 +47,7 @@ class Task:
     scoring: str = "exact"  # "exact" | "count" | "choice" (exactly one of `choices` named)
     seed: int = 0
     choices: tuple[str, ...] = ()
+    gold: str = ""  # the passage that holds the answer (needle, lookup), for citation recall
 
 
 def _code(rng: random.Random) -> str:
@@ -73,7 +74,7 @@ def needle(chars: int, seed: int) -> Task:
     docs = [Document(name=f"notes-{i + 1}.txt", text=p) for i, p in enumerate(parts)]
     label = f"{chars // 1000}k"
     question = f"What is the access code for the {place} vault?"
-    return Task("needle", label, chars, question, code, docs, seed=seed)
+    return Task("needle", label, chars, question, code, docs, seed=seed, gold=fact)
 
 
 def _near_misses(name: str) -> list[str]:
@@ -99,7 +100,8 @@ def lookup(count: int, seed: int) -> Task:
         docs.append(Document(name=f"memo-{i + 1:03d}.txt", text=text))
     question = f"What is the archive key of Project {target}?"
     chars = sum(len(d.text) for d in docs)
-    return Task("lookup", f"{count} docs", chars, question, key, docs, seed=seed)
+    gold = f"Project {target}'s archive key is {key}."
+    return Task("lookup", f"{count} docs", chars, question, key, docs, seed=seed, gold=gold)
 
 
 COMPLAINTS: dict[str, list[str]] = {
