@@ -90,6 +90,23 @@ class AnswerView(QWidget):
         self.banner.style().unpolish(self.banner)
         self.banner.style().polish(self.banner)
 
+    def set_verdict(self, status: str, answer: str, verified: bool) -> None:
+        """For a finished answer: "Answer found" only when a verified passage of the documents
+        supports it; otherwise say plainly that it is unverified."""
+        if status != "ok" or not answer.strip():
+            return
+        kind = "found" if verified else "unverified"
+        self.banner.setProperty("status", kind)
+        self.banner.setText(
+            "Answer found: a passage of your documents supports it (see the sources below)."
+            if verified
+            else "Unverified answer: no passage of your documents was found to support it. "
+            "Check it before you rely on it."
+        )
+        self.banner.setVisible(True)
+        self.banner.style().unpolish(self.banner)
+        self.banner.style().polish(self.banner)
+
     def copy(self) -> None:
         if self.answer:
             QGuiApplication.clipboard().setText(self.answer)

@@ -113,6 +113,8 @@ class Conversation(QObject):
             return
         self.live = None
         turn.answer, turn.status, turn.error = outcome.answer, outcome.status, outcome.error
+        turn.citations = outcome.citations
+        turn.answer_verified, turn.answer_note = outcome.answer_verified, outcome.answer_note
         turn.stats = self.w.runs.stats.line()
         turn.tree = self.w.tree_model.tree
         self.w.thread_view.update_turn(turn)

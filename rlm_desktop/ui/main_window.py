@@ -42,12 +42,14 @@ from rlm_desktop.ui.model_choice import (
 from rlm_desktop.ui.model_setup import ModelSetup
 from rlm_desktop.ui.run_controller import RunController, RunOutcome
 from rlm_desktop.ui.side_pane import SidePane
+from rlm_desktop.ui.source_opener import SourceOpener
 from rlm_desktop.ui.state import AppState, Do, Phase, Step
 from rlm_desktop.ui.status_bar import StatusBar
 from rlm_desktop.ui.tasks import TaskManager
 from rlm_desktop.ui.thread_view import ThreadView
 from rlm_desktop.ui.tree_model import RunTreeModel
 from rlm_desktop.ui.window_actions import WindowActions
+from rlm_desktop.verify.citations import verdict
 
 if TYPE_CHECKING:
     from rlm_desktop.ui.model_manager import ModelManagerDialog
@@ -145,6 +147,9 @@ class MainWindow(QMainWindow):
         return self.thread_view.answer
 
     def _connect(self) -> None:
+        self.sources = SourceOpener(self.docs_model, self.ask_panel.progress.setText)
+        self.thread_view.open_source.connect(self.sources.open_citation)
+        self.documents.table.doubleClicked.connect(self.sources.open_row)
         a, host, runs = self.actions, self.host, self.runs
         host.model_loading.connect(self._model_loading)
         host.model_loaded.connect(self._model_loaded)
@@ -335,6 +340,8 @@ class MainWindow(QMainWindow):
         self.conversation.run_finished(outcome)
         self.side.on_run_finished(outcome.status)
         line = OUTCOME_LINES.get(outcome.status) or f"The run failed: {outcome.error}"
+        if outcome.status == "ok":
+            line = verdict(outcome.answer, outcome.answer_verified) + "."
         self.ask_panel.progress.setText(line)
 
     # --- drops -----------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -36,6 +37,9 @@ class RunOutcome:
     status: str  # "ok" | "budget" | "error" | "cancelled"
     answer: str
     error: str | None = None
+    citations: list[dict[str, Any]] = field(default_factory=list)  # Citation.to_json()
+    answer_verified: bool = False  # a verified source supports the answer
+    answer_note: str | None = None  # "Not found in your documents: check this answer."
 
 
 class RunController(QObject):
@@ -102,7 +106,14 @@ class RunController(QObject):
             self._error = event.error
         elif isinstance(event, RunFinished):
             error = self._error if event.status == "error" else None
-            self._outcome = RunOutcome(event.status, event.answer, error)
+            self._outcome = RunOutcome(
+                event.status,
+                event.answer,
+                error,
+                list(event.citations),
+                event.answer_verified,
+                event.answer_note,
+            )
 
     def _drain(self) -> None:
         batch = self._buffer.take()

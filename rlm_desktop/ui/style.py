@@ -24,8 +24,11 @@ QLabel#errorLine, QLabel#banner[status="error"] {
 QLabel#banner[status="cancelled"] {
     background: rgba(138, 143, 152, 0.20); border-radius: 6px; padding: 6px 8px;
 }
-QLabel#banner[status="budget"] {
+QLabel#banner[status="budget"], QLabel#banner[status="unverified"] {
     background: rgba(217, 138, 28, 0.20); border-radius: 6px; padding: 6px 8px;
+}
+QLabel#banner[status="found"] {
+    background: rgba(46, 160, 67, 0.16); border-radius: 6px; padding: 6px 8px;
 }
 QLabel#statsLine { color: palette(placeholder-text); }
 QLabel#dropOverlay {

@@ -44,6 +44,7 @@ class ThreadView(QWidget):
     clicked = Signal(object)  # Turn: the user clicked its card
     ask_again = Signal(object)  # Turn
     edit = Signal(object)  # Turn
+    open_source = Signal(dict)  # a clicked citation
 
     def __init__(self, new_conversation: QAction, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -160,6 +161,7 @@ class ThreadView(QWidget):
         card.clicked.connect(self.clicked)
         card.ask_again.connect(self.ask_again)
         card.edit.connect(self.edit)
+        card.open_source.connect(self.open_source)
         self.cards_layout.insertWidget(len(self.cards) + 1, card)
         self.cards.append(card)
         self.empty.setVisible(False)

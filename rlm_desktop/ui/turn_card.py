@@ -1,12 +1,14 @@
 """One question of the conversation thread: `Turn` (what it holds: question, answer, status,
 statistics, its ids in the history, its tree once shown) and `TurnCard` (the widget: the
-question, the formatted answer, the statistics line, and "Ask again" / "Edit and ask").
+question, the formatted answer, its numbered sources (a click opens the document at the
+passage), the statistics line, and "Ask again" / "Edit and ask").
 Clicking a card selects it; the window then shows its tree in the side pane.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
@@ -16,6 +18,7 @@ from rlm_desktop.engine.tree import RunTree
 from rlm_desktop.store.records import RunRecord
 from rlm_desktop.ui.answer_view import AnswerView
 from rlm_desktop.ui.run_stats import RunStats
+from rlm_desktop.ui.sources_view import SourcesView
 
 
 @dataclass(eq=False)
@@ -29,6 +32,9 @@ class Turn:
     run_id: int | None = None
     tree: RunTree | None = None  # None: not shown yet (read from the history when it is)
     can_ask_again: bool = True  # False: an imported run whose question is not known
+    citations: list[dict[str, Any]] = field(default_factory=list)  # Citation.to_json()
+    answer_verified: bool = False
+    answer_note: str | None = None
 
     @classmethod
     def from_record(cls, run: RunRecord) -> Turn:
@@ -48,6 +54,9 @@ class Turn:
             stats.line() if run.status != "running" else "",
             run.conversation_id,
             run.id,
+            citations=list(run.citations),
+            answer_verified=run.answer_verified,
+            answer_note=run.answer_note,
         )
 
 
@@ -55,6 +64,7 @@ class TurnCard(QFrame):
     clicked = Signal(object)  # Turn
     ask_again = Signal(object)  # Turn
     edit = Signal(object)  # Turn
+    open_source = Signal(dict)  # a citation the user clicked: open the document there
 
     def __init__(self, turn: Turn, number: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,6 +82,9 @@ class TurnCard(QFrame):
         self.answer = AnswerView()
         self.answer.text.viewport().setCursor(Qt.CursorShape.IBeamCursor)
         self.answer.title.hide()  # the card is the answer's frame; Copy sits with the others
+        self.sources = SourcesView()
+        self.sources.setAccessibleName("Sources")
+        self.sources.open_requested.connect(self.open_source)
         self.stats = QLabel(turn.stats)
         self.stats.setObjectName("statsLine")
         self.stats.setWordWrap(True)  # never wider than the thread: it wraps
@@ -96,6 +109,7 @@ class TurnCard(QFrame):
         layout.setContentsMargins(10, 8, 10, 8)
         layout.addWidget(self.question)
         layout.addWidget(self.answer)
+        layout.addWidget(self.sources)
         layout.addLayout(bottom)
         self.refresh()
 
@@ -103,6 +117,11 @@ class TurnCard(QFrame):
         """Show the turn as it is now."""
         turn = self.turn
         self.answer.show_answer(turn.answer, turn.status, turn.error)
+        self.answer.set_verdict(turn.status, turn.answer, turn.answer_verified)
+        if turn.status == "running":
+            self.sources.hide()
+        else:
+            self.sources.set_sources(turn.citations, turn.answer, turn.answer_note)
         self.stats.setText(turn.stats)
         done = turn.status != "running" and turn.can_ask_again
         self.again_button.setVisible(done)

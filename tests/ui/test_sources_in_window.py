@@ -1,0 +1,64 @@
+"""Sources under an answer in the real window (replay backend, real engine, sandbox and
+verification): a supported answer says "Answer found" and lists its passage, a click opens the
+document viewer at that passage; an invented answer says "Unverified answer"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from tests.ui.conftest import MakeWindow, ask, wait_documents, wait_model
+
+
+def look(code: str) -> str:
+    return f"Let me look.\n```repl\n{code}\n```"
+
+
+def test_a_supported_answer_lists_its_source_and_opens_the_document_there(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path
+) -> None:
+    responses = [look("print(grep('archive key'))"), "FINAL(The archive key is K-7731.)"]
+    window = make_window(responses=responses, files=[str(docs)])
+    wait_model(qtbot, window)
+    wait_documents(qtbot, window)
+    assert ask(qtbot, window, "What is Cormorant's archive key?").status == "ok"
+    card = window.thread_view.cards[-1]
+    assert card.turn.answer_verified
+    assert card.answer.banner.text().startswith("Answer found")
+    assert window.ask_panel.progress.text() == "Answer found."
+    assert card.sources.isVisibleTo(window) and card.sources.rows
+    first = card.sources.citations[0]
+    assert first["verified"] and "K-7731" in first["quote"]
+    assert "b.txt" in card.sources.rows[0].text()
+
+    card.sources.rows[0].linkActivated.emit("source:0")  # the user clicks the source
+    viewer = window.sources.viewer
+    assert viewer is not None and viewer.isVisible()
+    assert viewer.document is not None and viewer.document.name.endswith("b.txt")
+    assert "K-7731" in viewer.highlighted_text()
+    viewer.close()
+
+    # the documents list opens the viewer too
+    index = window.docs_model.index(0, 0)
+    window.documents.table.doubleClicked.emit(index)
+    assert viewer.isVisible() and viewer.document is not None
+    window.close()
+
+
+def test_an_invented_answer_is_shown_as_unverified(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path
+) -> None:
+    responses = [look("print(grep('archive key'))"), "FINAL(The archive key is Q-1234.)"]
+    window = make_window(responses=responses, files=[str(docs)])
+    wait_model(qtbot, window)
+    wait_documents(qtbot, window)
+    assert ask(qtbot, window, "What is Cormorant's archive key?").status == "ok"
+    card = window.thread_view.cards[-1]
+    assert not card.turn.answer_verified
+    assert card.answer.banner.text().startswith("Unverified answer")
+    assert window.ask_panel.progress.text() == "Unverified answer."
+    assert "Answer found" not in card.answer.banner.text()
+    qtbot.keyClick(card, Qt.Key.Key_Escape)  # nothing to stop: no effect, no error
+    window.close()
