@@ -114,10 +114,10 @@ def run_child(
 
 # --- the checks themselves (each runs in its own process) ---------------------------------
 def check_model(model: str | None) -> str:
+    from rlm_desktop.backends import open_llama
     from rlm_desktop.llm.base import GenerationRequest
-    from rlm_desktop.llm.llama import LlamaBackend
 
-    backend = LlamaBackend.open(model, n_ctx=2048, n_slots=1)
+    backend = open_llama(model, n_ctx=2048, n_slots=1)
     try:
         words = [f"item{i}" for i in range(BATCH_TOKENS // 4)]
         while backend.count_tokens(" ".join(words)) < BATCH_TOKENS:

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from rlm_desktop.backends import BACKENDS_HELP, make_backend
 from rlm_desktop.cancel import CancelToken
 from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.events import Event
@@ -26,7 +27,6 @@ from rlm_desktop.engine.narrate import narrate
 from rlm_desktop.engine.trace import TraceWriter
 from rlm_desktop.engine.tree import RunTree
 from rlm_desktop.llm.base import BackendError
-from rlm_desktop.llm.factory import BACKENDS_HELP, make_backend
 from rlm_desktop.safetext import replace_surrogates, terminal_safe
 from rlm_desktop.store.settings import MIN_CONTEXT_TOKENS, load_settings
 

@@ -7,6 +7,7 @@ where it came from. The bundled demo model lives in `dev_models_dir()` and canno
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import time
@@ -22,8 +23,10 @@ from rlm_desktop.hub.placement import copy_atomic, write_json_atomic
 from rlm_desktop.llm.gguf_info import GGUFError, read_gguf_info
 from rlm_desktop.store.paths import dev_models_dir, models_dir
 
+log = logging.getLogger(__name__)
 _LATER_SHARD = re.compile(r"-(\d{5})-of-\d{5}\.gguf$")
 DEMO_ALIAS = "demo"
+DEMO_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"  # the catalogue's bundled entry, when unreadable
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,19 @@ def find_installed(
         if key in (model.id, model.path.name.lower(), model.path.stem.lower()):
             return model
     return None
+
+
+def demo_model_path(models_path: Path | None = None, catalog: Catalog | None = None) -> Path | None:
+    """The bundled demo model's file if it is on this computer, else None: the app's one
+    demo-model lookup (the CLI's default model, the window's first-run choice)."""
+    try:
+        catalog = catalog or load_catalog()
+    except HubError as exc:  # a packaging bug: say so, and still find the known file
+        log.warning("demo model: %s; looking for %s", exc, DEMO_FILE)
+        path = dev_models_dir() / DEMO_FILE
+        return path if path.is_file() else None
+    found = find_installed(DEMO_ALIAS, models_path, catalog)
+    return found.path if found is not None else None
 
 
 def resolve_model(

@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from rlm_desktop.llm.llama_paths import DEMO_ALIAS, DEMO_FILE
+from rlm_desktop.hub.installed import DEMO_ALIAS, DEMO_FILE
 from rlm_desktop.store.paths import dev_models_dir
 
 log = logging.getLogger(__name__)

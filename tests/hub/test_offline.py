@@ -25,7 +25,7 @@ CORE_RUN = textwrap.dedent(
     """
     import importlib
     CORE = ("rlm_desktop.cli", "rlm_desktop.engine.engine", "rlm_desktop.documents.ingest",
-            "rlm_desktop.llm.factory", "rlm_desktop.commands.models", "rlm_desktop.hub.service")
+            "rlm_desktop.backends", "rlm_desktop.commands.models", "rlm_desktop.hub.service")
     for name in CORE:
         importlib.import_module(name)
     from rlm_desktop.hub.catalog import load_catalog
@@ -72,7 +72,7 @@ MODEL_RUN = textwrap.dedent(
     from rlm_desktop.documents.model import Context, Document
     from rlm_desktop.engine.config import EngineConfig
     from rlm_desktop.engine.engine import RlmEngine
-    from rlm_desktop.llm.factory import make_backend
+    from rlm_desktop.backends import make_backend
     backend = make_backend("llama", "demo")
     doc = Document(name="note.txt", text="Intro.\\nThe access code for the Elm vault is K-42.\\n")
     config = EngineConfig(max_iterations=2, max_turn_tokens=64, final_max_tokens=48)

@@ -8,6 +8,7 @@ from pathlib import Path
 import llama_cpp.llama_cpp as C
 import pytest
 
+from rlm_desktop.backends import detect_machine
 from rlm_desktop.engine import grammar, prompts
 from rlm_desktop.engine.protocol import find_final, parse_turn
 from rlm_desktop.llm.base import BackendError
@@ -83,7 +84,9 @@ def _fallback_run(backend: LlamaBackend) -> None:
 
 @pytest.mark.model
 def test_the_plain_format_with_the_demo_model(demo_model: Path) -> None:
-    backend = LlamaBackend.open(str(demo_model), n_ctx=512, n_slots=1, chat_template="")
+    backend = LlamaBackend.open(
+        demo_model, detect_machine(), n_ctx=512, n_slots=1, chat_template=""
+    )
     try:
         _fallback_run(backend)
     finally:
@@ -94,7 +97,7 @@ def test_the_plain_format_with_the_demo_model(demo_model: Path) -> None:
 def test_a_base_model_without_a_template_uses_the_plain_format() -> None:
     if not GEMMA.exists():
         pytest.fail("The base Gemma model is missing: `make test` fetches it.")
-    backend = LlamaBackend.open(str(GEMMA), n_ctx=512, n_slots=1)
+    backend = LlamaBackend.open(GEMMA, detect_machine(), n_ctx=512, n_slots=1)
     try:
         assert backend.gguf.chat_template is None
         _fallback_run(backend)

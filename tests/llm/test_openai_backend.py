@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from openai_stand_in import PROMPT_TOKENS, StandIn, pieces, serve
 
+from rlm_desktop.backends import BACKENDS_HELP, make_backend
 from rlm_desktop.cancel import CancelToken
 from rlm_desktop.llm.base import BackendError, GenerationRequest, estimate_tokens
-from rlm_desktop.llm.factory import BACKENDS_HELP, make_backend
 from rlm_desktop.llm.openai_compat import OpenAICompatBackend
 from rlm_desktop.llm.openai_http import parse_server_url
 from tests.netguard import no_network

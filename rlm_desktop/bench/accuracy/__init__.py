@@ -68,12 +68,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from rlm_desktop.backends import make_backend
     from rlm_desktop.bench.accuracy import report
     from rlm_desktop.bench.accuracy.methods import run_method
     from rlm_desktop.bench.accuracy.tasks import suite
     from rlm_desktop.engine import prompts
     from rlm_desktop.engine.config import EngineConfig
-    from rlm_desktop.llm.factory import make_backend
 
     options: dict[str, Any] = {"n_ctx": args.n_ctx} if args.n_ctx else {}
     backend = make_backend(args.backend, args.model, **options)
