@@ -24,6 +24,7 @@ from rlm_desktop.cancel import CancelToken
 from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.events import Event
 from rlm_desktop.engine.narrate import narrate
+from rlm_desktop.engine.status import Status
 from rlm_desktop.engine.trace import TraceWriter
 from rlm_desktop.engine.tree import RunTree
 from rlm_desktop.llm.base import BackendError
@@ -184,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
         _print(json.dumps(data, ensure_ascii=False, indent=2), sys.stdout)
     else:
         _print(terminal_safe(result.answer), sys.stdout)
-    if result.status == "error":
+    if result.status is Status.ERROR:
         return _fail(result.error or "the run failed.")
     return 0
 

@@ -2,12 +2,52 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from rlm_desktop.sandbox.helpers import HELPER_NAMES
 
 SMALL_MODEL_PARAMS = 4_000_000_000
+# The helpers the prompt names when all are in the REPL (`HelperChoice.usual()`, the default):
+# measured with the 135M demo model, grep and map_query (README, "How the small-model defaults
+# were chosen"); chunks and ask_each_document are named only when chosen by name.
+USUAL_HELPERS = {"small": ("grep", "map_query"), "large": HELPER_NAMES}
+
+
+@dataclass(frozen=True)
+class HelperChoice:
+    """Which REPL helpers (HELPER_NAMES: grep, chunks, map_query, ask_each_document) a run has,
+    and which of them its prompt names. Made by one of the three constructors:
+    `usual()` (the default): all in the REPL, the prompt naming the variant's usual ones;
+    `none()`: no helpers; `only(names)`: just those, each named in the prompt.
+    """
+
+    in_repl: tuple[str, ...]  # in HELPER_NAMES order
+    name_all: bool  # the prompt names every one (else the variant's usual ones)
+
+    @classmethod
+    def usual(cls) -> HelperChoice:
+        return cls(HELPER_NAMES, name_all=False)
+
+    @classmethod
+    def none(cls) -> HelperChoice:
+        return cls((), name_all=True)
+
+    @classmethod
+    def only(cls, names: Iterable[str]) -> HelperChoice:
+        """Just `names`; ValueError naming any that is not a helper."""
+        wanted = set(names)
+        unknown = wanted - set(HELPER_NAMES)
+        if unknown:
+            raise ValueError(f"unknown helpers: {', '.join(sorted(unknown))}")
+        return cls(tuple(h for h in HELPER_NAMES if h in wanted), name_all=True)
+
+    def named(self, variant: str) -> tuple[str, ...]:
+        """The helpers the prompt of `variant` ("small" | "large") names."""
+        if self.name_all:
+            return self.in_repl
+        return tuple(h for h in USUAL_HELPERS[variant] if h in self.in_repl)
 
 
 @dataclass
@@ -25,10 +65,7 @@ class EngineConfig:
     final_max_tokens: int = 256
     prompt_variant: str = "auto"  # "auto" | "small" | "large"
     grammar: str = "auto"  # "auto" (on for small models) | "on" | "off"
-    # The REPL helpers (HELPER_NAMES: grep, chunks, map_query, ask_each_document). True: all
-    # in the REPL, the prompt naming the variant's usual ones (small: grep, map_query); False:
-    # none; a tuple of names: only those, each named in the prompt.
-    helpers: bool | tuple[str, ...] = True
+    helpers: HelperChoice = field(default_factory=HelperChoice.usual)  # REPL helpers
     subcalls: bool = True  # llm_query / rlm_query available to model code
     chunk_chars: int | None = None  # helper chunk size; None: from the model's window
     grep_results: int | None = None  # lines grep() shows; None: by prompt variant
@@ -60,15 +97,6 @@ class EngineConfig:
         # Measured with the 135M demo model (quick suite, grep lines shown 1/2/3/5): a small
         # model reads one line well and picks the wrong one among several.
         return 1 if variant == "small" else 20
-
-    def helper_names(self) -> tuple[str, ...]:
-        """The helpers in the REPL, in HELPER_NAMES order."""
-        if isinstance(self.helpers, bool):
-            return HELPER_NAMES if self.helpers else ()
-        unknown = set(self.helpers) - set(HELPER_NAMES)
-        if unknown:
-            raise ValueError(f"unknown helpers: {', '.join(sorted(unknown))}")
-        return tuple(h for h in HELPER_NAMES if h in self.helpers)
 
     def example_count(self) -> int:
         return 2 if self.examples is None else max(0, min(2, self.examples))

@@ -30,6 +30,7 @@ from rlm_desktop.engine.protocol import (
     truncate_output,
 )
 from rlm_desktop.engine.shared import RunOutcome, RunShared
+from rlm_desktop.engine.status import Status
 from rlm_desktop.engine.subcalls import SubcallBridge
 from rlm_desktop.llm.base import Completion, GenerationRequest
 from rlm_desktop.sandbox.host import Sandbox, SandboxConfig
@@ -50,7 +51,7 @@ def sandbox_config(cfg: EngineConfig, variant: str, context_window: int) -> Sand
     return SandboxConfig(
         cell_timeout=cfg.cell_timeout,
         max_output_chars=cfg.cell_output_chars,
-        helpers=cfg.helper_names(),
+        helpers=cfg.helpers.in_repl,
         chunk_chars=cfg.chunk_size(context_window),
         grep_results=cfg.grep_limit(variant),
     )
@@ -86,7 +87,7 @@ class RlmRun:
         self.feedback_limit = cfg.feedback_limit(shared.variant)
         self.reminder = question if shared.variant == "small" else None
         self.conversation = Conversation(shared.backend.count_tokens)
-        self.has_grep = "grep" in cfg.helper_names()
+        self.has_grep = "grep" in cfg.helpers.in_repl
         self.early_note = prompts.early_final_note(self.has_grep)
         description = context.describe()
         system = prompts.system_prompt(
@@ -124,7 +125,7 @@ class RlmRun:
                 result = self._turn(index)
                 if result.final is not None:
                     shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=result.final))
-                    return RunOutcome(result.final, "ok", index + 1)
+                    return RunOutcome(result.final, Status.OK, index + 1)
                 errors_in_a_row = errors_in_a_row + 1 if result.error else 0
                 self.conversation.add("user", result.feedback)
                 if errors_in_a_row >= shared.config.max_consecutive_errors:
@@ -292,5 +293,5 @@ class RlmRun:
             ok, value, _ = self.sandbox.get_var(found.value, shared.cancel, serve)
             answer = value if ok else found.value
         self._finished(node, completion, f"Budget: {reason}.")
-        shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=answer, status="budget"))
-        return RunOutcome(answer, "budget", iterations + 1)
+        shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=answer, status=Status.BUDGET))
+        return RunOutcome(answer, Status.BUDGET, iterations + 1)

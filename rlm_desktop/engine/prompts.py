@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from rlm_desktop.sandbox.helpers import HELPER_NAMES
+from rlm_desktop.engine.config import HelperChoice
 
 _DIR = Path(__file__).with_name("prompts")
 
@@ -63,10 +63,6 @@ REPL_HELP: dict[str, list[tuple[bool, str, str]]] = {
         ),
     ],
 }
-# The helpers the prompt names when all are in the REPL (`helpers=True`, the default): measured
-# with the 135M demo model, grep and map_query (README, "How the small-model defaults were
-# chosen"); chunks and ask_each_document are named only when chosen by name.
-USUAL_HELPERS = {"small": ("grep", "map_query"), "large": HELPER_NAMES}
 # The worked examples of the small prompt, each with the helpers it calls (shown only when
 # those are named in the prompt).
 SMALL_EXAMPLES: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -92,16 +88,8 @@ def _template(name: str) -> str:
     return (_DIR / name).read_text(encoding="utf-8")
 
 
-def shown_helpers(variant: str, helpers: bool | tuple[str, ...]) -> tuple[str, ...]:
-    """The helpers the prompt names: `True` the variant's usual ones, `False` none, or those
-    named."""
-    if isinstance(helpers, bool):
-        return USUAL_HELPERS[variant] if helpers else ()
-    return tuple(h for h in HELPER_NAMES if h in helpers)
-
-
-def repl_help(variant: str, subcalls: bool, helpers: bool | tuple[str, ...] = True) -> str:
-    shown = shown_helpers(variant, helpers)
+def repl_help(variant: str, subcalls: bool, helpers: HelperChoice | None = None) -> str:
+    shown = (helpers or HelperChoice.usual()).named(variant)
     lines = [
         text
         for needs_subcalls, helper, text in REPL_HELP[variant]
@@ -115,10 +103,11 @@ def system_prompt(
     context_description: str,
     subcalls: bool,
     examples: int = 2,
-    helpers: bool | tuple[str, ...] = True,
+    helpers: HelperChoice | None = None,
 ) -> str:
-    """The system prompt, naming only what the REPL really offers in this run."""
-    named = shown_helpers(variant, helpers)
+    """The system prompt, naming only what the REPL really offers in this run (`helpers`:
+    the usual choice when None)."""
+    named = (helpers or HelperChoice.usual()).named(variant)
     usable = [text for needs, text in SMALL_EXAMPLES if set(needs) <= set(named)]
     shown = usable[:examples]
     if len(shown) == 1:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from rlm_desktop.cancel import CancelToken
 from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.events import Event
+from rlm_desktop.engine.status import Status
 from rlm_desktop.llm.base import Backend, Usage
 
 
@@ -21,7 +22,7 @@ class RunOutcome:
     """How one RLM (the root or a child) ended."""
 
     answer: str
-    status: str  # "ok" | "budget"
+    status: Status  # OK | BUDGET
     iterations: int
 
 
