@@ -26,6 +26,7 @@ from rlm_desktop.hub.placement import place, quarantine, write_json_atomic
 from rlm_desktop.hub.remote import RemoteFile, endpoint_or_default, fetch_remote_file
 from rlm_desktop.hub.transfer import Meter, exclusive, fetch_to_part, part_state_path
 from rlm_desktop.llm.gguf_info import GGUFError, read_gguf_info
+from rlm_desktop.sizes import human_size
 from rlm_desktop.store.paths import models_dir
 
 SPACE_MARGIN = 64 << 20  # keep this much free beyond the download itself
@@ -153,8 +154,8 @@ class Downloader:
         free = self.free_space(folder)
         if todo and free is not None and need + SPACE_MARGIN > free:
             raise DownloadError(
-                f"not enough free disk space: the download needs {need / 1e9:.1f} GB and only "
-                f"{free / 1e9:.1f} GB is free at {folder}",
+                f"not enough free disk space: the download needs {human_size(need)} and only "
+                f"{human_size(free)} is free at {folder}",
                 retryable=False,
             )
 

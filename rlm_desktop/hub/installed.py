@@ -21,6 +21,7 @@ from rlm_desktop.hub.errors import HubError, ModelImportError, ModelNotFoundErro
 from rlm_desktop.hub.hardware import free_disk
 from rlm_desktop.hub.placement import copy_atomic, write_json_atomic
 from rlm_desktop.llm.gguf_info import GGUFError, read_gguf_info
+from rlm_desktop.sizes import human_size
 from rlm_desktop.store.paths import dev_models_dir, models_dir
 
 log = logging.getLogger(__name__)
@@ -251,7 +252,7 @@ def _check_room(folder: Path, shards: tuple[Path, ...], size: int) -> None:
     missing = sum(s.stat().st_size for s in shards if not (folder / s.name).exists())
     if free is not None and missing > free:
         raise ModelImportError(
-            f"not enough free disk space: {size / 1e9:.1f} GB needed, {free / 1e9:.1f} GB free "
+            f"not enough free disk space: {human_size(size)} needed, {human_size(free)} free "
             f"at {folder}"
         )
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 from rlm_desktop.llm.base import BackendError
 from rlm_desktop.llm.gguf_info import GGUFInfo
+from rlm_desktop.sizes import human_size
 
 GIB = 1 << 30
 MIB = 1 << 20
@@ -125,8 +126,8 @@ def choose_context(
             window = max(MIN_WINDOW, window // 2 // 256 * 256)
     need = info.weights_bytes + info.kv_cache_bytes(min(want, MIN_WINDOW))
     raise BackendError(
-        f"not enough memory for {info.path.name}: it needs about {need / GIB:.1f} GB "
-        f"with a {min(want, MIN_WINDOW)}-token window; {max(0, ram_budget) / GIB:.1f} GB "
+        f"not enough memory for {info.path.name}: it needs about {human_size(need)} "
+        f"with a {min(want, MIN_WINDOW)}-token window; {human_size(max(0, ram_budget))} "
         "is free. Close other programs or choose a smaller model."
     )
 
