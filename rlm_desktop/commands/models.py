@@ -46,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
     from rlm_desktop.hub.service import HubService
 
     try:
-        service = HubService(endpoint=getattr(args, "endpoint", None),
-                             n_ctx=getattr(args, "context", None))  # fmt: skip
+        service = HubService(
+            endpoint=getattr(args, "endpoint", None), n_ctx=getattr(args, "context", None)
+        )
         action = _ACTIONS[args.models_command]
         return action(service, args)
     except HubError as exc:
@@ -71,8 +72,10 @@ def _list(service: Any, args: argparse.Namespace) -> int:
     installed = service.installed()
     rows = [] if args.installed else service.rows()
     if args.json:
-        out: dict[str, object] = {"models_dir": str(service.models_path),
-                                  "installed": [m.to_json() for m in installed]}  # fmt: skip
+        out: dict[str, object] = {
+            "models_dir": str(service.models_path),
+            "installed": [m.to_json() for m in installed],
+        }
         if not args.installed:
             out["catalog"] = [_row_json(r) for r in rows]
             out["hardware"] = service.hardware.to_json()
@@ -87,16 +90,24 @@ def _list(service: Any, args: argparse.Namespace) -> int:
         print("\nCatalogue (verdicts for this computer):")
         for r in rows:
             mark = "installed" if r.installed else ("paused" if r.partial_bytes else "")
-            print(f"  {r.entry.id:28} {human_size(r.entry.size_bytes):>9}  "
-                  f"{r.assessment.verdict:14} {mark:9} {r.entry.good_for}")  # fmt: skip
+            print(
+                f"  {r.entry.id:28} {human_size(r.entry.size_bytes):>9}  "
+                f"{r.assessment.verdict:14} {mark:9} {r.entry.good_for}"
+            )
     return 0
 
 
 def _row_json(row: Any) -> dict[str, object]:
     out = row.assessment.to_json()
-    out.update(repo=row.entry.repo, files=list(row.entry.files), license=row.entry.license,
-               quantization=row.entry.quantization, good_for=row.entry.good_for,
-               installed=row.installed is not None, partial_bytes=row.partial_bytes)  # fmt: skip
+    out.update(
+        repo=row.entry.repo,
+        files=list(row.entry.files),
+        license=row.entry.license,
+        quantization=row.entry.quantization,
+        good_for=row.entry.good_for,
+        installed=row.installed is not None,
+        partial_bytes=row.partial_bytes,
+    )
     return out
 
 
@@ -150,8 +161,13 @@ def _hub_error(message: str) -> Exception:
     return HubError(message)
 
 
-_ACTIONS = {"list": _list, "recommend": _recommend, "download": _download,
-            "import": _import, "remove": _remove}  # fmt: skip
+_ACTIONS = {
+    "list": _list,
+    "recommend": _recommend,
+    "download": _download,
+    "import": _import,
+    "remove": _remove,
+}
 
 
 class ProgressBar:

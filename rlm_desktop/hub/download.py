@@ -126,8 +126,18 @@ class Downloader:
         self._validate(targets)
         self._write_sidecar(targets, remotes, catalog_id)
         if on_progress:
-            on_progress(DownloadProgress(targets[-1].name, meter.total, meter.total, 0.0, 0.0,
-                                         len(remotes) - 1, len(remotes), "done"))  # fmt: skip
+            on_progress(
+                DownloadProgress(
+                    targets[-1].name,
+                    meter.total,
+                    meter.total,
+                    0.0,
+                    0.0,
+                    len(remotes) - 1,
+                    len(remotes),
+                    "done",
+                )
+            )
         return targets[0]
 
     def _make_folder(self) -> Path:
@@ -175,11 +185,22 @@ class Downloader:
         def report(done: int, phase: str) -> None:
             if on_progress and (meter.due() or phase != "downloading"):
                 speed, eta = meter.rate(done)
-                on_progress(DownloadProgress(name, meter.done_before + done, meter.total,
-                                             speed, eta, index, count, phase))  # fmt: skip
+                on_progress(
+                    DownloadProgress(
+                        name, meter.done_before + done, meter.total, speed, eta, index, count, phase
+                    )
+                )
 
-        digest = fetch_to_part(remote, part, self.endpoint, self.timeout, self.max_retries,
-                               self.retry_wait, report, cancel)  # fmt: skip
+        digest = fetch_to_part(
+            remote,
+            part,
+            self.endpoint,
+            self.timeout,
+            self.max_retries,
+            self.retry_wait,
+            report,
+            cancel,
+        )
         report(remote.size, "verifying")
         _verify(remote, part, name, digest)
         meter.done_before += remote.size
@@ -200,12 +221,20 @@ class Downloader:
     def _write_sidecar(
         self, targets: list[Path], remotes: list[RemoteFile], cid: str | None
     ) -> None:
-        write_json_atomic(sidecar_path(targets[0]), {
-            "source": "downloaded", "repo": remotes[0].repo, "revision": remotes[0].revision,
-            "commit": remotes[0].commit, "catalog_id": cid, "endpoint": self.endpoint,
-            "files": [t.name for t in targets], "downloaded_at": time.time(),
-            "sha256": {t.name: r.sha256 for t, r in zip(targets, remotes, strict=True)},
-        })  # fmt: skip
+        write_json_atomic(
+            sidecar_path(targets[0]),
+            {
+                "source": "downloaded",
+                "repo": remotes[0].repo,
+                "revision": remotes[0].revision,
+                "commit": remotes[0].commit,
+                "catalog_id": cid,
+                "endpoint": self.endpoint,
+                "files": [t.name for t in targets],
+                "downloaded_at": time.time(),
+                "sha256": {t.name: r.sha256 for t, r in zip(targets, remotes, strict=True)},
+            },
+        )
 
 
 def _verify(remote: RemoteFile, part: Path, name: str, digest: str) -> None:
@@ -213,8 +242,10 @@ def _verify(remote: RemoteFile, part: Path, name: str, digest: str) -> None:
     expected = remote.sha256 or remote.git_sha1
     if not expected or digest == expected:
         return
-    reason = (f"{name}: sha256 {digest} does not match the hub's {expected} "
-              f"({remote.repo}@{remote.commit or remote.revision})")  # fmt: skip
+    reason = (
+        f"{name}: sha256 {digest} does not match the hub's {expected} "
+        f"({remote.repo}@{remote.commit or remote.revision})"
+    )
     bad = quarantine(part, reason)
     part_state_path(part).unlink(missing_ok=True)
     raise IntegrityError(

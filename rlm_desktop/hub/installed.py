@@ -87,8 +87,11 @@ def list_installed(
     bundled = dev_models_dir() / demo.first_file if demo else None
     if include_bundled and demo and bundled and bundled.is_file() and demo.id not in ids:
         size = bundled.stat().st_size
-        found.append(InstalledModel(demo.id, demo.name, bundled, size, "bundled", demo.id,
-                                    demo.repo, (bundled,)))  # fmt: skip
+        found.append(
+            InstalledModel(
+                demo.id, demo.name, bundled, size, "bundled", demo.id, demo.repo, (bundled,)
+            )
+        )
     return found
 
 
@@ -100,11 +103,12 @@ def _describe(path: Path, catalog: Catalog) -> InstalledModel:
     source = str(meta.get("source") or "imported")
     repo = meta.get("repo")
     if entry:
-        return InstalledModel(entry.id, entry.name, path, size, source, entry.id, entry.repo,
-                              shards)  # fmt: skip
+        return InstalledModel(
+            entry.id, entry.name, path, size, source, entry.id, entry.repo, shards
+        )
     model_id = _LATER_SHARD.sub("", path.name).removesuffix(".gguf").lower()
-    return InstalledModel(model_id, path.stem, path, size, source, None,
-                          repo if isinstance(repo, str) else None, shards)  # fmt: skip
+    repo_name = repo if isinstance(repo, str) else None
+    return InstalledModel(model_id, path.stem, path, size, source, None, repo_name, shards)
 
 
 def _shard_paths(first: Path) -> tuple[Path, ...]:
@@ -205,8 +209,10 @@ def import_model(
             path.unlink(missing_ok=True)
         raise
     first = folder / info.shards[0].name
-    write_json_atomic(sidecar_path(first), {"source": "imported", "original": str(info.path),
-                                            "imported_at": time.time()})  # fmt: skip
+    write_json_atomic(
+        sidecar_path(first),
+        {"source": "imported", "original": str(info.path), "imported_at": time.time()},
+    )
     return _describe(first, catalog)
 
 
@@ -231,8 +237,9 @@ def _copy_shards(
             )
         base = done
         try:
-            copy_atomic(shard, target, lambda n, b=base: on_progress and on_progress(b + n, total),
-                        cancel)  # fmt: skip
+            copy_atomic(
+                shard, target, lambda n, b=base: on_progress and on_progress(b + n, total), cancel
+            )
         except PermissionError:
             raise ModelImportError(
                 f"no permission to write to the models folder {folder}"

@@ -79,8 +79,13 @@ def _hasher(remote: RemoteFile) -> Any:
 
 def _resume_offset(remote: RemoteFile, part: Path) -> int:
     """Bytes of `part` that belong to this very version of the file (0 = start again)."""
-    state = {"url_etag": remote.etag, "size": remote.size, "commit": remote.commit,
-             "repo": remote.repo, "filename": remote.filename}  # fmt: skip
+    state = {
+        "url_etag": remote.etag,
+        "size": remote.size,
+        "commit": remote.commit,
+        "repo": remote.repo,
+        "filename": remote.filename,
+    }
     state_file = part_state_path(part)
     try:
         old = json.loads(state_file.read_text(encoding="utf-8"))

@@ -13,14 +13,37 @@ from rlm_desktop.hub.errors import HubError
 from rlm_desktop.hub.fit import NO_FIT, RECOMMENDED, SLOW, assess, assess_all, recommend
 from rlm_desktop.hub.hardware import GIB, Hardware, detect_hardware
 
-CPU_LAPTOP = Hardware(total_ram=8 * GIB, available_ram=5 * GIB, cpu_cores=4, logical_cpus=8,
-                      system="Linux", machine="x86_64", llama_available=True,
-                      gpu_offload=False, gpu_backend="cpu")  # fmt: skip
+CPU_LAPTOP = Hardware(
+    total_ram=8 * GIB,
+    available_ram=5 * GIB,
+    cpu_cores=4,
+    logical_cpus=8,
+    system="Linux",
+    machine="x86_64",
+    llama_available=True,
+    gpu_offload=False,
+    gpu_backend="cpu",
+)
 DEV_BOX = replace(CPU_LAPTOP, total_ram=24 * GIB, cpu_cores=2, logical_cpus=2)
-GPU_TOWER = replace(CPU_LAPTOP, total_ram=64 * GIB, cpu_cores=16, gpu_offload=True,
-                    gpu_backend="cuda", vram_total=24 * GIB, vram_free=23 * GIB)  # fmt: skip
-MAC = replace(CPU_LAPTOP, total_ram=36 * GIB, cpu_cores=12, system="Darwin", machine="arm64",
-              gpu_offload=True, gpu_backend="metal", unified_memory=True)  # fmt: skip
+GPU_TOWER = replace(
+    CPU_LAPTOP,
+    total_ram=64 * GIB,
+    cpu_cores=16,
+    gpu_offload=True,
+    gpu_backend="cuda",
+    vram_total=24 * GIB,
+    vram_free=23 * GIB,
+)
+MAC = replace(
+    CPU_LAPTOP,
+    total_ram=36 * GIB,
+    cpu_cores=12,
+    system="Darwin",
+    machine="arm64",
+    gpu_offload=True,
+    gpu_backend="metal",
+    unified_memory=True,
+)
 TINY = replace(CPU_LAPTOP, total_ram=2 * GIB)
 
 

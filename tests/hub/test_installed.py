@@ -100,8 +100,11 @@ def test_import_sharded_cancelled_in_the_second_shard(
     """No half model is left behind: the shards already copied are removed again."""
     meta = tiny_metadata(**{"split.count": 2, "split.no": 0})
     first = write_gguf(tmp_path / "half-00001-of-00002.gguf", meta)
-    write_gguf(tmp_path / "half-00002-of-00002.gguf", {"general.architecture": "llama"},
-               tensors=[("w", (1024, 3072))])  # fmt: skip
+    write_gguf(
+        tmp_path / "half-00002-of-00002.gguf",
+        {"general.architecture": "llama"},
+        tensors=[("w", (1024, 3072))],
+    )
     token = CancelToken()
 
     def progress(done: int, total: int) -> None:

@@ -117,12 +117,20 @@ DOWNLOAD_RUN = textwrap.dedent(
 
 def _download_in_fresh_process(hub: FakeHub, home: Path, mode: str) -> list[list[str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE"))}
-    env.update(RLM_DESKTOP_HOME=str(home), PYTHONPATH=str(REPO_ROOT), HF_ENDPOINT=hub.url,
-               HF_HOME=str(home / "hf"))  # fmt: skip
+    env.update(
+        RLM_DESKTOP_HOME=str(home),
+        PYTHONPATH=str(REPO_ROOT),
+        HF_ENDPOINT=hub.url,
+        HF_HOME=str(home / "hf"),
+    )
     done = subprocess.run(
         [sys.executable, "-c", DOWNLOAD_RUN, mode, SMALL_REPO, SMALL_NAME],
-        capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     line = next(x for x in done.stdout.splitlines() if x.startswith("NETGUARD"))
     return json.loads(line.removeprefix("NETGUARD"))
