@@ -235,11 +235,8 @@ def _copy_shards(
             raise ModelImportError(
                 f"a different model named {shard.name} is already installed; remove it first"
             )
-        base = done
         try:
-            copy_atomic(
-                shard, target, lambda n, b=base: on_progress and on_progress(b + n, total), cancel
-            )
+            copy_atomic(shard, target, _shifted(on_progress, done, total), cancel)
         except PermissionError:
             raise ModelImportError(
                 f"no permission to write to the models folder {folder}"
@@ -248,6 +245,15 @@ def _copy_shards(
             raise ModelImportError(f"cannot copy {shard.name}: {exc.strerror or exc}") from None
         copied.append(target)
         done += shard.stat().st_size
+
+
+def _shifted(
+    on_progress: Callable[[int, int], None] | None, base: int, total: int
+) -> Callable[[int], None] | None:
+    """One shard's copy progress (bytes of it) as progress of the whole model."""
+    if on_progress is None:
+        return None
+    return lambda n: on_progress(base + n, total)
 
 
 def _check_room(folder: Path, shards: tuple[Path, ...], size: int) -> None:

@@ -170,7 +170,7 @@ class _Reader:
     def scalar(self, fmt: str) -> int | float | bool:
         width = struct.calcsize(fmt)
         self._ensure(width)
-        value = struct.unpack_from(fmt, self.buf, self.off)[0]
+        value: int | float | bool = struct.unpack_from(fmt, self.buf, self.off)[0]
         self.off += width
         return value
 
