@@ -30,7 +30,9 @@ def test_llama_cpp_parses_the_grammars_quickly(llama: LlamaBackend) -> None:
     for text in (grammar.TURN, grammar.CODE_ONLY, grammar.FINAL_ONLY):
         started = time.perf_counter()
         sampler = grammar_sampler(llama.model, text)
-        assert sampler and time.perf_counter() - started < 0.5
+        # Milliseconds here; the wide 5 s bound only catches a pathological (exponential)
+        # parse of a grammar, not a slow or busy machine.
+        assert sampler and time.perf_counter() - started < 5.0
         C.llama_sampler_free(sampler)
     with pytest.raises(GrammarError):
         grammar_sampler(llama.model, "root ::= undefined_rule")
