@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from rlm_desktop.sandbox.helpers import HELPER_NAMES
 
 SMALL_MODEL_PARAMS = 4_000_000_000
+Variant = Literal["small", "large"]  # the prompt a run uses
+PromptChoice = Literal["auto", "small", "large"]  # auto: small under SMALL_MODEL_PARAMS
+GrammarChoice = Literal["auto", "on", "off"]  # auto: on for the small prompt
 # The helpers the prompt names when all are in the REPL (`HelperChoice.usual()`, the default):
 # measured with the 135M demo model, grep and map_query (README, "How the small-model defaults
 # were chosen"); chunks and ask_each_document are named only when chosen by name.
-USUAL_HELPERS = {"small": ("grep", "map_query"), "large": HELPER_NAMES}
+USUAL_HELPERS: dict[Variant, tuple[str, ...]] = {
+    "small": ("grep", "map_query"),
+    "large": HELPER_NAMES,
+}
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,7 @@ class HelperChoice:
             raise ValueError(f"unknown helpers: {', '.join(sorted(unknown))}")
         return cls(tuple(h for h in HELPER_NAMES if h in wanted), name_all=True)
 
-    def named(self, variant: str) -> tuple[str, ...]:
+    def named(self, variant: Variant) -> tuple[str, ...]:
         """The helpers the prompt of `variant` ("small" | "large") names."""
         if self.name_all:
             return self.in_repl
@@ -63,8 +69,8 @@ class EngineConfig:
     max_turn_tokens: int = 768
     subcall_max_tokens: int = 384
     final_max_tokens: int = 256
-    prompt_variant: str = "auto"  # "auto" | "small" | "large"
-    grammar: str = "auto"  # "auto" (on for small models) | "on" | "off"
+    prompt_variant: PromptChoice = "auto"
+    grammar: GrammarChoice = "auto"
     helpers: HelperChoice = field(default_factory=HelperChoice.usual)  # REPL helpers
     subcalls: bool = True  # llm_query / rlm_query available to model code
     chunk_chars: int | None = None  # helper chunk size; None: from the model's window
@@ -76,22 +82,22 @@ class EngineConfig:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
-    def variant_for(self, n_params: int | None) -> str:
-        if self.prompt_variant in ("small", "large"):
+    def variant_for(self, n_params: int | None) -> Variant:
+        if self.prompt_variant != "auto":
             return self.prompt_variant
         return "small" if n_params is not None and n_params < SMALL_MODEL_PARAMS else "large"
 
-    def grammar_on(self, variant: str) -> bool:
-        if self.grammar in ("on", "off"):
+    def grammar_on(self, variant: Variant) -> bool:
+        if self.grammar != "auto":
             return self.grammar == "on"
         return variant == "small"
 
-    def feedback_limit(self, variant: str) -> int:
+    def feedback_limit(self, variant: Variant) -> int:
         if self.feedback_chars:
             return self.feedback_chars
         return 1500 if variant == "small" else 6000
 
-    def grep_limit(self, variant: str) -> int:
+    def grep_limit(self, variant: Variant) -> int:
         if self.grep_results:
             return self.grep_results
         # Measured with the 135M demo model (quick suite, grep lines shown 1/2/3/5): a small

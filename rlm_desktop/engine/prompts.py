@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from rlm_desktop.engine.config import HelperChoice
+from rlm_desktop.engine.config import HelperChoice, Variant
 
 _DIR = Path(__file__).with_name("prompts")
 
@@ -88,7 +88,7 @@ def _template(name: str) -> str:
     return (_DIR / name).read_text(encoding="utf-8")
 
 
-def repl_help(variant: str, subcalls: bool, helpers: HelperChoice | None = None) -> str:
+def repl_help(variant: Variant, subcalls: bool, helpers: HelperChoice | None = None) -> str:
     shown = (helpers or HelperChoice.usual()).named(variant)
     lines = [
         text
@@ -99,7 +99,7 @@ def repl_help(variant: str, subcalls: bool, helpers: HelperChoice | None = None)
 
 
 def system_prompt(
-    variant: str,
+    variant: Variant,
     context_description: str,
     subcalls: bool,
     examples: int = 2,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from rlm_desktop.cancel import CancelToken
-from rlm_desktop.engine.config import EngineConfig
+from rlm_desktop.engine.config import EngineConfig, Variant
 from rlm_desktop.engine.events import Event
 from rlm_desktop.engine.status import Status
 from rlm_desktop.llm.base import Backend, Usage
@@ -32,7 +32,7 @@ class RunShared:
     config: EngineConfig
     emit: Callable[[Event], None]
     cancel: CancelToken
-    variant: str
+    variant: Variant
     grammar: bool
     started: float = field(default_factory=time.monotonic)
     usage: Usage = field(default_factory=Usage)
