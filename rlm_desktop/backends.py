@@ -7,7 +7,8 @@ none is given).
 
 This module sits above `llm`, `hub` and `store`: it resolves the model file (hub's installed
 models and catalogue) and detects the machine (hub's hardware probe), and hands both to the
-llama.cpp backend, which never looks either up itself.
+llama.cpp backend, which never looks either up itself. The hub is imported when a llama.cpp
+model is opened, so the CLI starts without it.
 """
 
 from __future__ import annotations
@@ -15,15 +16,12 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psutil
-
-from rlm_desktop.hub.errors import HubError
-from rlm_desktop.hub.hardware import detect_hardware
-from rlm_desktop.hub.installed import DEMO_ALIAS, DEMO_FILE, demo_model_path, resolve_model
 from rlm_desktop.llm.base import Backend, BackendError
-from rlm_desktop.llm.llama_load import Machine
-from rlm_desktop.store.paths import dev_models_dir
+
+if TYPE_CHECKING:
+    from rlm_desktop.llm.llama_load import Machine
 
 log = logging.getLogger(__name__)
 BACKENDS_HELP = (
@@ -60,6 +58,10 @@ def open_llama(model: str | Path | None = None, **options: object) -> Backend:
 
 def resolve_model_path(model: str | Path | None) -> Path:
     """The GGUF file to load; BackendError (one line) when there is none."""
+    from rlm_desktop.hub.errors import HubError
+    from rlm_desktop.hub.installed import DEMO_ALIAS, DEMO_FILE, demo_model_path, resolve_model
+    from rlm_desktop.store.paths import dev_models_dir
+
     if model is None or not str(model).strip() or str(model).strip().lower() == DEMO_ALIAS:
         path = demo_model_path()
         if path is None:
@@ -82,8 +84,13 @@ def detect_machine() -> Machine:
     probe itself fails, that is logged with its traceback and noted, and loading goes on with
     the CPU only: a model still loads, and the user sees why the GPU is not used.
     """
+    import psutil
+
+    from rlm_desktop.hub import hardware
+    from rlm_desktop.llm.llama_load import Machine
+
     try:
-        hw = detect_hardware()
+        hw = hardware.detect_hardware()
     except Exception as exc:  # a bug in the probe must not stop a model from loading
         log.exception("hardware detection failed")
         note = f"hardware detection failed ({type(exc).__name__}: {exc}); using the CPU only"

@@ -172,11 +172,12 @@ def test_a_crashing_hardware_probe_reaches_the_machine_notes(
     """A bug in the probe (injected) is logged with its traceback and becomes a note: the
     model still loads on the CPU, and the user is told why."""
     import rlm_desktop.backends as backends
+    import rlm_desktop.hub.hardware as hardware
 
     def broken_probe() -> Hardware:
         raise ZeroDivisionError("division by zero in the VRAM sum")
 
-    monkeypatch.setattr(backends, "detect_hardware", broken_probe)
+    monkeypatch.setattr(hardware, "detect_hardware", broken_probe)
     with caplog.at_level("ERROR", logger="rlm_desktop.backends"):
         machine = backends.detect_machine()
     assert not machine.gpu_offload and machine.physical_cores >= 1
