@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from rlm_desktop.llm.base import Backend, BackendError
 
 if TYPE_CHECKING:
+    from rlm_desktop.llm.llama import LlamaBackend
     from rlm_desktop.llm.llama_load import Machine
 
 log = logging.getLogger(__name__)
@@ -47,13 +48,22 @@ def make_backend(spec: str | None, model: str | None = None, **options: object) 
     raise BackendError(f"Unknown backend {spec!r}: use {BACKENDS_HELP}.")
 
 
-def open_llama(model: str | Path | None = None, **options: object) -> Backend:
-    """llama.cpp in-process on `model` (a path, an installed id, or None for the demo model)."""
+def open_llama(model: str | Path | None = None, **options: object) -> LlamaBackend:
+    """llama.cpp in-process on `model` (a path, an installed id, or None for the demo model).
+
+    llama.cpp's compute modules are loaded first: whether the build can use a GPU depends on
+    which loaded, so the machine is detected after them."""
     try:
         from rlm_desktop.llm.llama import LlamaBackend
+        from rlm_desktop.llm.llama_native import NativeError, init_backend
     except ImportError as exc:
         raise BackendError(f"The llama.cpp backend is not available: {exc}") from None
-    return LlamaBackend.open(resolve_model_path(model), detect_machine(), **options)
+    path = resolve_model_path(model)
+    try:
+        init_backend()
+    except NativeError as exc:
+        raise BackendError(str(exc)) from None
+    return LlamaBackend.open(path, detect_machine(), **options)
 
 
 def resolve_model_path(model: str | Path | None) -> Path:

@@ -14,15 +14,9 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 PACKAGE = "rlm_desktop"
 ROOT = Path(__file__).resolve().parents[1] / PACKAGE
-# Being removed by the sandbox/sub-call work (issue 12): subcalls.py imports RlmRun lazily.
-# The lead deletes this entry once that change is merged.
-KNOWN_MODULE_CYCLES: set[frozenset[str]] = {
-    frozenset({"rlm_desktop.engine.loop", "rlm_desktop.engine.subcalls"}),
-}
+KNOWN_MODULE_CYCLES: set[frozenset[str]] = set()  # none: keep it so
 
 
 def module_name(path: Path) -> str:
@@ -168,9 +162,3 @@ def test_no_module_is_in_an_import_cycle() -> None:
 def test_no_package_is_in_an_import_cycle() -> None:
     found = cycles(package_graph(import_graph()))
     assert found == [], "package cycles: " + "; ".join(" <-> ".join(sorted(c)) for c in found)
-
-
-@pytest.mark.parametrize("cycle", sorted(KNOWN_MODULE_CYCLES, key=sorted))
-def test_a_known_cycle_is_still_there_until_it_is_removed(cycle: frozenset[str]) -> None:
-    """When the known cycle is gone, this fails: delete it from KNOWN_MODULE_CYCLES."""
-    assert cycle in cycles(import_graph())

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from rlm_desktop.documents.model import Context
 from rlm_desktop.engine import grammar, prompts
-from rlm_desktop.engine.config import EngineConfig
+from rlm_desktop.engine.config import EngineConfig, Variant
 from rlm_desktop.engine.conversation import Conversation
 from rlm_desktop.engine.events import (
     CellFinished,
@@ -46,7 +46,7 @@ class TurnResult:
     notes: list[str] = field(default_factory=list)
 
 
-def sandbox_config(cfg: EngineConfig, variant: str, context_window: int) -> SandboxConfig:
+def sandbox_config(cfg: EngineConfig, variant: Variant, context_window: int) -> SandboxConfig:
     """The REPL settings a run's sandbox gets."""
     return SandboxConfig(
         cell_timeout=cfg.cell_timeout,

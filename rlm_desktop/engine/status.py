@@ -3,7 +3,8 @@
 The values are the strings the JSON output, traces and the history have always carried:
 - a run's result (`RunResult.status`, `RunFinished`, `FinalAnswer`): OK, BUDGET, ERROR, CANCELLED;
 - a tree node (`TreeNode.status`): RUNNING, then DONE, BUDGET, ERROR or CANCELLED;
-- a sub-call (`SubcallFinished.status`): DONE, BUDGET (a child RLM out of budget) or ERROR.
+- a sub-call (`SubcallFinished.status`): DONE, BUDGET (a child RLM out of budget) or ERROR;
+- INTERRUPTED: a run, or node, the app stopped before it finished (the history marks it).
 A run that ended "ok" shows as a DONE node; `Status.node_for` is that one translation.
 """
 
@@ -33,6 +34,7 @@ class Status(StrEnum):
     BUDGET = "budget"
     ERROR = "error"
     CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
 
     @property
     def ended(self) -> bool:

@@ -9,7 +9,15 @@ from rlm_desktop.engine.status import Status
 
 
 def test_the_json_words_are_the_contract() -> None:
-    assert [s.value for s in Status] == ["running", "ok", "done", "budget", "error", "cancelled"]
+    assert [s.value for s in Status] == [
+        "running",
+        "ok",
+        "done",
+        "budget",
+        "error",
+        "cancelled",
+        "interrupted",
+    ]
     event = RunFinished("n1", None, status=Status.BUDGET, answer="best")
     text = json.dumps(event.to_json())
     assert '"status": "budget"' in text

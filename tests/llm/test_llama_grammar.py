@@ -8,7 +8,7 @@ from pathlib import Path
 import llama_cpp.llama_cpp as C
 import pytest
 
-from rlm_desktop.backends import detect_machine
+from rlm_desktop.backends import open_llama
 from rlm_desktop.engine import grammar, prompts
 from rlm_desktop.engine.protocol import find_final, parse_turn
 from rlm_desktop.llm.base import BackendError
@@ -86,9 +86,7 @@ def _fallback_run(backend: LlamaBackend) -> None:
 
 @pytest.mark.model
 def test_the_plain_format_with_the_demo_model(demo_model: Path) -> None:
-    backend = LlamaBackend.open(
-        demo_model, detect_machine(), n_ctx=512, n_slots=1, chat_template=""
-    )
+    backend = open_llama(demo_model, n_ctx=512, n_slots=1, chat_template="")
     try:
         _fallback_run(backend)
     finally:
@@ -99,7 +97,7 @@ def test_the_plain_format_with_the_demo_model(demo_model: Path) -> None:
 def test_a_base_model_without_a_template_uses_the_plain_format() -> None:
     if not GEMMA.exists():
         pytest.fail("The base Gemma model is missing: `make test` fetches it.")
-    backend = LlamaBackend.open(GEMMA, detect_machine(), n_ctx=512, n_slots=1)
+    backend = open_llama(GEMMA, n_ctx=512, n_slots=1)
     try:
         assert backend.gguf.chat_template is None
         _fallback_run(backend)
