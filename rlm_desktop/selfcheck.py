@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DEMO_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CHECKS = ("model", "sandbox", "window", "pdf")
 TIMEOUT_S = {"model": 300.0, "sandbox": 60.0, "window": 60.0, "pdf": 60.0}
 BATCH_TOKENS = 512
@@ -248,15 +247,14 @@ def remember_model_check(result: CheckResult) -> None:
 def guard_model_load(model: str | None, command: list[str] | None = None) -> str | None:
     """Before the app loads a model in its own process: when this llama.cpp build has not passed
     the model check yet, run it in a child process (the demo model if there is one, else
-    `model`; `command` replaces the child's command line in tests) and remember the outcome. Returns the one line to show when the check crashed,
-    for then loading in-process would take the app down; None otherwise."""
+    `model`; `command` replaces the child's command line in tests) and remember the outcome.
+    Returns the one line to show when the check crashed, for then loading in-process would
+    take the app down; None otherwise."""
     if not model_check_due():
         return None
-    from rlm_desktop.store.paths import dev_models_dir
+    from rlm_desktop.hub.installed import demo_model_path
 
-    demo = dev_models_dir() / DEMO_FILE
-    if not demo.is_file():  # no demo model here: check the model being loaded
-        demo = None
+    demo = demo_model_path()  # None: no demo model here, so check the model being loaded
     result = run_child("model", str(demo) if demo else model, command=command)
     if result.ok or result.crashed:
         remember_model_check(result)
