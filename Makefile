@@ -58,5 +58,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# the layers (import-linter contracts in pyproject.toml) and the types of the core packages
+typecheck: $(STAMP)
+	PYTHONPATH=. $(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
 clean-venv:
 	rm -rf $(VENV)

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Sequence
 
 from rlm_desktop import __version__
+from rlm_desktop.backends import BACKENDS_HELP
 from rlm_desktop.commands import COMMANDS
-from rlm_desktop.llm.factory import BACKENDS_HELP
 
 
 def _window_parser() -> argparse.ArgumentParser:

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DEMO_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CHECKS = ("model", "sandbox", "window", "pdf")
 TIMEOUT_S = {"model": 300.0, "sandbox": 60.0, "window": 60.0, "pdf": 60.0}
 BATCH_TOKENS = 512
@@ -114,10 +113,10 @@ def run_child(
 
 # --- the checks themselves (each runs in its own process) ---------------------------------
 def check_model(model: str | None) -> str:
+    from rlm_desktop.backends import open_llama
     from rlm_desktop.llm.base import GenerationRequest
-    from rlm_desktop.llm.llama import LlamaBackend
 
-    backend = LlamaBackend.open(model, n_ctx=2048, n_slots=1)
+    backend = open_llama(model, n_ctx=2048, n_slots=1)
     try:
         words = [f"item{i}" for i in range(BATCH_TOKENS // 4)]
         while backend.count_tokens(" ".join(words)) < BATCH_TOKENS:
@@ -265,11 +264,9 @@ def guard_model_load(
     the child's command line and `stamp` the place of the record (tests)."""
     if not model_check_due(stamp):
         return None
-    from rlm_desktop.store.paths import dev_models_dir
+    from rlm_desktop.hub.installed import demo_model_path
 
-    demo = dev_models_dir() / DEMO_FILE
-    if not demo.is_file():  # no demo model here: check the model being loaded
-        demo = None
+    demo = demo_model_path()  # None: no demo model here, so check the model being loaded
     result = run_child("model", str(demo) if demo else model, command=command)
     if result.ok or result.crashed:
         remember_model_check(result, stamp)

@@ -92,8 +92,12 @@ def run_offline(body: str, home: Path, timeout: float = 120) -> dict[str, object
     env.pop("HF_ENDPOINT", None)
     done = subprocess.run(
         [sys.executable, "-c", OFFLINE_PRELUDE + body],
-        capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=timeout,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=timeout,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     line = next(x for x in done.stdout.splitlines() if x.startswith("NETGUARD"))
     return json.loads(line.removeprefix("NETGUARD"))

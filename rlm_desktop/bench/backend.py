@@ -193,11 +193,11 @@ def _progress(step: str, started: float) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from llama_cpp import Llama
 
+    from rlm_desktop.backends import open_llama
     from rlm_desktop.bench.backend_parse import measure_parse_rate
-    from rlm_desktop.llm.llama import LlamaBackend
 
     started = time.perf_counter()
-    backend = LlamaBackend.open(args.model, n_ctx=args.n_ctx)
+    backend = open_llama(args.model, n_ctx=args.n_ctx)
     plan = backend.plan
     bare = Llama(
         str(backend.gguf.path),

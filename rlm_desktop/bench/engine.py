@@ -65,6 +65,7 @@ def measure_iteration_overhead(iterations: int) -> float:
         IterationFinished,
         IterationStarted,
     )
+    from rlm_desktop.engine.status import Status
     from rlm_desktop.llm.replay import ReplayBackend
 
     turn = "Looking.\n```repl\nx = len(context)\n```"
@@ -82,7 +83,7 @@ def measure_iteration_overhead(iterations: int) -> float:
 
     config = EngineConfig(max_iterations=iterations + 1)
     result = RlmEngine(ReplayBackend(responses), config).run("Bench?", _context(), on_event)
-    assert result.status == "ok", result.error
+    assert result.status is Status.OK, result.error
     overheads, start, inside = [], 0.0, 0.0
     for kind, now, seconds in marks:
         if kind == "start":

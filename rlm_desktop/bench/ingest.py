@@ -162,8 +162,12 @@ def measure_peak(folder: str) -> dict[str, int]:
         context = context_from_records(records)
     delta = max(meter.peak - meter.baseline, _maxrss() - rss_before)
     ok = all(r.ok for r in records)
-    return {"delta": delta, "ok": ok, "documents": len(context.documents),
-            "chars": context.total_chars}  # fmt: skip
+    return {
+        "delta": delta,
+        "ok": ok,
+        "documents": len(context.documents),
+        "chars": context.total_chars,
+    }
 
 
 def _peak_in_fresh_process(folder: str, files: int) -> tuple[int, int]:
@@ -175,8 +179,9 @@ def _peak_in_fresh_process(folder: str, files: int) -> tuple[int, int]:
         "if __name__ == '__main__':\n"
         "    print(json.dumps(measure_peak(sys.argv[1])))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, folder], capture_output=True, text=True,
-                          check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code, folder], capture_output=True, text=True, check=True
+    )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["ok"] and result["documents"] == files, result
     return int(result["delta"]), int(result["chars"])

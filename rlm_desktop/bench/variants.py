@@ -27,10 +27,10 @@ from rlm_desktop.llm.cpu_backends import (
 
 CHILD = """
 import json, sys, time
+from rlm_desktop.backends import open_llama
 from rlm_desktop.llm.base import GenerationRequest
-from rlm_desktop.llm.llama import LlamaBackend
 model, tokens, rounds = sys.argv[1] or None, int(sys.argv[2]), int(sys.argv[3])
-backend = LlamaBackend.open(model, n_ctx=2048, n_slots=1)
+backend = open_llama(model, n_ctx=2048, n_slots=1)
 story = "Write a long story about a lighthouse keeper and a lost cat, with many details."
 best = 0.0
 for i in range(rounds):

@@ -19,14 +19,15 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from rlm_desktop.backends import BACKENDS_HELP, make_backend
 from rlm_desktop.cancel import CancelToken
 from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.events import Event
 from rlm_desktop.engine.narrate import narrate
+from rlm_desktop.engine.status import Status
 from rlm_desktop.engine.trace import TraceWriter
 from rlm_desktop.engine.tree import RunTree
 from rlm_desktop.llm.base import BackendError
-from rlm_desktop.llm.factory import BACKENDS_HELP, make_backend
 from rlm_desktop.safetext import replace_surrogates, terminal_safe
 from rlm_desktop.store.settings import MIN_CONTEXT_TOKENS, load_settings
 from rlm_desktop.verify.citations import sources_text
@@ -188,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
         sources = sources_text(result.citations, result.answer_note)
         if sources:  # quotes come from documents: made safe like the answer
             _print("\n" + terminal_safe(sources), sys.stdout)
-    if result.status == "error":
+    if result.status == Status.ERROR:
         return _fail(result.error or "the run failed.")
     return 0
 

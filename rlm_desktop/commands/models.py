@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from rlm_desktop.cancel import Cancelled
+from rlm_desktop.sizes import human_size
 
 PROG = "rlm-desktop models"
 
@@ -45,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
     from rlm_desktop.hub.service import HubService
 
     try:
-        service = HubService(endpoint=getattr(args, "endpoint", None),
-                             n_ctx=getattr(args, "context", None))  # fmt: skip
+        service = HubService(
+            endpoint=getattr(args, "endpoint", None), n_ctx=getattr(args, "context", None)
+        )
         action = _ACTIONS[args.models_command]
         return action(service, args)
     except HubError as exc:
@@ -70,8 +72,10 @@ def _list(service: Any, args: argparse.Namespace) -> int:
     installed = service.installed()
     rows = [] if args.installed else service.rows()
     if args.json:
-        out: dict[str, object] = {"models_dir": str(service.models_path),
-                                  "installed": [m.to_json() for m in installed]}  # fmt: skip
+        out: dict[str, object] = {
+            "models_dir": str(service.models_path),
+            "installed": [m.to_json() for m in installed],
+        }
         if not args.installed:
             out["catalog"] = [_row_json(r) for r in rows]
             out["hardware"] = service.hardware.to_json()
@@ -79,23 +83,31 @@ def _list(service: Any, args: argparse.Namespace) -> int:
         return 0
     print(f"Installed ({service.models_path}):")
     for m in installed:
-        print(f"  {m.id:28} {_size(m.size_bytes):>9}  {m.source:10} {m.path}")
+        print(f"  {m.id:28} {human_size(m.size_bytes):>9}  {m.source:10} {m.path}")
     if not installed:
         print("  (none)")
     if rows:
         print("\nCatalogue (verdicts for this computer):")
         for r in rows:
             mark = "installed" if r.installed else ("paused" if r.partial_bytes else "")
-            print(f"  {r.entry.id:28} {_size(r.entry.size_bytes):>9}  "
-                  f"{r.assessment.verdict:14} {mark:9} {r.entry.good_for}")  # fmt: skip
+            print(
+                f"  {r.entry.id:28} {human_size(r.entry.size_bytes):>9}  "
+                f"{r.assessment.verdict:14} {mark:9} {r.entry.good_for}"
+            )
     return 0
 
 
 def _row_json(row: Any) -> dict[str, object]:
     out = row.assessment.to_json()
-    out.update(repo=row.entry.repo, files=list(row.entry.files), license=row.entry.license,
-               quantization=row.entry.quantization, good_for=row.entry.good_for,
-               installed=row.installed is not None, partial_bytes=row.partial_bytes)  # fmt: skip
+    out.update(
+        repo=row.entry.repo,
+        files=list(row.entry.files),
+        license=row.entry.license,
+        quantization=row.entry.quantization,
+        good_for=row.entry.good_for,
+        installed=row.installed is not None,
+        partial_bytes=row.partial_bytes,
+    )
     return out
 
 
@@ -139,7 +151,7 @@ def _remove(service: Any, args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"removed": model.to_json()})
     else:
-        print(f"Removed {model.id} ({_size(model.size_bytes)} freed)")
+        print(f"Removed {model.id} ({human_size(model.size_bytes)} freed)")
     return 0
 
 
@@ -149,15 +161,13 @@ def _hub_error(message: str) -> Exception:
     return HubError(message)
 
 
-_ACTIONS = {"list": _list, "recommend": _recommend, "download": _download,
-            "import": _import, "remove": _remove}  # fmt: skip
-
-
-def _size(n: int) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
+_ACTIONS = {
+    "list": _list,
+    "recommend": _recommend,
+    "download": _download,
+    "import": _import,
+    "remove": _remove,
+}
 
 
 class ProgressBar:
@@ -177,9 +187,9 @@ class ProgressBar:
         filled = int(frac * self.WIDTH)
         eta = "" if p.eta is None else f"  {int(p.eta) // 60}:{int(p.eta) % 60:02d} left"
         shard = f" [{p.file_index + 1}/{p.file_count}]" if p.file_count > 1 else ""
-        text = (f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {frac * 100:5.1f}%  "
-                f"{_size(p.downloaded)}/{_size(p.total)}  {_size(int(p.speed))}/s{eta}"
-                f"  {p.phase}{shard}")  # fmt: skip
+        sizes = f"{human_size(p.downloaded)}/{human_size(p.total)}  {human_size(p.speed)}/s"
+        bar = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}]"
+        text = f"{bar} {frac * 100:5.1f}%  {sizes}{eta}  {p.phase}{shard}"
         if self.tty:
             self.stream.write("\r" + text + "\033[K")
             self.stream.flush()

@@ -6,9 +6,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from rlm_desktop.documents.jobs import Job, Outcome
-from rlm_desktop.documents.limits import IngestLimits, human_size
+from rlm_desktop.documents.limits import IngestLimits
 from rlm_desktop.documents.model import IngestRecord
 from rlm_desktop.documents.walk import Found
+from rlm_desktop.sizes import human_size
 
 
 @dataclass

@@ -22,7 +22,8 @@ from typing import Any
 from rlm_desktop.cancel import CancelToken
 from rlm_desktop.documents.extract import extract
 from rlm_desktop.documents.jobs import Job, Outcome
-from rlm_desktop.documents.limits import IngestLimits, human_size
+from rlm_desktop.documents.limits import IngestLimits
+from rlm_desktop.sizes import human_size
 
 CRASHED = "the reader stopped unexpectedly on this file (it may be damaged)"
 NO_READER = "the app could not start a reader process for this file"

@@ -16,7 +16,8 @@ from rlm_desktop.documents.kinds import (
     kind_from_name,
     unsupported_reason,
 )
-from rlm_desktop.documents.limits import IngestLimits, human_size
+from rlm_desktop.documents.limits import IngestLimits
+from rlm_desktop.sizes import human_size
 
 NOISE_DIRS = frozenset(
     {

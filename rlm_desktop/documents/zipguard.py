@@ -9,7 +9,8 @@ import zlib
 from typing import BinaryIO
 
 from rlm_desktop.documents.fileio import ReadError, open_readonly, read_head
-from rlm_desktop.documents.limits import IngestLimits, human_size
+from rlm_desktop.documents.limits import IngestLimits
+from rlm_desktop.sizes import human_size
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's own local file header layout

@@ -1,7 +1,7 @@
 """`RlmEngine.run`: question + documents in, `RunResult` out, events streamed as it goes.
 
 The one entry point the CLI, the window and the benchmarks use. It never raises for a run
-that started: failures and cancels come back as a result with `status` "error"/"cancelled",
+that started: failures and cancels come back as a result with `status` ERROR/CANCELLED,
 keeping everything done so far.
 """
 
@@ -20,6 +20,7 @@ from rlm_desktop.engine.events import Event, RunCancelled, RunFailed, RunFinishe
 from rlm_desktop.engine.loop import RlmRun
 from rlm_desktop.engine.shared import RunShared
 from rlm_desktop.engine.sources import RunSources
+from rlm_desktop.engine.status import Status
 from rlm_desktop.engine.tree import RunTree
 from rlm_desktop.llm.base import Backend, BackendError, BackendInfo, Usage
 from rlm_desktop.sandbox.host import Sandbox, SandboxError
@@ -32,7 +33,7 @@ EventSink = Callable[[Event], None]
 @dataclass
 class RunResult:
     answer: str
-    status: str  # "ok" | "error" | "cancelled" | "budget"
+    status: Status  # OK | ERROR | CANCELLED | BUDGET
     iterations: int  # the root RLM's turns
     total_iterations: int  # turns of every RLM in the tree
     subcalls: int
@@ -126,7 +127,7 @@ class RlmEngine:
                 model=info.model,
             )
         )
-        answer, status, error, iterations, note = "", "ok", None, 0, ""
+        answer, status, error, iterations, note = "", Status.OK, None, 0, ""
         try:
             rlm = RlmRun(shared, question, context, depth=0, node_id=root, **_carried(follow_up))
             if follow_up is not None:
@@ -135,16 +136,16 @@ class RlmEngine:
             answer, status, iterations = outcome.answer, outcome.status, outcome.iterations
             note = outcome.note
         except Cancelled:
-            status = "cancelled"
+            status = Status.CANCELLED
             emit(RunCancelled(root, None))
         except (BackendError, SandboxError) as exc:
-            status, error = "error", str(exc)
+            status, error = Status.ERROR, str(exc)
             emit(RunFailed(root, None, error=error))
         except Exception as exc:  # a bug: report it, keep what was done
             log.exception("run failed")
-            status, error = "error", f"Internal error: {type(exc).__name__}: {exc}"
+            status, error = Status.ERROR, f"Internal error: {type(exc).__name__}: {exc}"
             emit(RunFailed(root, None, error=error))
-        if status in ("cancelled", "error"):
+        if status in (Status.CANCELLED, Status.ERROR):
             iterations = sum(1 for n in tree.nodes.values() if n.parent_id == root)
         check = AnswerCheck()
         if answer.strip() and status in ("ok", "budget"):

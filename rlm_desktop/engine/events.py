@@ -2,6 +2,7 @@
 
 Node kinds: "run" (the root), "iteration" (one model turn), "cell" (one code block run),
 "subcall" (an `llm_query` leaf call or an `rlm_query` child RLM, whose iterations hang below it).
+Statuses are `Status` members (plain strings in JSON; `event_from_json` turns them back).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from rlm_desktop.engine.status import Status
 
 
 def _now() -> float:
@@ -94,17 +97,23 @@ class SubcallStarted(Event):
 class SubcallFinished(Event):
     result: str
     error: str | None = None
-    status: str = "done"  # "done" | "budget" (a child RLM that ran out of budget) | "error"
+    status: Status = Status.DONE  # DONE | BUDGET (a child RLM out of budget) | ERROR
     note: str = ""
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
 
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)
+
 
 @dataclass
 class FinalAnswer(Event):
     answer: str
-    status: str = "ok"  # "ok" | "budget"
+    status: Status = Status.OK  # OK | BUDGET
+
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)
 
 
 @dataclass
@@ -121,7 +130,7 @@ class RunCancelled(Event):
 class RunFinished(Event):
     """Last event of the root run, whatever happened: carries the totals."""
 
-    status: str
+    status: Status  # OK | BUDGET | ERROR | CANCELLED
     answer: str
     iterations: int = 0
     subcalls: int = 0
@@ -133,6 +142,9 @@ class RunFinished(Event):
     citations: list[dict[str, Any]] = field(default_factory=list)
     answer_verified: bool = False
     answer_note: str | None = None
+
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from rlm_desktop.documents.model import Context
 from rlm_desktop.engine import grammar, prompts
-from rlm_desktop.engine.config import EngineConfig
+from rlm_desktop.engine.config import EngineConfig, Variant
 from rlm_desktop.engine.conversation import Conversation
 from rlm_desktop.engine.events import (
     CellFinished,
@@ -30,6 +30,7 @@ from rlm_desktop.engine.protocol import (
     truncate_output,
 )
 from rlm_desktop.engine.shared import RunOutcome, RunShared
+from rlm_desktop.engine.status import Status
 from rlm_desktop.engine.subcalls import SubcallBridge
 from rlm_desktop.llm.base import Completion, GenerationRequest
 from rlm_desktop.sandbox.helpers import CITE
@@ -49,11 +50,11 @@ class TurnResult:
 
 def repl_helpers(cfg: EngineConfig) -> tuple[str, ...]:
     """The helper functions put in the REPL: the chosen ones, and `cite` with any of them."""
-    chosen = cfg.helper_names()
+    chosen = tuple(cfg.helpers.in_repl)
     return (*chosen, CITE) if chosen else ()
 
 
-def sandbox_config(cfg: EngineConfig, variant: str, context_window: int) -> SandboxConfig:
+def sandbox_config(cfg: EngineConfig, variant: Variant, context_window: int) -> SandboxConfig:
     """The REPL settings a run's sandbox gets."""
     return SandboxConfig(
         cell_timeout=cfg.cell_timeout,
@@ -94,7 +95,7 @@ class RlmRun:
         self.feedback_limit = cfg.feedback_limit(shared.variant)
         self.reminder = question if shared.variant == "small" else None
         self.conversation = Conversation(shared.backend.count_tokens)
-        self.has_grep = "grep" in cfg.helper_names()
+        self.has_grep = "grep" in cfg.helpers.in_repl
         self.early_note = prompts.early_final_note(self.has_grep)
         description = context.describe()
         system = prompts.system_prompt(
@@ -145,7 +146,7 @@ class RlmRun:
                 if result.final is not None:
                     shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=result.final))
                     note = prompts.NO_ANSWER_NOTE if self.copies > 1 else ""
-                    return RunOutcome(result.final, "ok", index + 1, note)
+                    return RunOutcome(result.final, Status.OK, index + 1, note)
                 errors_in_a_row = errors_in_a_row + 1 if result.error else 0
                 self.conversation.add("user", result.feedback)
                 if errors_in_a_row >= shared.config.max_consecutive_errors:
@@ -339,4 +340,5 @@ class RlmRun:
             ok, value, _ = self.sandbox.get_var(found.value, shared.cancel, serve)
             answer = value if ok else found.value
         self._finished(node, completion, f"Budget: {reason}.")
-        return RunOutcome(answer, "budget", iterations + 1)
+        shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=answer, status=Status.BUDGET))
+        return RunOutcome(answer, Status.BUDGET, iterations + 1)

@@ -6,6 +6,7 @@ question, 3 of 12…").
 from __future__ import annotations
 
 from rlm_desktop.engine import events as ev
+from rlm_desktop.engine.status import Status
 from rlm_desktop.engine.tree import RunTree
 
 # What a cell is doing, in words, from the helpers its code calls (first match wins).
@@ -63,7 +64,9 @@ def narrate(event: ev.Event, tree: RunTree) -> str | None:
     if isinstance(event, ev.CellFinished) and event.error:
         return f"The code stopped with an error: {event.error}"
     if isinstance(event, ev.FinalAnswer) and depth == 0 and node and node.kind == "run":
-        return "Answer found." if event.status == "ok" else "Out of budget: best answer so far."
+        return (
+            "Answer found." if event.status is Status.OK else "Out of budget: best answer so far."
+        )
     if isinstance(event, ev.RunFailed):
         return f"The run failed: {event.error}"
     if isinstance(event, ev.RunCancelled):

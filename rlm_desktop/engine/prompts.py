@@ -10,7 +10,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from rlm_desktop.sandbox.helpers import CITE, HELPER_NAMES
+from rlm_desktop.engine.config import HelperChoice, Variant
+from rlm_desktop.sandbox.helpers import CITE
 
 _DIR = Path(__file__).with_name("prompts")
 
@@ -64,10 +65,6 @@ REPL_HELP: dict[str, list[tuple[bool, str, str]]] = {
         (False, CITE, "- cite(hit_or_text): name a grep hit or the exact words as a source."),
     ],
 }
-# The helpers the prompt names when all are in the REPL (`helpers=True`, the default): measured
-# with the 135M demo model, grep and map_query (README, "How the small-model defaults were
-# chosen"); chunks and ask_each_document are named only when chosen by name.
-USUAL_HELPERS = {"small": ("grep", "map_query"), "large": HELPER_NAMES}
 # The worked examples of the small prompt, each with the helpers it calls (shown only when
 # those are named in the prompt).
 SMALL_EXAMPLES: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -93,16 +90,8 @@ def _template(name: str) -> str:
     return (_DIR / name).read_text(encoding="utf-8")
 
 
-def shown_helpers(variant: str, helpers: bool | tuple[str, ...]) -> tuple[str, ...]:
-    """The helpers the prompt names: `True` the variant's usual ones, `False` none, or those
-    named."""
-    if isinstance(helpers, bool):
-        return USUAL_HELPERS[variant] if helpers else ()
-    return tuple(h for h in HELPER_NAMES if h in helpers)
-
-
-def repl_help(variant: str, subcalls: bool, helpers: bool | tuple[str, ...] = True) -> str:
-    shown = shown_helpers(variant, helpers)
+def repl_help(variant: Variant, subcalls: bool, helpers: HelperChoice | None = None) -> str:
+    shown = (helpers or HelperChoice.usual()).named(variant)
     lines = [
         text
         for needs_subcalls, helper, text in REPL_HELP[variant]
@@ -113,14 +102,15 @@ def repl_help(variant: str, subcalls: bool, helpers: bool | tuple[str, ...] = Tr
 
 
 def system_prompt(
-    variant: str,
+    variant: Variant,
     context_description: str,
     subcalls: bool,
     examples: int = 2,
-    helpers: bool | tuple[str, ...] = True,
+    helpers: HelperChoice | None = None,
 ) -> str:
-    """The system prompt, naming only what the REPL really offers in this run."""
-    named = shown_helpers(variant, helpers)
+    """The system prompt, naming only what the REPL really offers in this run (`helpers`:
+    the usual choice when None)."""
+    named = (helpers or HelperChoice.usual()).named(variant)
     usable = [text for needs, text in SMALL_EXAMPLES if set(needs) <= set(named)]
     shown = usable[:examples]
     if len(shown) == 1:
@@ -258,9 +248,9 @@ def engine_texts(reason: str = "the turn limit") -> list[str]:
     ]
 
 
-def shown_examples(variant: str, examples: int, helpers: bool | tuple[str, ...]) -> list[str]:
+def shown_examples(variant: Variant, examples: int, helpers: HelperChoice | None) -> list[str]:
     """The worked examples the system prompt shows."""
     if variant != "small":
         return []
-    named = shown_helpers(variant, helpers)
+    named = (helpers or HelperChoice.usual()).named(variant)
     return [text for needs, text in SMALL_EXAMPLES if set(needs) <= set(named)][:examples]

@@ -132,7 +132,7 @@ class ConversationSession:
         info = self.backend.info
         variant = self.config.variant_for(info.n_params)
         config = sandbox_config(self.config, variant, info.context_window)
-        sandbox = Sandbox(self.context, lambda request: None, config)
+        sandbox = Sandbox(self.context, config=config)  # it refuses sub-calls
         try:
             sandbox.start()
         except SandboxError:

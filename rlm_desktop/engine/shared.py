@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from rlm_desktop.cancel import CancelToken
-from rlm_desktop.engine.config import EngineConfig
+from rlm_desktop.engine.config import EngineConfig, Variant
 from rlm_desktop.engine.events import Event
+from rlm_desktop.engine.status import Status
 from rlm_desktop.llm.base import Backend, Usage
 
 
@@ -21,7 +22,7 @@ class RunOutcome:
     """How one RLM (the root or a child) ended."""
 
     answer: str
-    status: str  # "ok" | "budget"
+    status: Status  # OK | BUDGET
     iterations: int
     note: str = ""  # why there is no answer (e.g. prompts.NO_ANSWER_NOTE)
 
@@ -32,7 +33,7 @@ class RunShared:
     config: EngineConfig
     emit: Callable[[Event], None]
     cancel: CancelToken
-    variant: str
+    variant: Variant
     grammar: bool
     started: float = field(default_factory=time.monotonic)
     usage: Usage = field(default_factory=Usage)

@@ -228,7 +228,7 @@ class SubcallBridge:
                 node,
                 cell,
                 result=outcome.answer,
-                status="done" if outcome.status == "ok" else outcome.status,
+                status=outcome.status.node_for(),
                 prompt_tokens=shared.usage.prompt_tokens - before.prompt_tokens,
                 completion_tokens=shared.usage.completion_tokens - before.completion_tokens,
                 seconds=time.monotonic() - started,

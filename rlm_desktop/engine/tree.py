@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rlm_desktop.engine import events as ev
+from rlm_desktop.engine.status import Status
 
-RUNNING, DONE, ERROR, CANCELLED, BUDGET = "running", "done", "error", "cancelled", "budget"
+# The node words by their old names, for ui/ until it imports `Status` itself.
+RUNNING, DONE, ERROR = Status.RUNNING, Status.DONE, Status.ERROR
+CANCELLED, BUDGET = Status.CANCELLED, Status.BUDGET
 
 
 @dataclass
@@ -22,7 +25,7 @@ class TreeNode:
     kind: str  # "run" | "iteration" | "cell" | "subcall"
     label: str
     depth: int = 0
-    status: str = RUNNING
+    status: Status = Status.RUNNING
     children: list[str] = field(default_factory=list)
     text: str = ""  # model turn (streamed), or the sub-call's prompt
     code: str = ""
@@ -111,7 +114,7 @@ class RunTree:
         node.prompt_tokens, node.completion_tokens = e.prompt_tokens, e.completion_tokens
         node.seconds = e.t - node.started
         node.note = e.note
-        node.status = DONE
+        node.status = Status.DONE
         return node
 
     def _on_CellStarted(self, e: ev.CellStarted) -> TreeNode:
@@ -123,7 +126,7 @@ class RunTree:
         node.output, node.error, node.seconds = e.output, e.error, e.seconds
         node.answer = e.final
         node.sources = list(e.sources)
-        node.status = ERROR if e.error else DONE
+        node.status = Status.ERROR if e.error else Status.DONE
         return node
 
     def _on_SubcallStarted(self, e: ev.SubcallStarted) -> TreeNode:
@@ -139,7 +142,8 @@ class RunTree:
         node.answer, node.error, node.note = e.result, e.error, e.note
         node.prompt_tokens, node.completion_tokens = e.prompt_tokens, e.completion_tokens
         node.seconds = e.t - node.started
-        node.status = ERROR if e.error else (BUDGET if e.status == BUDGET else DONE)
+        budget = e.status is Status.BUDGET
+        node.status = Status.ERROR if e.error else (Status.BUDGET if budget else Status.DONE)
         return node
 
     def _on_FinalAnswer(self, e: ev.FinalAnswer) -> TreeNode | None:
@@ -147,18 +151,18 @@ class RunTree:
         if node is not None:
             node.answer = e.answer
             if node.kind == "run":
-                node.status = BUDGET if e.status == BUDGET else DONE
+                node.status = e.status.node_for()
         return node
 
     def _on_RunFailed(self, e: ev.RunFailed) -> TreeNode | None:
         node = self.nodes.get(e.node_id)
         if node is not None:
             node.error = e.error
-        self._close_running(ERROR, e.t)
+        self._close_running(Status.ERROR, e.t)
         return node
 
     def _on_RunCancelled(self, e: ev.RunCancelled) -> TreeNode | None:
-        self._close_running(CANCELLED, e.t)
+        self._close_running(Status.CANCELLED, e.t)
         return self.nodes.get(e.node_id)
 
     def _on_RunFinished(self, e: ev.RunFinished) -> TreeNode | None:
@@ -167,13 +171,14 @@ class RunTree:
             node.prompt_tokens, node.completion_tokens = e.prompt_tokens, e.completion_tokens
             node.seconds = e.seconds
             node.answer = e.answer
-            node.status = {"ok": DONE, "budget": BUDGET}.get(e.status, node.status)
+            if e.status in (Status.OK, Status.BUDGET):
+                node.status = e.status.node_for()
         return node
 
-    def _close_running(self, status: str, t: float) -> None:
+    def _close_running(self, status: Status, t: float) -> None:
         """Close every running node, keeping the time it ran until now."""
         for node in self.nodes.values():
-            if node.status == RUNNING:
+            if node.status is Status.RUNNING:
                 node.status = status
                 if node.started and not node.seconds:
                     node.seconds = max(0.0, t - node.started)

@@ -26,6 +26,7 @@ from rlm_desktop.hub.placement import place, quarantine, write_json_atomic
 from rlm_desktop.hub.remote import RemoteFile, endpoint_or_default, fetch_remote_file
 from rlm_desktop.hub.transfer import Meter, exclusive, fetch_to_part, part_state_path
 from rlm_desktop.llm.gguf_info import GGUFError, read_gguf_info
+from rlm_desktop.sizes import human_size
 from rlm_desktop.store.paths import models_dir
 
 SPACE_MARGIN = 64 << 20  # keep this much free beyond the download itself
@@ -125,8 +126,18 @@ class Downloader:
         self._validate(targets)
         self._write_sidecar(targets, remotes, catalog_id)
         if on_progress:
-            on_progress(DownloadProgress(targets[-1].name, meter.total, meter.total, 0.0, 0.0,
-                                         len(remotes) - 1, len(remotes), "done"))  # fmt: skip
+            on_progress(
+                DownloadProgress(
+                    targets[-1].name,
+                    meter.total,
+                    meter.total,
+                    0.0,
+                    0.0,
+                    len(remotes) - 1,
+                    len(remotes),
+                    "done",
+                )
+            )
         return targets[0]
 
     def _make_folder(self) -> Path:
@@ -153,8 +164,8 @@ class Downloader:
         free = self.free_space(folder)
         if todo and free is not None and need + SPACE_MARGIN > free:
             raise DownloadError(
-                f"not enough free disk space: the download needs {need / 1e9:.1f} GB and only "
-                f"{free / 1e9:.1f} GB is free at {folder}",
+                f"not enough free disk space: the download needs {human_size(need)} and only "
+                f"{human_size(free)} is free at {folder}",
                 retryable=False,
             )
 
@@ -174,11 +185,22 @@ class Downloader:
         def report(done: int, phase: str) -> None:
             if on_progress and (meter.due() or phase != "downloading"):
                 speed, eta = meter.rate(done)
-                on_progress(DownloadProgress(name, meter.done_before + done, meter.total,
-                                             speed, eta, index, count, phase))  # fmt: skip
+                on_progress(
+                    DownloadProgress(
+                        name, meter.done_before + done, meter.total, speed, eta, index, count, phase
+                    )
+                )
 
-        digest = fetch_to_part(remote, part, self.endpoint, self.timeout, self.max_retries,
-                               self.retry_wait, report, cancel)  # fmt: skip
+        digest = fetch_to_part(
+            remote,
+            part,
+            self.endpoint,
+            self.timeout,
+            self.max_retries,
+            self.retry_wait,
+            report,
+            cancel,
+        )
         report(remote.size, "verifying")
         _verify(remote, part, name, digest)
         meter.done_before += remote.size
@@ -199,12 +221,20 @@ class Downloader:
     def _write_sidecar(
         self, targets: list[Path], remotes: list[RemoteFile], cid: str | None
     ) -> None:
-        write_json_atomic(sidecar_path(targets[0]), {
-            "source": "downloaded", "repo": remotes[0].repo, "revision": remotes[0].revision,
-            "commit": remotes[0].commit, "catalog_id": cid, "endpoint": self.endpoint,
-            "files": [t.name for t in targets], "downloaded_at": time.time(),
-            "sha256": {t.name: r.sha256 for t, r in zip(targets, remotes, strict=True)},
-        })  # fmt: skip
+        write_json_atomic(
+            sidecar_path(targets[0]),
+            {
+                "source": "downloaded",
+                "repo": remotes[0].repo,
+                "revision": remotes[0].revision,
+                "commit": remotes[0].commit,
+                "catalog_id": cid,
+                "endpoint": self.endpoint,
+                "files": [t.name for t in targets],
+                "downloaded_at": time.time(),
+                "sha256": {t.name: r.sha256 for t, r in zip(targets, remotes, strict=True)},
+            },
+        )
 
 
 def _verify(remote: RemoteFile, part: Path, name: str, digest: str) -> None:
@@ -212,8 +242,10 @@ def _verify(remote: RemoteFile, part: Path, name: str, digest: str) -> None:
     expected = remote.sha256 or remote.git_sha1
     if not expected or digest == expected:
         return
-    reason = (f"{name}: sha256 {digest} does not match the hub's {expected} "
-              f"({remote.repo}@{remote.commit or remote.revision})")  # fmt: skip
+    reason = (
+        f"{name}: sha256 {digest} does not match the hub's {expected} "
+        f"({remote.repo}@{remote.commit or remote.revision})"
+    )
     bad = quarantine(part, reason)
     part_state_path(part).unlink(missing_ok=True)
     raise IntegrityError(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from rlm_desktop.hub.catalog import Catalog, CatalogEntry
 from rlm_desktop.hub.hardware import GIB, Hardware
+from rlm_desktop.sizes import human_size
 
 RECOMMENDED = "recommended"
 SLOW = "will be slow"
@@ -71,13 +72,14 @@ def assess(entry: CatalogEntry, hw: Hardware, n_ctx: int | None = None) -> Asses
     tps = _tokens_per_second(entry, hw, gpu_fraction)
     if need > capacity:
         verdict = NO_FIT
-        reason = f"needs about {_gb(need)} of memory; this computer can spare {_gb(capacity)}"
+        spare = human_size(capacity)
+        reason = f"needs about {human_size(need)} of memory; this computer can spare {spare}"
     elif tps < MIN_TOKENS_PER_SECOND:
         verdict = SLOW
-        reason = f"fits ({_gb(need)}), but {_speed(tps)} here"
+        reason = f"fits ({human_size(need)}), but {_speed(tps)} here"
     else:
         verdict = RECOMMENDED
-        reason = f"fits ({_gb(need)}), {_speed(tps)}"
+        reason = f"fits ({human_size(need)}), {_speed(tps)}"
     return Assessment(entry, ctx, weights, kv, overhead, tps, gpu_fraction, verdict, reason)
 
 
@@ -112,10 +114,6 @@ def _speed(tps: float) -> str:
     return f"about {tps:.0f} words a second" if tps >= 1.5 else "about one word a second or less"
 
 
-def _gb(n: int) -> str:
-    return f"{n / 1e9:.1f} GB"
-
-
 TYPICAL_MBIT_S = (50, 10)  # a fast and a slow home connection, for download time estimates
 
 
@@ -140,5 +138,5 @@ def describe(assessment: Assessment) -> str:
     """One plain line: what the model is good for, the memory it needs, its speed here.
     'Good for most documents; needs 5.1 GB; about 10 words a second on this computer.'"""
     good_for = assessment.entry.good_for.rstrip(".")
-    need = _gb(assessment.memory_bytes)
+    need = human_size(assessment.memory_bytes)
     return f"{good_for}; needs {need}; {_speed(assessment.tokens_per_second)} on this computer."

@@ -1,11 +1,13 @@
 """What this machine can run: RAM, cores, the llama.cpp build's GPU backend, VRAM, free disk.
 
-Every probe is local (psutil, `nvidia-smi`, the llama_cpp library if importable) and any probe
-that fails just leaves its field empty: detection never raises and never touches the network.
+Every probe is local (psutil, `nvidia-smi`, the llama_cpp library if importable) and never
+touches the network. A probe that fails leaves its field empty and says why in `notes` (also
+logged), so a failed GPU probe is never a silent CPU-only fallback; detection never raises.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import shutil
@@ -17,9 +19,16 @@ import psutil
 
 from rlm_desktop.store.paths import models_dir
 
+log = logging.getLogger(__name__)
 GIB = 1 << 30
-_BACKEND_MARKERS = (("CUDA", "cuda"), ("METAL", "metal"), ("HIP", "rocm"), ("VULKAN", "vulkan"),
-                    ("SYCL", "sycl"), ("OPENCL", "opencl"))  # fmt: skip
+_BACKEND_MARKERS = (
+    ("CUDA", "cuda"),
+    ("METAL", "metal"),
+    ("HIP", "rocm"),
+    ("VULKAN", "vulkan"),
+    ("SYCL", "sycl"),
+    ("OPENCL", "opencl"),
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,7 @@ class Hardware:
     unified_memory: bool = False  # Apple Silicon: the GPU shares RAM
     free_disk: int | None = None  # at the models folder
     models_path: Path | None = None
+    notes: tuple[str, ...] = ()  # what a probe could not tell, and why
 
     @property
     def usable_ram(self) -> int:
@@ -62,6 +72,7 @@ class Hardware:
     def to_json(self) -> dict[str, object]:
         out = dict(self.__dict__)
         out["models_path"] = str(self.models_path) if self.models_path else None
+        out["notes"] = list(self.notes)
         return out
 
 
@@ -71,11 +82,12 @@ def detect_hardware(models_path: Path | None = None, probe_llama: bool = True) -
     system, machine = platform.system(), platform.machine().lower()
     logical = os.cpu_count() or 1
     physical = psutil.cpu_count(logical=False) or logical
-    llama_ok, offload, backend = _llama_backend() if probe_llama else (False, False, "cpu")
+    notes: list[str] = []
+    llama_ok, offload, backend = _llama_backend(notes) if probe_llama else (False, False, "cpu")
     unified = system == "Darwin" and machine in ("arm64", "aarch64")
     if unified and offload:
         backend = "metal"
-    gpu_name, vram_total, vram_free = (None, None, None) if unified else _nvidia_smi()
+    gpu_name, vram_total, vram_free = (None, None, None) if unified else _nvidia_smi(notes)
     if unified:
         gpu_name, vram_total, vram_free = "Apple GPU (unified memory)", mem.total, mem.available
     path = models_path or models_dir()
@@ -95,6 +107,7 @@ def detect_hardware(models_path: Path | None = None, probe_llama: bool = True) -
         unified_memory=unified,
         free_disk=free_disk(path),
         models_path=path,
+        notes=tuple(notes),
     )
 
 
@@ -109,29 +122,39 @@ def free_disk(path: Path) -> int | None:
         return None
 
 
-def _llama_backend() -> tuple[bool, bool, str]:
-    """(llama_cpp importable, GPU offload supported, backend name) — lazily, never raising."""
+def _note(notes: list[str], text: str) -> None:
+    log.warning("hardware probe: %s", text)
+    notes.append(text)
+
+
+def _llama_backend(notes: list[str]) -> tuple[bool, bool, str]:
+    """(llama_cpp importable, GPU offload supported, backend name); a failure is noted."""
     try:
         import llama_cpp
-    except Exception:
+    except Exception as exc:
+        _note(notes, f"llama.cpp is not importable ({type(exc).__name__}: {exc})")
         return (False, False, "cpu")
     try:
         offload = bool(llama_cpp.llama_supports_gpu_offload())
-    except Exception:
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        _note(notes, f"cannot ask llama.cpp about GPU offload ({reason}); using the CPU only")
         offload = False
     if not offload:
         return (True, False, "cpu")
     try:
         info = llama_cpp.llama_print_system_info()
         text = (info.decode(errors="replace") if isinstance(info, bytes) else str(info)).upper()
-    except Exception:
+    except Exception as exc:
+        _note(notes, f"cannot read llama.cpp's system info ({type(exc).__name__}: {exc})")
         text = ""
     backend = next((name for marker, name in _BACKEND_MARKERS if marker in text), "gpu")
     return (True, True, backend)
 
 
-def _nvidia_smi() -> tuple[str | None, int | None, int | None]:
-    """First NVIDIA GPU's name, total and free memory, if `nvidia-smi` answers."""
+def _nvidia_smi(notes: list[str]) -> tuple[str | None, int | None, int | None]:
+    """First NVIDIA GPU's name, total and free memory, if `nvidia-smi` answers (a failure of
+    an installed `nvidia-smi` is noted: without free VRAM no layer goes to the GPU)."""
     exe = shutil.which("nvidia-smi")
     if not exe:
         return (None, None, None)
@@ -139,9 +162,13 @@ def _nvidia_smi() -> tuple[str | None, int | None, int | None]:
     try:
         out = subprocess.run(
             [exe, query, "--format=csv,noheader,nounits"],
-            capture_output=True, text=True, timeout=5, check=True,
-        ).stdout  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout
         name, total, free = (part.strip() for part in out.splitlines()[0].split(","))
         return (name, int(float(total)) << 20, int(float(free)) << 20)
-    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError) as exc:
+        _note(notes, f"nvidia-smi gave no GPU memory figures ({type(exc).__name__}: {exc})")
         return (None, None, None)

@@ -7,6 +7,7 @@ where it came from. The bundled demo model lives in `dev_models_dir()` and canno
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import time
@@ -20,10 +21,13 @@ from rlm_desktop.hub.errors import HubError, ModelImportError, ModelNotFoundErro
 from rlm_desktop.hub.hardware import free_disk
 from rlm_desktop.hub.placement import copy_atomic, write_json_atomic
 from rlm_desktop.llm.gguf_info import GGUFError, read_gguf_info
+from rlm_desktop.sizes import human_size
 from rlm_desktop.store.paths import dev_models_dir, models_dir
 
+log = logging.getLogger(__name__)
 _LATER_SHARD = re.compile(r"-(\d{5})-of-\d{5}\.gguf$")
 DEMO_ALIAS = "demo"
+DEMO_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"  # the catalogue's bundled entry, when unreadable
 
 
 @dataclass(frozen=True)
@@ -83,8 +87,11 @@ def list_installed(
     bundled = dev_models_dir() / demo.first_file if demo else None
     if include_bundled and demo and bundled and bundled.is_file() and demo.id not in ids:
         size = bundled.stat().st_size
-        found.append(InstalledModel(demo.id, demo.name, bundled, size, "bundled", demo.id,
-                                    demo.repo, (bundled,)))  # fmt: skip
+        found.append(
+            InstalledModel(
+                demo.id, demo.name, bundled, size, "bundled", demo.id, demo.repo, (bundled,)
+            )
+        )
     return found
 
 
@@ -96,11 +103,12 @@ def _describe(path: Path, catalog: Catalog) -> InstalledModel:
     source = str(meta.get("source") or "imported")
     repo = meta.get("repo")
     if entry:
-        return InstalledModel(entry.id, entry.name, path, size, source, entry.id, entry.repo,
-                              shards)  # fmt: skip
+        return InstalledModel(
+            entry.id, entry.name, path, size, source, entry.id, entry.repo, shards
+        )
     model_id = _LATER_SHARD.sub("", path.name).removesuffix(".gguf").lower()
-    return InstalledModel(model_id, path.stem, path, size, source, None,
-                          repo if isinstance(repo, str) else None, shards)  # fmt: skip
+    repo_name = repo if isinstance(repo, str) else None
+    return InstalledModel(model_id, path.stem, path, size, source, None, repo_name, shards)
 
 
 def _shard_paths(first: Path) -> tuple[Path, ...]:
@@ -126,6 +134,19 @@ def find_installed(
         if key in (model.id, model.path.name.lower(), model.path.stem.lower()):
             return model
     return None
+
+
+def demo_model_path(models_path: Path | None = None, catalog: Catalog | None = None) -> Path | None:
+    """The bundled demo model's file if it is on this computer, else None: the app's one
+    demo-model lookup (the CLI's default model, the window's first-run choice)."""
+    try:
+        catalog = catalog or load_catalog()
+    except HubError as exc:  # a packaging bug: say so, and still find the known file
+        log.warning("demo model: %s; looking for %s", exc, DEMO_FILE)
+        path = dev_models_dir() / DEMO_FILE
+        return path if path.is_file() else None
+    found = find_installed(DEMO_ALIAS, models_path, catalog)
+    return found.path if found is not None else None
 
 
 def resolve_model(
@@ -188,8 +209,10 @@ def import_model(
             path.unlink(missing_ok=True)
         raise
     first = folder / info.shards[0].name
-    write_json_atomic(sidecar_path(first), {"source": "imported", "original": str(info.path),
-                                            "imported_at": time.time()})  # fmt: skip
+    write_json_atomic(
+        sidecar_path(first),
+        {"source": "imported", "original": str(info.path), "imported_at": time.time()},
+    )
     return _describe(first, catalog)
 
 
@@ -212,10 +235,8 @@ def _copy_shards(
             raise ModelImportError(
                 f"a different model named {shard.name} is already installed; remove it first"
             )
-        base = done
         try:
-            copy_atomic(shard, target, lambda n, b=base: on_progress and on_progress(b + n, total),
-                        cancel)  # fmt: skip
+            copy_atomic(shard, target, _shifted(on_progress, done, total), cancel)
         except PermissionError:
             raise ModelImportError(
                 f"no permission to write to the models folder {folder}"
@@ -224,6 +245,15 @@ def _copy_shards(
             raise ModelImportError(f"cannot copy {shard.name}: {exc.strerror or exc}") from None
         copied.append(target)
         done += shard.stat().st_size
+
+
+def _shifted(
+    on_progress: Callable[[int, int], None] | None, base: int, total: int
+) -> Callable[[int], None] | None:
+    """One shard's copy progress (bytes of it) as progress of the whole model."""
+    if on_progress is None:
+        return None
+    return lambda n: on_progress(base + n, total)
 
 
 def _check_room(folder: Path, shards: tuple[Path, ...], size: int) -> None:
@@ -235,7 +265,7 @@ def _check_room(folder: Path, shards: tuple[Path, ...], size: int) -> None:
     missing = sum(s.stat().st_size for s in shards if not (folder / s.name).exists())
     if free is not None and missing > free:
         raise ModelImportError(
-            f"not enough free disk space: {size / 1e9:.1f} GB needed, {free / 1e9:.1f} GB free "
+            f"not enough free disk space: {human_size(size)} needed, {human_size(free)} free "
             f"at {folder}"
         )
 

@@ -88,8 +88,15 @@ def fetch_remote_file(
         raise translate(exc, endpoint, repo, filename, revision) from None
     if meta.size is None:
         raise DownloadError(f"the hub did not say how big {filename} is; try again later")
-    return RemoteFile(repo, filename, revision, meta.location, int(meta.size),
-                      (meta.etag or "").lower() or None, meta.commit_hash)  # fmt: skip
+    return RemoteFile(
+        repo,
+        filename,
+        revision,
+        meta.location,
+        int(meta.size),
+        (meta.etag or "").lower() or None,
+        meta.commit_hash,
+    )
 
 
 @contextmanager

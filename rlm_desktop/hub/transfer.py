@@ -28,6 +28,7 @@ from rlm_desktop.hub.remote import (
     resolve_url,
     translate,
 )
+from rlm_desktop.sizes import human_size
 
 Report = Callable[[int, str], None]  # (bytes of this file done, phase)
 _RANGE = "bytes {start}-"
@@ -78,8 +79,13 @@ def _hasher(remote: RemoteFile) -> Any:
 
 def _resume_offset(remote: RemoteFile, part: Path) -> int:
     """Bytes of `part` that belong to this very version of the file (0 = start again)."""
-    state = {"url_etag": remote.etag, "size": remote.size, "commit": remote.commit,
-             "repo": remote.repo, "filename": remote.filename}  # fmt: skip
+    state = {
+        "url_etag": remote.etag,
+        "size": remote.size,
+        "commit": remote.commit,
+        "repo": remote.repo,
+        "filename": remote.filename,
+    }
     state_file = part_state_path(part)
     try:
         old = json.loads(state_file.read_text(encoding="utf-8"))
@@ -252,7 +258,7 @@ def _as_error(exc: BaseException, remote: RemoteFile, endpoint: str, part: Path)
     error = translate(exc, endpoint, remote.repo, remote.filename, remote.revision)
     kept = part.stat().st_size if part.exists() else 0
     if kept and error.retryable:
-        return DownloadError(f"{error} (the {kept / 1e6:.1f} MB already fetched are kept)")
+        return DownloadError(f"{error} (the {human_size(kept)} already fetched are kept)")
     return error
 
 

@@ -109,7 +109,8 @@ def _ggml(lib_dir: Path) -> ctypes.CDLL:
                 break
     from llama_cpp._ggml import libggml  # Windows, macOS: one file
 
-    return libggml
+    lib: ctypes.CDLL = libggml
+    return lib
 
 
 def _registered(libggml: ctypes.CDLL) -> list[str]:

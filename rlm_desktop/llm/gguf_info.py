@@ -21,132 +21,10 @@ from rlm_desktop.llm.gguf_format import (
     read_header,
     shown,
 )
+from rlm_desktop.llm.gguf_tables import FILE_TYPES, NOT_CHAT, SUPPORTED_ARCHITECTURES
 
 __all__ = ["SUPPORTED_ARCHITECTURES", "GGUFError", "GGUFInfo", "read_gguf_info"]
 
-# Text-generation architectures llama.cpp (as vendored by llama-cpp-python 0.3.x) can run.
-SUPPORTED_ARCHITECTURES: frozenset[str] = frozenset(
-    [
-        "llama",
-        "llama4",
-        "deci",
-        "mistral3",
-        "qwen",
-        "qwen2",
-        "qwen2moe",
-        "qwen2vl",
-        "qwen3",
-        "qwen3moe",
-        "qwen3next",
-        "qwen3vl",
-        "qwen3vlmoe",
-        "gemma",
-        "gemma2",
-        "gemma3",
-        "gemma3n",
-        "phi2",
-        "phi3",
-        "phimoe",
-        "mistral",
-        "starcoder",
-        "starcoder2",
-        "deepseek",
-        "deepseek2",
-        "granite",
-        "granitemoe",
-        "granitehybrid",
-        "olmo",
-        "olmo2",
-        "olmoe",
-        "baichuan",
-        "bloom",
-        "chatglm",
-        "glm4",
-        "glm4moe",
-        "command-r",
-        "cohere2",
-        "codeshell",
-        "dbrx",
-        "exaone",
-        "exaone4",
-        "falcon",
-        "falcon-h1",
-        "gpt2",
-        "gptj",
-        "gptneox",
-        "gpt-oss",
-        "internlm2",
-        "jais",
-        "jamba",
-        "mamba",
-        "mamba2",
-        "minicpm",
-        "minicpm3",
-        "mpt",
-        "nemotron",
-        "nemotron_h",
-        "orion",
-        "openelm",
-        "plamo",
-        "plamo2",
-        "refact",
-        "rwkv6",
-        "rwkv6qwen2",
-        "rwkv7",
-        "arwkv7",
-        "stablelm",
-        "xverse",
-        "bitnet",
-        "chameleon",
-        "arctic",
-        "bailingmoe",
-        "bailingmoe2",
-        "dots1",
-        "ernie4_5",
-        "ernie4_5-moe",
-        "hunyuan-moe",
-        "hunyuan-dense",
-        "smollm3",
-        "lfm2",
-        "lfm2moe",
-        "seed_oss",
-        "apertus",
-        "arcee",
-        "grovemoe",
-        "minimax-m2",
-        "smallthinker",
-        "plm",
-        "grok",
-    ]
-)
-# Known architectures that are not chat models (encoders, embedders, vision towers, audio).
-_NOT_CHAT: frozenset[str] = frozenset(
-    [
-        "bert",
-        "nomic-bert",
-        "nomic-bert-moe",
-        "jina-bert-v2",
-        "jina-bert-v3",
-        "modern-bert",
-        "neo-bert",
-        "eurobert",
-        "t5",
-        "t5encoder",
-        "clip",
-        "wavtokenizer-dec",
-        "gemma-embedding",
-        "llama-embed",
-    ]
-)
-# llama.cpp's LLAMA_FTYPE values (general.file_type) -> the usual quantisation name.
-FILE_TYPES: dict[int, str] = {
-    0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 8: "Q5_0", 9: "Q5_1", 10: "Q2_K",
-    11: "Q3_K_S", 12: "Q3_K_M", 13: "Q3_K_L", 14: "Q4_K_S", 15: "Q4_K_M", 16: "Q5_K_S",
-    17: "Q5_K_M", 18: "Q6_K", 19: "IQ2_XXS", 20: "IQ2_XS", 21: "Q2_K_S", 22: "IQ3_XS",
-    23: "IQ3_XXS", 24: "IQ1_S", 25: "IQ4_NL", 26: "IQ3_S", 27: "IQ3_M", 28: "IQ2_S",
-    29: "IQ2_M", 30: "IQ4_XS", 31: "IQ1_M", 32: "BF16", 36: "TQ1_0", 37: "TQ2_0",
-    38: "MXFP4_MOE",
-}  # fmt: skip
 MAX_LAYERS = 512  # llama.cpp's LLAMA_MAX_LAYERS
 _SHARD = re.compile(r"^(?P<stem>.+)-(?P<no>\d{5})-of-(?P<count>\d{5})\.gguf$")
 
@@ -220,7 +98,7 @@ def read_gguf_info(path: str | Path, check_data: bool = True) -> GGUFInfo:
     arch = meta.get("general.architecture")
     if not isinstance(arch, str) or not arch:
         raise GGUFError(f"{path.name}: the file names no model architecture")
-    if arch in _NOT_CHAT:
+    if arch in NOT_CHAT:
         raise GGUFError(f"unsupported architecture '{shown(arch)}' (not a text-generation model)")
     if arch not in SUPPORTED_ARCHITECTURES:
         raise GGUFError(f"unsupported architecture '{shown(arch)}'")

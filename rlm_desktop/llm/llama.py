@@ -47,11 +47,9 @@ from rlm_desktop.llm.llama_load import (
     LoadPlan,
     Machine,
     cpu_fallback,
-    detect_machine,
     plan_load,
 )
 from rlm_desktop.llm.llama_native import NativeContext, NativeError, NativeModel, init_backend
-from rlm_desktop.llm.llama_paths import resolve_model_path
 from rlm_desktop.llm.llama_sampling import GrammarError, SamplingParams, TokenSampler
 from rlm_desktop.llm.llama_sessions import SessionTable, Slot
 from rlm_desktop.llm.llama_threads import ThreadTuner
@@ -108,16 +106,16 @@ class LlamaBackend:
 
     # --- loading -------------------------------------------------------------------------
     @classmethod
-    def open(cls, model: str | Path | None = None, **options: object) -> LlamaBackend:
-        """Load `model` (a path, a catalogue id, or None for the demo model)."""
-        return cls.load(resolve_model_path(model), LoadOptions.from_dict(options))
+    def open(cls, path: Path, machine: Machine, **options: object) -> LlamaBackend:
+        """Load the GGUF file `path` on `machine` with the user's `options` (validated)."""
+        return cls.load(path, LoadOptions.from_dict(options), machine)
 
     @classmethod
     def load(
         cls,
         path: Path,
         options: LoadOptions,
-        machine: Machine | None = None,
+        machine: Machine,
         loader: ModelLoader = NativeModel,
     ) -> LlamaBackend:
         try:
@@ -125,10 +123,9 @@ class LlamaBackend:
         except GGUFError as exc:
             raise BackendError(f"cannot load the model: {exc}") from None
         try:
-            kernels = init_backend()  # before detection: GPU support depends on what loaded
+            kernels = init_backend()  # idempotent; the caller ran it before detecting `machine`
         except NativeError as exc:
             raise BackendError(str(exc)) from None
-        machine = machine or detect_machine()
         plan = plan_load(info, machine, options)
         model, ctx, plan = _load_native(path, info, plan, machine, options, loader)
         template = info.chat_template if options.chat_template is None else options.chat_template

@@ -16,13 +16,11 @@ the user's options, so they are testable with made-up figures (e.g. injected fre
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, replace
-
-import psutil
 
 from rlm_desktop.llm.base import BackendError
 from rlm_desktop.llm.gguf_info import GGUFInfo
+from rlm_desktop.sizes import human_size
 
 GIB = 1 << 30
 MIB = 1 << 20
@@ -36,7 +34,11 @@ FLASH_AUTO, FLASH_OFF, FLASH_ON = -1, 0, 1
 
 @dataclass(frozen=True)
 class Machine:
-    """What loading needs to know about this computer. Sizes in bytes."""
+    """What loading needs to know about this computer. Sizes in bytes.
+
+    The caller detects it (`rlm_desktop.backends.detect_machine`, from the hub's probe) and
+    passes it in; `notes` says what detection could not tell and why (shown with the model).
+    """
 
     available_ram: int
     physical_cores: int
@@ -44,6 +46,7 @@ class Machine:
     gpu_backend: str = "cpu"  # "cuda", "metal", "rocm", "vulkan", …
     usable_vram: int = 0  # GPU memory a model may take (unified memory: a share of RAM)
     unified_memory: bool = False
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,25 +94,6 @@ class LoadPlan:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def detect_machine() -> Machine:
-    """The machine, from the hub's hardware probe where present (never raises)."""
-    try:
-        from rlm_desktop.hub.hardware import detect_hardware
-
-        hw = detect_hardware()
-        return Machine(
-            available_ram=hw.available_ram,
-            physical_cores=hw.cpu_cores,
-            gpu_offload=hw.gpu_offload,
-            gpu_backend=hw.gpu_backend,
-            usable_vram=hw.usable_vram,
-            unified_memory=hw.unified_memory,
-        )
-    except Exception:  # the hub is optional here: fall back to a CPU-only view
-        cores = psutil.cpu_count(logical=False) or os.cpu_count() or 1
-        return Machine(available_ram=psutil.virtual_memory().available, physical_cores=cores)
-
-
 def choose_threads(physical_cores: int) -> tuple[int, int]:
     """(generation threads, prompt-evaluation threads); see the module docstring. On 2 cores
     generation starts with 2 and may switch to 1 (`LoadPlan.tune_threads`)."""
@@ -142,14 +126,14 @@ def choose_context(
             window = max(MIN_WINDOW, window // 2 // 256 * 256)
     need = info.weights_bytes + info.kv_cache_bytes(min(want, MIN_WINDOW))
     raise BackendError(
-        f"not enough memory for {info.path.name}: it needs about {need / GIB:.1f} GB "
-        f"with a {min(want, MIN_WINDOW)}-token window; {max(0, ram_budget) / GIB:.1f} GB "
+        f"not enough memory for {info.path.name}: it needs about {human_size(need)} "
+        f"with a {min(want, MIN_WINDOW)}-token window; {human_size(max(0, ram_budget))} "
         "is free. Close other programs or choose a smaller model."
     )
 
 
 def plan_load(info: GGUFInfo, machine: Machine, options: LoadOptions) -> LoadPlan:
-    notes: list[str] = []
+    notes: list[str] = list(machine.notes)
     model_max = info.context_length or 4096
     want = options.n_ctx or min(model_max, DEFAULT_WINDOW)
     if want > model_max:
@@ -194,6 +178,7 @@ def cpu_fallback(
     plan: LoadPlan, info: GGUFInfo, machine: Machine, options: LoadOptions, reason: str
 ) -> LoadPlan:
     """The plan after loading on the GPU failed: everything on the CPU, with a note saying why."""
-    cpu = plan_load(info, replace(machine, gpu_offload=False), replace(options, gpu_layers=0))
+    cpu_machine = replace(machine, gpu_offload=False, notes=())
+    cpu = plan_load(info, cpu_machine, replace(options, gpu_layers=0))
     note = f"GPU load failed: {reason}; running on the CPU"
     return replace(cpu, notes=(*plan.notes, note, *cpu.notes))

@@ -25,11 +25,13 @@ _LEVELS = {1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERR
 _FUNC_PREFIX = re.compile(r"^[A-Za-z_][\w:]*: ")
 
 
-@C.llama_log_callback
-def _route_log(level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
+def _log_to_python(level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
     message = text.decode("utf-8", errors="replace").rstrip()
     if message:
         NATIVE_LOG.log(_LEVELS.get(level, logging.DEBUG), "%s", message)
+
+
+_route_log = C.llama_log_callback(_log_to_python)  # kept referenced: llama.cpp calls it
 
 
 class NativeError(RuntimeError):
@@ -247,13 +249,14 @@ class NativeContext:
     def seq_restore(self, seq: int, data: bytes) -> bool:
         self.seq_clear(seq)
         buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
-        ok = C.llama_state_seq_set_data(self.ptr, buf, len(data), seq) > 0
+        ok = bool(C.llama_state_seq_set_data(self.ptr, buf, len(data), seq) > 0)
         if not ok:
             self.seq_clear(seq)
         return ok
 
-    def logits_ptr(self) -> ctypes._Pointer:  # type: ignore[type-arg]
-        return C.llama_get_logits_ith(self.ptr, -1)
+    def logits_ptr(self) -> ctypes._Pointer[ctypes.c_float]:
+        logits: ctypes._Pointer[ctypes.c_float] = C.llama_get_logits_ith(self.ptr, -1)
+        return logits
 
     def close(self) -> None:
         if self.ptr:

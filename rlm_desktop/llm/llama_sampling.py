@@ -36,7 +36,9 @@ class SamplingParams:
 def grammar_sampler(model: NativeModel, gbnf: str) -> ctypes.c_void_p:
     """A llama.cpp grammar sampler for `gbnf` (root rule `root`); GrammarError if it is bad."""
     with ErrorCapture() as errors:
-        ptr = C.llama_sampler_init_grammar(model.vocab, gbnf.encode("utf-8"), b"root")
+        ptr: ctypes.c_void_p = C.llama_sampler_init_grammar(
+            model.vocab, gbnf.encode("utf-8"), b"root"
+        )
     if not ptr:
         raise GrammarError(errors.reason("the grammar does not parse"))
     return ptr
@@ -74,7 +76,7 @@ class TokenSampler:
         return token
 
     def _allowed(self, token: int) -> bool:
-        self._one.id, self._one.logit, self._one.p = token, 1.0, 0.0
+        self._one.id, self._one.logit, self._one.p = C.llama_token(token), 1.0, 0.0
         self._one_array.size, self._one_array.selected = 1, -1
         C.llama_sampler_apply(self.grammar, ctypes.byref(self._one_array))
         return bool(np.isfinite(self._one.logit))

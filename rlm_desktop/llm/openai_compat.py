@@ -307,6 +307,7 @@ def _context_window(n_ctx: object, props: dict[str, Any] | None, entry: Any) -> 
     if isinstance(entry, dict):
         candidates += [entry.get("max_model_len"), entry.get("context_length")]
     for value in candidates:
-        if _count(value):
-            return int(value)  # type: ignore[call-overload]
+        count = _count(value)
+        if count:
+            return count
     return DEFAULT_CONTEXT

@@ -33,7 +33,7 @@ def abi_version() -> int:
         return 0
     import ctypes
 
-    syscall = lib.syscall  # type: ignore[attr-defined]
+    syscall = lib.syscall
     syscall.restype = ctypes.c_long
     abi = syscall(
         ctypes.c_long(SYS_CREATE_RULESET),
@@ -67,7 +67,9 @@ def apply() -> bool:
     )
     size = 24 if abi >= 6 else 16 if abi >= 4 else 8
     lib = libc()
-    syscall = lib.syscall  # type: ignore[union-attr]
+    if lib is None:  # abi_version found one: not reached
+        return False
+    syscall = lib.syscall
     syscall.restype = ctypes.c_long
     fd = syscall(
         ctypes.c_long(SYS_CREATE_RULESET),
@@ -81,6 +83,6 @@ def apply() -> bool:
         if not prctl_call(lib, PR_SET_NO_NEW_PRIVS, 1):
             return False
         done = syscall(ctypes.c_long(SYS_RESTRICT_SELF), ctypes.c_int(fd), ctypes.c_uint32(0))
-        return done == 0
+        return bool(done == 0)
     finally:
         os.close(fd)

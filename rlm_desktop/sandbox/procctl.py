@@ -14,6 +14,10 @@ import _thread
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported lazily at run time (see `libc`)
+    import ctypes
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -21,7 +25,7 @@ PR_SET_NO_NEW_PRIVS = 38
 CAPABILITY_VERSION_3 = 0x20080522
 
 
-def libc() -> object | None:
+def libc() -> ctypes.CDLL | None:
     """libc with errno, or None off Linux (or without ctypes)."""
     if not sys.platform.startswith("linux"):
         return None
@@ -35,13 +39,13 @@ def libc() -> object | None:
         return None
 
 
-def prctl_call(lib: object, option: int, value: int) -> bool:
+def prctl_call(lib: ctypes.CDLL, option: int, value: int) -> bool:
     import ctypes
 
-    prctl = lib.prctl  # type: ignore[attr-defined]
+    prctl = lib.prctl
     prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
     prctl.restype = ctypes.c_int
-    return prctl(option, value, 0, 0, 0) == 0
+    return bool(prctl(option, value, 0, 0, 0) == 0)
 
 
 def die_with_parent(host_pid: int) -> bool:
@@ -53,7 +57,7 @@ def die_with_parent(host_pid: int) -> bool:
     return True
 
 
-def _drop_capabilities(lib: object) -> bool:
+def _drop_capabilities(lib: ctypes.CDLL) -> bool:
     import ctypes
 
     class Header(ctypes.Structure):
@@ -68,9 +72,9 @@ def _drop_capabilities(lib: object) -> bool:
 
     header = Header(CAPABILITY_VERSION_3, 0)
     data = (Data * 2)()
-    capset = lib.capset  # type: ignore[attr-defined]
+    capset = lib.capset
     capset.argtypes = (ctypes.POINTER(Header), ctypes.POINTER(Data))
-    return capset(ctypes.byref(header), data) == 0
+    return bool(capset(ctypes.byref(header), data) == 0)
 
 
 def lock_down() -> bool:

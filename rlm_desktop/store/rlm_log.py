@@ -16,9 +16,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from rlm_desktop.engine.status import Status
 from rlm_desktop.engine.tree import DONE, ERROR, RunTree, TreeNode, _first_line
 
-INTERRUPTED = "interrupted"
+INTERRUPTED = Status.INTERRUPTED
 
 
 @dataclass

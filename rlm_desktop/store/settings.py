@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from rlm_desktop.engine.config import EngineConfig
+from rlm_desktop.engine.config import EngineConfig, GrammarChoice
 from rlm_desktop.store.paths import config_dir
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class Budgets:
         return budgets
 
 
-GRAMMAR_CHOICES = ("auto", "on", "off")
+GRAMMAR_CHOICES: tuple[GrammarChoice, ...] = ("auto", "on", "off")
 MIN_CONTEXT_TOKENS = 512
 MAX_CONTEXT_TOKENS = 1 << 20
 
@@ -75,7 +75,7 @@ class ModelOptions:
     """
 
     context_tokens: int | None = None
-    grammar: str = _DEFAULTS.grammar
+    grammar: GrammarChoice = _DEFAULTS.grammar
 
     def load_options(self) -> dict[str, object]:
         """What `make_backend(spec, model, **options)` takes."""

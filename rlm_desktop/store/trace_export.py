@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rlm_desktop.engine import events as ev
+from rlm_desktop.engine.status import Status
 from rlm_desktop.engine.tree import BUDGET, DONE, ERROR, RunTree, TreeNode, _first_line
 from rlm_desktop.store.records import DocumentRecord, RunRecord
 
@@ -42,7 +43,7 @@ def run_events(
     for child in root.children:
         out.extend(_node_events(tree, tree.nodes[child]))
     if run.status in ("ok", "budget"):
-        out.append(ev.FinalAnswer(root.id, None, answer=run.answer, status=run.status))
+        out.append(ev.FinalAnswer(root.id, None, answer=run.answer, status=Status(run.status)))
     elif run.status == "error":
         out.append(ev.RunFailed(root.id, None, error=run.error or root.error or ""))
     elif run.status == "cancelled":
@@ -52,7 +53,7 @@ def run_events(
             ev.RunFinished(
                 root.id,
                 None,
-                status=run.status,
+                status=Status(run.status),
                 answer=run.answer,
                 iterations=run.iterations,
                 subcalls=run.subcalls,
@@ -137,7 +138,7 @@ def _node_events(tree: RunTree, node: TreeNode, position: int = 0) -> Iterator[e
                 node.parent_id,
                 result=node.answer or "",
                 error=node.error,
-                status="budget" if node.status == BUDGET else "done",
+                status=Status.BUDGET if node.status == BUDGET else Status.DONE,
                 note=node.note,
                 prompt_tokens=node.prompt_tokens,
                 completion_tokens=node.completion_tokens,

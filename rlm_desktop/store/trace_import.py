@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from rlm_desktop.engine import events as ev
+from rlm_desktop.engine.status import Status
 from rlm_desktop.engine.tree import RUNNING, RunTree
 from rlm_desktop.store.rlm_log import build_rlm_runs
 
-INTERRUPTED = "interrupted"
+INTERRUPTED = Status.INTERRUPTED
 
 
 @dataclass

@@ -87,7 +87,7 @@ class EngineHost(QObject):
         self.model_loading.emit(model or spec)
 
         def job(state: TaskState) -> BackendInfo:
-            from rlm_desktop.llm.factory import make_backend
+            from rlm_desktop.backends import make_backend
             from rlm_desktop.selfcheck import guard_model_load
 
             if spec == "llama":  # once per llama.cpp build: would it crash this process?

@@ -1,27 +1,13 @@
 """Numbers as a person reads them: durations, token counts, speeds, sizes (Qt-free).
 
-`human_size` is the window's one size format: decimal units (1 KB = 1000 bytes), as the
-platforms' file managers show sizes. It is kept here until the core's single `human_size`
-(the same convention) is in main; then this becomes an import of it.
+`human_size` is the app's one size format (`rlm_desktop.sizes`: decimal units).
 """
 
 from __future__ import annotations
 
-_SIZE_UNITS = (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("KB", 10**3))
+from rlm_desktop.sizes import human_size
 
-
-def human_size(n: float) -> str:
-    """'1.5 GB', '300 KB', '98.4 MB', '12 bytes': one decimal at most, none when it is 0."""
-    if abs(n) < 1000:
-        count = int(n)
-        return f"{count} byte{'' if count == 1 else 's'}"
-    for unit, scale in _SIZE_UNITS:
-        if abs(n) >= scale or unit == "KB":
-            text = f"{n / scale:.1f}".removesuffix(".0")
-            if text == "1000" and unit != "TB":  # 999.96 MB reads as 1 GB, not 1000 MB
-                return human_size(round(n / scale) * scale)
-            return f"{text} {unit}"
-    raise AssertionError("unreachable")
+__all__ = ["duration", "human_size", "plural", "tokens"]
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

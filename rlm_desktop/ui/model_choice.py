@@ -9,7 +9,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from rlm_desktop.llm.llama_paths import DEMO_ALIAS, DEMO_FILE
+from rlm_desktop.hub.catalog import load_catalog
+from rlm_desktop.hub.installed import DEMO_ALIAS, DEMO_FILE
+from rlm_desktop.hub.installed import demo_model_path as installed_demo_path
 from rlm_desktop.store.paths import dev_models_dir
 
 log = logging.getLogger(__name__)
@@ -27,24 +29,17 @@ class DemoModel:
 
 
 def find_demo_model(catalog_file: Path | None = None) -> DemoModel:
-    """The bundled demo model: as the model library knows it, else the known file in
-    `models/`. A failure to read the library is logged with its reason and returned."""
-    problem = ""
+    """The bundled demo model through the app's one lookup (`hub.installed.demo_model_path`).
+    A model library that cannot be read is logged with its reason and returned as a problem
+    to show; the known file is still found without it."""
     try:
-        from rlm_desktop.hub.catalog import load_catalog
-        from rlm_desktop.hub.installed import find_installed
-    except ImportError as exc:  # the model library is not part of this build
-        log.info("model library unavailable (%s): looking for %s", exc, DEMO_FILE)
-    else:
-        try:
-            found = find_installed(DEMO_ALIAS, catalog=load_catalog(catalog_file))
-            if found is not None:
-                return DemoModel(found.path)
-        except Exception as exc:  # a broken catalogue or models folder: say so, go on
-            problem = f"The installed models could not be read: {exc}"
-            log.warning("demo model lookup failed: %s", exc, exc_info=True)
-    path = dev_models_dir() / DEMO_FILE
-    return DemoModel(path if path.is_file() else None, problem)
+        catalog = load_catalog(catalog_file)
+    except Exception as exc:  # a broken catalogue: say so, go on without it
+        log.warning("demo model lookup failed: %s", exc, exc_info=True)
+        path = dev_models_dir() / DEMO_FILE
+        problem = f"The installed models could not be read: {exc}"
+        return DemoModel(path if path.is_file() else None, problem)
+    return DemoModel(installed_demo_path(catalog=catalog))
 
 
 def demo_model_path() -> Path | None:

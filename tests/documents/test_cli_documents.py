@@ -52,8 +52,9 @@ def test_ask_takes_a_folder_as_a_document(tmp_path: Path) -> None:
     replay = tmp_path / "replay.json"
     code = "```repl\nnames = [d.name for d in documents]\nprint(names)\n```"
     replay.write_text(json.dumps({"responses": [code, "FINAL_VAR(names)"]}))
-    out = cli("ask", "Which files?", "--doc", str(folder), "--backend", f"replay:{replay}",
-              "--json")  # fmt: skip
+    out = cli(
+        "ask", "Which files?", "--doc", str(folder), "--backend", f"replay:{replay}", "--json"
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["status"] == "ok"
@@ -62,8 +63,21 @@ def test_ask_takes_a_folder_as_a_document(tmp_path: Path) -> None:
 
 
 def test_bench_ingest_prints_its_figures() -> None:
-    out = cli("bench", "ingest", "--json", "--text-mb", "8", "--text-files", "4",
-              "--pdf-files", "2", "--pdf-pages", "10", "--repeat", "1")  # fmt: skip
+    out = cli(
+        "bench",
+        "ingest",
+        "--json",
+        "--text-mb",
+        "8",
+        "--text-files",
+        "4",
+        "--pdf-files",
+        "2",
+        "--pdf-pages",
+        "10",
+        "--repeat",
+        "1",
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert {"text_mb_per_s", "pdf_ratio", "peak_memory_ratio", "pdf_ratio_pool"} <= set(data)

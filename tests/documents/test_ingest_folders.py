@@ -135,14 +135,14 @@ def test_total_size_cap_is_told(tmp_path: Path) -> None:
     records = ingest_paths([tmp_path], workers=0, limits=IngestLimits(max_total_bytes=1000))
     assert [r.ok for r in records] == [True, False, True]
     assert records[1].error == (
-        "not read: the files dropped together are over the 1000 bytes total size limit"
+        "not read: the files dropped together are over the 1 KB total size limit"
     )
 
 
 def test_huge_sparse_file_is_refused_without_reading(tmp_path: Path) -> None:
     path = tmp_path / "huge.log"
     with open(path, "wb") as handle:
-        handle.truncate(10 * 1024**3)  # 10 GB, sparse: no disk used
+        handle.truncate(10 * 1000**3)  # 10 GB, sparse: no disk used
     record = ingest_paths([path], workers=0)[0]
     assert not record.ok
     assert record.error == (

@@ -89,7 +89,7 @@ def test_a_slow_file_is_stopped_and_the_rest_still_load(tmp_path: Path) -> None:
 
 def test_a_greedy_reader_is_stopped(tmp_path: Path) -> None:
     big_pdf(tmp_path / "big.pdf", pages=1500)
-    limits = IngestLimits(max_worker_memory_bytes=1024 * 1024)
+    limits = IngestLimits(max_worker_memory_bytes=1_000_000)
     record = ingest_paths([tmp_path / "big.pdf"], workers=1, limits=limits)[0]
     assert not record.ok
     assert record.error == "reading needed more than 1 MB of memory, so it was stopped"

@@ -42,9 +42,11 @@ def test_cancel_during_a_model_turn_keeps_what_was_done() -> None:
                 cancel.cancel()
 
     started = time.monotonic()
-    run = replay([look(), long_turn, "FINAL(42)"], cancel=cancel, token_delay_s=0.002, sink=sink)
+    run = replay([look(), long_turn, "FINAL(42)"], cancel=cancel, token_delay_s=0.02, sink=sink)
     assert run.result.status == "cancelled"
-    assert time.monotonic() - started < 1.0  # 400 pieces at 2 ms would take 0.8 s more
+    # Streaming all 400 pieces at 20 ms takes 8 s; cancelled after 20, the run ends in about
+    # 0.5 s here. 5 s leaves a loaded machine ten times the time and still fails a late stop.
+    assert time.monotonic() - started < 5.0
     nodes = list(run.result.tree.walk())
     statuses = [n.status for n in nodes]
     assert statuses.count("done") >= 2  # the first turn and its cell were kept
@@ -55,7 +57,7 @@ def test_cancel_during_a_model_turn_keeps_what_was_done() -> None:
     assert not _workers()
 
 
-def test_cancel_during_a_long_cell_kills_it_within_a_second() -> None:
+def test_cancel_during_a_long_cell_kills_it_at_once() -> None:
     cancel = CancelToken()
     started = time.monotonic()
     run = replay(
@@ -65,7 +67,9 @@ def test_cancel_during_a_long_cell_kills_it_within_a_second() -> None:
         cell_timeout=60,
     )
     assert run.result.status == "cancelled"
-    assert time.monotonic() - started < 1.5
+    # The cell would run to its 60 s timeout; killed on cancel the run ends in about 0.5 s
+    # here (bench engine measures the cancel latency). 10 s: a wide margin, still not 60 s.
+    assert time.monotonic() - started < 10.0
     cell = next(n for n in run.result.tree.walk() if n.kind == "cell")
     assert cell.status == "cancelled"
     assert not _workers()
@@ -108,5 +112,6 @@ def test_cancel_while_reading_a_final_var_whose_str_hangs() -> None:
     started = time.monotonic()
     run = replay([look(hang), "FINAL_VAR(s)"], cancel=cancel, sink=sink, cell_timeout=30)
     assert run.result.status == "cancelled"
-    assert time.monotonic() - started < 3  # not the 30 s the worker gets to answer
+    # about 0.5 s here; 10 s is a wide margin that is still not the 30 s the worker gets
+    assert time.monotonic() - started < 10.0
     assert not _workers()

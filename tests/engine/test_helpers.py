@@ -6,7 +6,7 @@ from replay_run import Replayed, look, replay
 
 from rlm_desktop.documents.model import Context, Document
 from rlm_desktop.engine import grammar
-from rlm_desktop.engine.config import EngineConfig
+from rlm_desktop.engine.config import EngineConfig, HelperChoice
 from rlm_desktop.engine.events import SubcallStarted
 from rlm_desktop.engine.narrate import narrate
 from rlm_desktop.engine.tree import RunTree
@@ -128,7 +128,7 @@ def _system(run: Replayed) -> str:
 
 def test_only_the_chosen_helpers_are_in_the_prompt_and_the_repl() -> None:
     code = "print(grep('magic number'))\nprint(chunks())"
-    run = replay([look(code), "FINAL(42)"], helpers=("grep",), **SMALL)
+    run = replay([look(code), "FINAL(42)"], helpers=HelperChoice.only(("grep",)), **SMALL)
     system = _system(run)
     assert 'grep("some words")' in system and "Example 2:" in system
     assert not [name for name in HIDDEN_FROM_GREP_ONLY if name in system]
@@ -139,7 +139,11 @@ def test_only_the_chosen_helpers_are_in_the_prompt_and_the_repl() -> None:
 
 def test_without_grep_no_example_and_no_grep_first_turn() -> None:
     code = "print(len(chunks(size=200)))\nprint(grep('magic'))"
-    run = replay(["FINAL(42)", look(code), "FINAL(42)"], helpers=("chunks", "map_query"), **SMALL)
+    run = replay(
+        ["FINAL(42)", look(code), "FINAL(42)"],
+        helpers=HelperChoice.only(("chunks", "map_query")),
+        **SMALL,
+    )
     system = _system(run)
     assert "- chunks() returns" in system and 'map_query("question")' in system
     assert "grep" not in system and "Example" not in system  # the examples call grep
@@ -152,10 +156,10 @@ def test_without_grep_no_example_and_no_grep_first_turn() -> None:
 
 def test_all_helpers_by_name_are_named_the_default_names_grep_and_map_query() -> None:
     every = ("grep", "chunks", "map_query", "ask_each_document")
-    named = _system(replay([look(), "FINAL(42)"], helpers=every, **SMALL))
+    named = _system(replay([look(), "FINAL(42)"], helpers=HelperChoice.only(every), **SMALL))
     assert "- chunks() returns" in named and 'ask_each_document("question")' in named
     code = "print(len(chunks()), sorted(ask_each_document('n?')))"
-    default = replay([look(code), "a", "b", "FINAL(42)"], **SMALL)  # helpers=True
+    default = replay([look(code), "a", "b", "FINAL(42)"], **SMALL)  # HelperChoice.usual()
     system = _system(default)
     assert 'grep("some' in system and 'map_query("question")' in system
     assert "chunks" not in system and "ask_each_document" not in system
@@ -164,7 +168,9 @@ def test_all_helpers_by_name_are_named_the_default_names_grep_and_map_query() ->
 
 
 def test_unknown_helper_names_are_refused() -> None:
-    assert EngineConfig(helpers=("map_query", "grep")).helper_names() == ("grep", "map_query")
-    assert EngineConfig(helpers=False).helper_names() == ()
+    assert HelperChoice.only(("map_query", "grep")).in_repl == ("grep", "map_query")
+    assert HelperChoice.none().in_repl == () and HelperChoice.none().named("large") == ()
+    assert EngineConfig().helpers == HelperChoice.usual()
+    assert HelperChoice.usual().named("small") == ("grep", "map_query")
     with pytest.raises(ValueError, match="unknown helpers: grepp"):
-        EngineConfig(helpers=("grepp",)).helper_names()
+        HelperChoice.only(("grepp",))

@@ -81,16 +81,45 @@ def test_three_level_recursion_tree_in_json(tmp_path: Path) -> None:
     assert _kinds(tree) == [
         "run",
         [
-            ["iteration", [["cell", [["subcall", [
-                ["iteration", [["cell", [["subcall", [
-                    ["iteration", [["cell", [["subcall", []]]]]],
-                    ["iteration", []],
-                ]]]]]],
-                ["iteration", []],
-            ]]]]]],
+            [
+                "iteration",
+                [
+                    [
+                        "cell",
+                        [
+                            [
+                                "subcall",
+                                [
+                                    [
+                                        "iteration",
+                                        [
+                                            [
+                                                "cell",
+                                                [
+                                                    [
+                                                        "subcall",
+                                                        [
+                                                            [
+                                                                "iteration",
+                                                                [["cell", [["subcall", []]]]],
+                                                            ],
+                                                            ["iteration", []],
+                                                        ],
+                                                    ]
+                                                ],
+                                            ]
+                                        ],
+                                    ],
+                                    ["iteration", []],
+                                ],
+                            ]
+                        ],
+                    ]
+                ],
+            ],
             ["iteration", []],
         ],
-    ]  # fmt: skip
+    ]
     statuses = {n["status"] for n in _walk(tree)}
     assert statuses == {"done"}
 

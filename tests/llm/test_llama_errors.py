@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from rlm_desktop.backends import make_backend
 from rlm_desktop.llm.base import BackendError
-from rlm_desktop.llm.factory import make_backend
 from tests.llm.gguf_craft import tiny_metadata, with_u32, write_gguf
 
 

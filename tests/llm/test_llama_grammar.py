@@ -8,6 +8,7 @@ from pathlib import Path
 import llama_cpp.llama_cpp as C
 import pytest
 
+from rlm_desktop.backends import open_llama
 from rlm_desktop.engine import grammar, prompts
 from rlm_desktop.engine.protocol import find_final, parse_turn
 from rlm_desktop.llm.base import BackendError
@@ -29,7 +30,9 @@ def test_llama_cpp_parses_the_grammars_quickly(llama: LlamaBackend) -> None:
     for text in (grammar.TURN, grammar.CODE_ONLY, grammar.FINAL_ONLY):
         started = time.perf_counter()
         sampler = grammar_sampler(llama.model, text)
-        assert sampler and time.perf_counter() - started < 0.5
+        # Milliseconds here; the wide 5 s bound only catches a pathological (exponential)
+        # parse of a grammar, not a slow or busy machine.
+        assert sampler and time.perf_counter() - started < 5.0
         C.llama_sampler_free(sampler)
     with pytest.raises(GrammarError):
         grammar_sampler(llama.model, "root ::= undefined_rule")
@@ -83,7 +86,7 @@ def _fallback_run(backend: LlamaBackend) -> None:
 
 @pytest.mark.model
 def test_the_plain_format_with_the_demo_model(demo_model: Path) -> None:
-    backend = LlamaBackend.open(str(demo_model), n_ctx=512, n_slots=1, chat_template="")
+    backend = open_llama(demo_model, n_ctx=512, n_slots=1, chat_template="")
     try:
         _fallback_run(backend)
     finally:
@@ -94,7 +97,7 @@ def test_the_plain_format_with_the_demo_model(demo_model: Path) -> None:
 def test_a_base_model_without_a_template_uses_the_plain_format() -> None:
     if not GEMMA.exists():
         pytest.fail("The base Gemma model is missing: `make test` fetches it.")
-    backend = LlamaBackend.open(str(GEMMA), n_ctx=512, n_slots=1)
+    backend = open_llama(GEMMA, n_ctx=512, n_slots=1)
     try:
         assert backend.gguf.chat_template is None
         _fallback_run(backend)

@@ -16,6 +16,7 @@ from rlm_desktop.llm.llama_load import (
     Machine,
     choose_gpu_layers,
     choose_threads,
+    cpu_fallback,
     plan_load,
 )
 
@@ -109,6 +110,15 @@ def test_the_window_never_exceeds_the_model_maximum(demo_model: Path) -> None:
     assert plan_load(info, cpu_machine(), LoadOptions()).n_ctx == 8192
     plan = plan_load(info, cpu_machine(), LoadOptions(n_ctx=32768))
     assert plan.n_ctx == 8192 and any("maximum" in note for note in plan.notes)
+
+
+def test_what_detection_could_not_tell_is_in_the_plan_notes_once(seven_b: GGUFInfo) -> None:
+    probe_note = "nvidia-smi gave no GPU memory figures (CalledProcessError: status 9)"
+    machine = dataclasses.replace(cpu_machine(), notes=(probe_note,))
+    plan = plan_load(seven_b, machine, LoadOptions())
+    assert plan.notes[0] == probe_note
+    after = cpu_fallback(plan, seven_b, machine, LoadOptions(), "CUDA error")
+    assert after.notes.count(probe_note) == 1 and after.notes[1].startswith("GPU load failed")
 
 
 def test_options_are_validated() -> None:

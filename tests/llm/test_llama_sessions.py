@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from rlm_desktop.backends import open_llama
 from rlm_desktop.llm.llama import LlamaBackend
 from rlm_desktop.llm.llama_sessions import common_prefix
 from tests.llm.llama_helpers import chat, request
@@ -20,7 +21,7 @@ def test_common_prefix() -> None:
 
 @pytest.fixture(scope="module")
 def two_slots(demo_model: Path) -> Iterator[LlamaBackend]:
-    backend = LlamaBackend.open(str(demo_model), n_ctx=512, n_slots=2)
+    backend = open_llama(demo_model, n_ctx=512, n_slots=2)
     yield backend
     backend.close()
 

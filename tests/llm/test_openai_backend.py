@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from openai_stand_in import PROMPT_TOKENS, StandIn, pieces, serve
 
+from rlm_desktop.backends import BACKENDS_HELP, make_backend
 from rlm_desktop.cancel import CancelToken
 from rlm_desktop.llm.base import BackendError, GenerationRequest, estimate_tokens
-from rlm_desktop.llm.factory import BACKENDS_HELP, make_backend
 from rlm_desktop.llm.openai_compat import OpenAICompatBackend
 from rlm_desktop.llm.openai_http import parse_server_url
 from tests.netguard import no_network
@@ -76,7 +76,7 @@ def test_streams_each_piece_and_reports_the_servers_usage(server: StandIn) -> No
     assert streamed == pieces(REPLY) and out.text == REPLY and out.finish_reason == "stop"
     assert out.usage.prompt_tokens == out.usage.prompt_evaluated == PROMPT_TOKENS
     assert out.usage.completion_tokens == len(pieces(REPLY))
-    assert 0 < out.usage.seconds < 5
+    assert 0 < out.usage.seconds < 30  # measured (the stand-in answers at once), not made up
     body = server.chat_bodies()[0]
     assert body["model"] == "tiny-chat" and body["messages"] == MESSAGES
     assert (body["max_tokens"], body["temperature"], body["stop"]) == (64, 0.0, ["\nUser:"])
@@ -186,7 +186,9 @@ def test_cancel_while_the_server_is_silent_closes_the_connection(server: StandIn
     threading.Timer(0.05, cancel.cancel).start()
     started = time.perf_counter()
     out = backend.complete(ask(), cancel=cancel)
-    assert time.perf_counter() - started < 2
+    # about 0.1 s here; the silent server would hold the call until its read timeout, so a
+    # wide 10 s bound still tells a cancel that closed the connection from one that did not
+    assert time.perf_counter() - started < 10
     assert (out.text, out.finish_reason) == ("", "cancelled")
     server.gate.set()
     assert open_backend(server).complete(ask(), cancel=CancelToken()).finish_reason == "stop"

@@ -156,8 +156,13 @@ def test_the_sweep_removes_only_empty_folders_of_dead_apps(tmp_path: Path) -> No
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     own = psutil.Process().pid
-    for name in (f"rlm-sandbox-{dead.pid}-a", f"rlm-sandbox-{dead.pid}-b", f"rlm-sandbox-{own}-c",
-                 "rlm-sandbox-x-d", f"other-{dead.pid}-e"):  # fmt: skip
+    for name in (
+        f"rlm-sandbox-{dead.pid}-a",
+        f"rlm-sandbox-{dead.pid}-b",
+        f"rlm-sandbox-{own}-c",
+        "rlm-sandbox-x-d",
+        f"other-{dead.pid}-e",
+    ):
         (tmp_path / name).mkdir()
     (tmp_path / f"rlm-sandbox-{dead.pid}-b" / "kept.txt").write_text("not empty")
     assert sweep_stale_folders(str(tmp_path)) == [f"rlm-sandbox-{dead.pid}-a"]

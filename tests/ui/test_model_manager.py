@@ -19,8 +19,8 @@ from rlm_desktop.hub.catalog import Catalog, load_catalog
 from rlm_desktop.hub.download import partial_downloads
 from rlm_desktop.hub.fit import NO_FIT, RECOMMENDED, SLOW, assess
 from rlm_desktop.hub.hardware import GIB, Hardware
+from rlm_desktop.hub.installed import DEMO_FILE as DEMO_NAME
 from rlm_desktop.hub.service import HubService
-from rlm_desktop.llm.llama_paths import DEMO_FILE as DEMO_NAME
 from rlm_desktop.store.paths import dev_models_dir
 from rlm_desktop.ui.format import human_size
 from rlm_desktop.ui.model_manager import ModelManagerDialog

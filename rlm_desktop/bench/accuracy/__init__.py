@@ -18,6 +18,7 @@ from typing import Any
 
 from rlm_desktop.bench.accuracy.methods import METHODS
 from rlm_desktop.bench.accuracy.tasks import FAMILIES
+from rlm_desktop.engine.config import HelperChoice
 from rlm_desktop.sandbox.helpers import HELPER_NAMES
 
 
@@ -67,14 +68,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=".bench/accuracy", help="folder for JSON, table, plot")
 
 
+def _helper_choice(args: argparse.Namespace) -> HelperChoice:
+    if args.helpers:
+        return HelperChoice.only(args.helpers)
+    return HelperChoice.none() if args.no_helpers else HelperChoice.usual()
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from rlm_desktop.backends import make_backend
     from rlm_desktop.bench.accuracy import report
     from rlm_desktop.bench.accuracy.citing import citation_figures
     from rlm_desktop.bench.accuracy.methods import run_method
     from rlm_desktop.bench.accuracy.tasks import suite
-    from rlm_desktop.engine import prompts
     from rlm_desktop.engine.config import EngineConfig
-    from rlm_desktop.llm.factory import make_backend
 
     options: dict[str, Any] = {"n_ctx": args.n_ctx} if args.n_ctx else {}
     backend = make_backend(args.backend, args.model, **options)
@@ -83,7 +89,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         max_seconds=args.max_seconds,
         prompt_variant=args.prompt,
         grammar=args.grammar,
-        helpers=tuple(args.helpers) if args.helpers else not args.no_helpers,
+        helpers=_helper_choice(args),
         examples=args.examples,
         grep_results=args.grep_results,
         chunk_chars=args.chunk_chars,
@@ -115,8 +121,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "settings": {
             "prompt": variant,
             "grammar": config.grammar_on(variant),
-            "helpers": list(config.helper_names()),  # in the REPL
-            "helpers_in_prompt": list(prompts.shown_helpers(variant, config.helpers)),
+            "helpers": list(config.helpers.in_repl),
+            "helpers_in_prompt": list(config.helpers.named(variant)),
             "examples": config.example_count(),
             "grep_results": config.grep_limit(variant),
             "chunk_chars": config.chunk_size(backend.info.context_window),

@@ -19,6 +19,7 @@ from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.engine import RlmEngine
 from rlm_desktop.engine.events import Event, IterationFinished, RunStarted
 from rlm_desktop.engine.protocol import is_python, parse_turn
+from rlm_desktop.engine.status import Status
 from rlm_desktop.llm.base import Backend, GenerationRequest
 
 METHODS = ("rlm", "rlm_nosub", "direct")
@@ -46,7 +47,7 @@ class Outcome:
     score: float
     seconds: float
     tokens: int
-    status: str = "ok"
+    status: Status = Status.OK
     protocol: Protocol | None = None
     error: str | None = None
     turn_texts: list[str] = field(default_factory=list)
@@ -88,7 +89,7 @@ def run_rlm(task: Task, backend: Backend, config: EngineConfig, subcalls: bool) 
 
     engine = RlmEngine(backend, replace(config, subcalls=subcalls))
     result = engine.run(task.question, Context(list(task.documents)), on_event)
-    protocol.reached_final = result.status == "ok"
+    protocol.reached_final = result.status is Status.OK
     protocol.subcalls = result.subcalls
     return Outcome(
         task=task,
