@@ -318,9 +318,11 @@ class RlmRun:
                 again = prompts.copied_answer_message(0, 0, None) + "\n" + request
                 outcome = self._ask_final_once(reason, outcome.iterations, again)
             if outcome.answer and self.echo.copied(outcome.answer):
-                outcome = RunOutcome("", "budget", outcome.iterations, prompts.NO_ANSWER_NOTE)
+                outcome = RunOutcome("", Status.BUDGET, outcome.iterations, prompts.NO_ANSWER_NOTE)
         answer = outcome.answer
-        self.shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=answer, status="budget"))
+        self.shared.emit(
+            FinalAnswer(self.node_id, self.parent_id, answer=answer, status=Status.BUDGET)
+        )
         return outcome
 
     def _ask_final_once(self, reason: str, iterations: int, request: str) -> RunOutcome:

@@ -96,7 +96,7 @@ class GrepMatch:
         return f"{self.document}, {page}line {self.line}:\n{self.text}"
 
 
-class GrepResults(list):
+class GrepResults(list["GrepMatch"]):
     """A list of `GrepMatch` that prints one match per line."""
 
     def __str__(self) -> str:
@@ -222,7 +222,7 @@ def make_helpers(
             start = end
         return pieces
 
-    def ask_parts(question: str, text: str | None, size: int | None, about: str) -> list:
+    def ask_parts(question: str, text: str | None, size: int | None, about: str) -> list[str]:
         parts = chunks(text, size)
         prompts = [
             f"{question}\n\nText:\n{part}\n\nAnswer briefly from the text only. "
@@ -231,7 +231,9 @@ def make_helpers(
         ]
         return ask_batch(prompts, [about] * len(prompts))
 
-    def map_query(question: str, text: str | None = None, chunk_chars: int | None = None) -> list:
+    def map_query(
+        question: str, text: str | None = None, chunk_chars: int | None = None
+    ) -> list[str]:
         """Ask `question` about every chunk of the text (batched); one answer per chunk."""
         about = "the documents" if text is None else "the text"
         return ask_parts(question, text, chunk_chars, about)

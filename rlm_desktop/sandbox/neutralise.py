@@ -72,7 +72,7 @@ def _refused(what: str) -> Callable[..., Any]:
     return refused
 
 
-def _checked_exec(safe_builtins: Any, safe_exec: Callable[..., None]) -> Callable:
+def _checked_exec(safe_builtins: Any, safe_exec: Callable[..., None]) -> Callable[..., None]:
     """The `exec` dataclasses sees: checked source, the sandbox's builtins, never the globals
     of the module the class names (model code can set a class's `__module__`)."""
 
@@ -217,7 +217,8 @@ def apply(
     for name, module in LIBRARIES.items():
         access = _checked_access(LIBRARY_NAMES[name], private, writable, guarded)
         vars(module).update(access)
-    enum.global_enum = _refused("enum.global_enum (it writes a module's globals)")
+    if hasattr(enum, "global_enum"):  # Python 3.11+
+        setattr(enum, "global_enum", _refused("enum.global_enum (it writes a module's globals)"))  # noqa: B010
     dataclasses.exec = _checked_exec(safe_builtins, safe_exec)  # type: ignore[attr-defined]
     typing.ForwardRef._evaluate = _refused(  # type: ignore[method-assign]
         "evaluating a string annotation"

@@ -33,7 +33,7 @@ import sys
 import types
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from rlm_desktop.sandbox import neutralise
 from rlm_desktop.sandbox.guard import (
@@ -97,7 +97,7 @@ def _shim(name: str, values: dict[str, Any], dynamic: Callable[[str], Any] | Non
             return dynamic(attr)
         raise AttributeError(f"{name}.{attr} is not available in the sandbox: {NOT_HERE}")
 
-    module.__getattr__ = missing  # type: ignore[attr-defined]
+    module.__getattr__ = missing  # type: ignore[method-assign]
     return module
 
 
@@ -305,13 +305,17 @@ def make_builtins(
         check_tree(tree)
         return tree
 
-    def safe_compile(source: Any, filename: str, mode: str, flags: int = 0, *a: Any, **k: Any):
+    def safe_compile(
+        source: Any, filename: str, mode: str, flags: int = 0, *a: Any, **k: Any
+    ) -> types.CodeType | ast.AST:
         if isinstance(source, types.CodeType):
             raise TypeError("compile() takes source text or a syntax tree in the sandbox")
         tree = checked(source, str(filename), str(mode))
         if flags & ast.PyCF_ONLY_AST:
-            return tree
-        code = real_compile(secure_tree(tree), str(filename), str(mode), dont_inherit=True)
+            return cast(ast.AST, tree)
+        code: types.CodeType = real_compile(
+            secure_tree(tree), str(filename), str(mode), dont_inherit=True
+        )
         made[id(code)] = code
         return code
 
@@ -322,7 +326,9 @@ def make_builtins(
                     "only code made by compile() in the sandbox can be run: pass the source"
                 )
             return source
-        return safe_compile(source, f"<{mode}>", mode)
+        code = safe_compile(source, f"<{mode}>", mode)
+        assert isinstance(code, types.CodeType)  # no PyCF_ONLY_AST flag: always code
+        return code
 
     def safe_eval(source: Any, globals: Any = None, locals: Any = None) -> Any:
         return run(real_eval, runnable(source, "eval"), globals, locals)

@@ -77,8 +77,8 @@ class _Rewriter:
                 )
 
     def visit_class(self, node: ast.ClassDef) -> ast.AST:
-        node.decorator_list = [self.visit(x) for x in node.decorator_list]
-        node.bases = [self.visit(x) for x in node.bases]
+        node.decorator_list = [self.visit(x) for x in node.decorator_list]  # type: ignore[misc]
+        node.bases = [self.visit(x) for x in node.bases]  # type: ignore[misc]
         node.keywords = [self.visit(x) for x in node.keywords]  # type: ignore[misc]
         self.classes.append(node.name)
         node.body = [self.visit(x) for x in node.body]  # type: ignore[misc]

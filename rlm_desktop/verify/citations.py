@@ -65,7 +65,8 @@ class Citation:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Citation:
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__ if k in data})
+        values: dict[str, Any] = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**values)
 
 
 @dataclass

@@ -141,9 +141,9 @@ class ProvenanceIndex:
                 if len(piece) < MIN_LINE_CHARS or searches >= MAX_SEARCHES:
                     continue
                 searches += 1
-                hit = self._search(piece)
-                if hit is not None:
-                    found.append(hit)
+                spot = self._search(piece)
+                if spot is not None:
+                    found.append(spot)
                     if piece is key:
                         break
         return [self.span(i, s, e) for i, s, e in self._merged(found)][:MAX_SPANS]
