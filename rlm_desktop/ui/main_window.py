@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         return self.thread_view.answer
 
     def _connect(self) -> None:
-        self.sources = SourceOpener(self.docs_model, self.ask_panel.progress.setText)
+        self.sources = SourceOpener(self, self.docs_model, self.ask_panel.progress.setText)
         self.thread_view.open_source.connect(self.sources.open_citation)
         self.documents.table.doubleClicked.connect(self.sources.open_row)
         a, host, runs = self.actions, self.host, self.runs
@@ -413,4 +413,5 @@ class MainWindow(QMainWindow):
         else:
             log.warning("a background job did not stop within %d ms", CLOSE_WAIT_MS)
         self.conversation.close()
+        self.sources.close()  # the document viewer goes with the window
         super().closeEvent(event)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QWidget
 
 from rlm_desktop.documents.model import Document
 from rlm_desktop.ui.doc_viewer import DocumentViewer
@@ -15,7 +16,10 @@ from rlm_desktop.ui.documents_model import DocumentsModel
 
 
 class SourceOpener:
-    def __init__(self, documents: DocumentsModel, say: Callable[[str], None]) -> None:
+    def __init__(
+        self, window: QWidget, documents: DocumentsModel, say: Callable[[str], None]
+    ) -> None:
+        self._window = window  # the viewer is its own window, closed with this one
         self._documents = documents
         self._say = say  # one line in the window when the document cannot be shown
         self.viewer: DocumentViewer | None = None
@@ -29,7 +33,7 @@ class SourceOpener:
 
     def _show(self) -> DocumentViewer:
         if self.viewer is None:
-            self.viewer = DocumentViewer()
+            self.viewer = DocumentViewer(self._window)
             self.viewer.setWindowFlag(Qt.WindowType.Window)
         self.viewer.show()
         self.viewer.raise_()
@@ -53,3 +57,7 @@ class SourceOpener:
             self._say("This document could not be read, so there is nothing to show.")
             return
         self._show().open(record.document)
+
+    def close(self) -> None:
+        if self.viewer is not None:
+            self.viewer.close()

@@ -45,6 +45,7 @@ def test_a_supported_answer_lists_its_source_and_opens_the_document_there(
     window.documents.table.doubleClicked.emit(index)
     assert viewer.isVisible() and viewer.document is not None
     window.close()
+    assert not viewer.isVisible()  # closed with the window: nothing is left open
 
 
 def test_an_invented_answer_is_shown_as_unverified(
