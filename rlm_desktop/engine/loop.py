@@ -342,5 +342,4 @@ class RlmRun:
             ok, value, _ = self.sandbox.get_var(found.value, shared.cancel, serve)
             answer = value if ok else found.value
         self._finished(node, completion, f"Budget: {reason}.")
-        shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=answer, status=Status.BUDGET))
-        return RunOutcome(answer, Status.BUDGET, iterations + 1)
+        return RunOutcome(answer, Status.BUDGET, iterations + 1)  # _ask_final says it

@@ -8,6 +8,7 @@ from __future__ import annotations
 from rlm_desktop.engine import events as ev
 from rlm_desktop.engine.status import Status
 from rlm_desktop.engine.tree import RunTree
+from rlm_desktop.verify.citations import verdict
 
 # What a cell is doing, in words, from the helpers its code calls (first match wins).
 _CODE_HINTS = (
@@ -64,9 +65,12 @@ def narrate(event: ev.Event, tree: RunTree) -> str | None:
     if isinstance(event, ev.CellFinished) and event.error:
         return f"The code stopped with an error: {event.error}"
     if isinstance(event, ev.FinalAnswer) and depth == 0 and node and node.kind == "run":
-        return (
-            "Answer found." if event.status is Status.OK else "Out of budget: best answer so far."
-        )
+        if event.status is Status.OK:
+            return "Answer written: checking it against your documents…"
+        return "Out of budget: best answer so far."
+    if isinstance(event, ev.RunFinished) and event.parent_id is None and event.status == Status.OK:
+        # "found" only with a verified source that supports it
+        return verdict(event.answer, event.answer_verified) + "."
     if isinstance(event, ev.RunFailed):
         return f"The run failed: {event.error}"
     if isinstance(event, ev.RunCancelled):

@@ -18,7 +18,7 @@ from rapidfuzz.distance import Levenshtein
 from rlm_desktop.verify.facts import FactText, key_facts
 from rlm_desktop.verify.normalise import Normalised, normalise
 
-# Measured with `python -m rlm_desktop.verify.threshold` (seeded prose; 1 200 true and 1 200
+# Measured with `python -m rlm_desktop.bench.citation_threshold` (seeded prose; 1 200 true and 1 200
 # false quotes a run). False quotes are sentences of the same generator that are not in the
 # documents, most one word away from a real one: partial_ratio alone scored them up to 97, so a
 # match must also hold the quote's words (`words_hold`); with it no false quote matched at any

@@ -65,9 +65,10 @@ def test_apply_inserts_rows_and_signals_changes_itself(qtbot: QtBot) -> None:
     assert [n.id for n in model.walk()] == ["r", "t1", "c1", "c2"]
     assert model.root_id == "r" and model.node_count() == 4
 
-    backlog.extend([ev.FinalAnswer("r", None, answer="42"), ev.RunFinished("r", None, "ok", "42")])
+    finished = ev.RunFinished("r", None, "ok", "42", answer_verified=True)
+    backlog.extend([ev.FinalAnswer("r", None, answer="42"), finished])
     last = model.apply(backlog)
-    assert last.added == [] and last.line == "Answer found."
+    assert last.added == [] and last.line == "Answer found."  # only with a verified source
     root = model.get("r")
     assert root is not None and root.status == "done" and root.answer == "42"
     del tester

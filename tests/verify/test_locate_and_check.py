@@ -60,7 +60,7 @@ def test_an_answer_with_an_invented_number_is_flagged_even_with_a_real_quote() -
 
 
 def test_the_fuzzy_threshold_keeps_true_quotes_and_refuses_near_misses() -> None:
-    from rlm_desktop.verify.threshold import measure
+    from rlm_desktop.bench.citation_threshold import measure
 
     figures = measure(200, seed=3, rate=0.0)
     assert figures["false_accepted"] == 0  # one word away from a real sentence: refused

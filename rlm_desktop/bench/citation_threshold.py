@@ -1,4 +1,4 @@
-"""Measuring the fuzzy-match threshold: `python -m rlm_desktop.verify.threshold`.
+"""Measuring the fuzzy-match threshold: `python -m rlm_desktop.bench.citation_threshold`.
 
 Documents of seeded prose; true quotes are their sentences with OCR-style damage (a share of
 letters changed, a word dropped); false quotes are sentences of the same generator that are
