@@ -58,6 +58,8 @@ def _generation_speed(model: str | None, variant: str, tokens: int, rounds: int)
 
 
 def measure_variants(model: str | None, tokens: int, rounds: int) -> dict[str, Any]:
+    import llama_cpp.llama_cpp  # noqa: F401  (the variants need libggml-base loaded first)
+
     files = variant_files(library_dir())
     if not files:
         return {"variants": "this build links its CPU code in (no run-time variants)"}
