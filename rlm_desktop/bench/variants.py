@@ -3,9 +3,10 @@
 The portable build ships llama.cpp's CPU code in every processor variant and loads the best one
 this CPU runs (llm/cpu_backends.py). A `-march=native` build is the variant for exactly this
 CPU, AMX included, and AMX crashes here; the fastest *working* build is therefore the fastest
-non-AMX variant. Each variant that runs here is measured in a fresh process of its own (a
+non-AMX variant. Each variant that runs here is measured in fresh processes of its own (a
 process loads its CPU code once), forced with RLM_DESKTOP_CPU_VARIANT, generating the same
-greedy tokens; `portable_over_fastest` = the picked variant's tokens/s ÷ the fastest one's.
+greedy tokens, in rounds that alternate between the variants (best round kept);
+`portable_over_fastest` = the picked variant's tokens/s ÷ the fastest one's.
 """
 
 from __future__ import annotations
@@ -69,7 +70,13 @@ def measure_variants(model: str | None, tokens: int, rounds: int) -> dict[str, A
     # The three best-scoring variants besides the pick bound the fastest one; slower
     # generations (x64, sse42…) are measured only when asked for by a smaller list.
     candidates = sorted(runnable, key=lambda t: -scores[t])[:4]
-    speeds = {tag: round(_generation_speed(model, tag, tokens, rounds), 1) for tag in candidates}
+    # Rounds alternate between the variants (one process per variant per round) and each keeps
+    # its best: a machine that slows down for a while then costs every variant alike.
+    best = dict.fromkeys(candidates, 0.0)
+    for _ in range(max(1, rounds)):
+        for tag in candidates:
+            best[tag] = max(best[tag], _generation_speed(model, tag, tokens, 1))
+    speeds = {tag: round(tok_s, 1) for tag, tok_s in best.items()}
     fastest = max(speeds, key=lambda t: speeds[t])
     return {
         "cpu_variant": picked,
