@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
         self._build()
         self.conversation = Conversation(self)
         self._connect()
-        self._restore_geometry()
+        window_memory.restore(self)
 
     # --- building ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -264,7 +264,7 @@ class MainWindow(QMainWindow):
         spec = self.host.spec
         if spec and spec[0] == "llama" and spec[1]:
             self.settings.last_model = spec[1]
-            self._save_settings()
+            self.save_settings()
         self.demo_badge.setVisible(is_demo_model(spec[1] if spec else None))
         self.ask_panel.clear_hint()
         self._render(self.state.model_loaded())
@@ -372,41 +372,17 @@ class MainWindow(QMainWindow):
         self.side.setVisible(visible)
         self.settings.show_side_pane = visible
 
-    def edit_limits(self) -> None:
-        budgets = dialogs.ask_budgets(self, self.settings.budgets)
-        if budgets is not None:
-            self.settings.budgets = budgets
-            self._save_settings()
-
-    def edit_model_options(self) -> None:
-        """Models ▸ Model options…; a new context window reloads the loaded model at once."""
-        options = dialogs.ask_model_options(self, self.settings.model_options)
-        if options is None:
-            return
-        reload = options.context_tokens != self.settings.model_options.context_tokens
-        self.settings.model_options = options
-        self._save_settings()
-        spec = self.host.spec
-        if reload and spec is not None and spec[1] is not None and self.state.can_change_model:
-            self.host.load(spec[0], spec[1], options.load_options())
-
-    def _save_settings(self) -> None:
+    def save_settings(self) -> None:
         try:
             save_settings(self.settings)
         except OSError as exc:
             log.warning("settings not saved: %s", exc)
 
-    def _restore_geometry(self) -> None:
-        window_memory.restore(self)
-
-    def save_geometry(self) -> None:
-        window_memory.save(self)
-
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.guard.may_close(event):
             return
-        self.save_geometry()
-        self._save_settings()
+        window_memory.save(self)
+        self.save_settings()
         self.stop()
         if self.tasks.shutdown(CLOSE_WAIT_MS):
             self.host.close()  # the engine thread is gone: end the conversation's REPL here

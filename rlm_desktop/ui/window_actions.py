@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
-from rlm_desktop.ui import dialogs, help_pages
+from rlm_desktop.ui import dialogs, help_pages, settings_dialogs
 
 if TYPE_CHECKING:
     from rlm_desktop.ui.main_window import MainWindow
@@ -91,8 +91,8 @@ class WindowActions:
         )
         self.ask.triggered.connect(window.ask)
         self.stop.triggered.connect(window.stop)
-        self.limits.triggered.connect(window.edit_limits)
-        self.model_options.triggered.connect(window.edit_model_options)
+        self.limits.triggered.connect(lambda: settings_dialogs.edit_limits(window))
+        self.model_options.triggered.connect(lambda: settings_dialogs.edit_model_options(window))
         self.toggle_side.toggled.connect(window.set_side_pane)
         self.open_log.triggered.connect(dialogs.open_log_folder)
         self.about.triggered.connect(lambda: dialogs.about(window))

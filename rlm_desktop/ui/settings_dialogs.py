@@ -1,0 +1,30 @@
+"""Run ▸ Limits… and Models ▸ Model options…: the window's two settings dialogs, applied."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rlm_desktop.ui import dialogs
+
+if TYPE_CHECKING:
+    from rlm_desktop.ui.main_window import MainWindow
+
+
+def edit_limits(window: MainWindow) -> None:
+    budgets = dialogs.ask_budgets(window, window.settings.budgets)
+    if budgets is not None:
+        window.settings.budgets = budgets
+        window.save_settings()
+
+
+def edit_model_options(window: MainWindow) -> None:
+    """A new context window reloads the loaded model at once."""
+    options = dialogs.ask_model_options(window, window.settings.model_options)
+    if options is None:
+        return
+    reload = options.context_tokens != window.settings.model_options.context_tokens
+    window.settings.model_options = options
+    window.save_settings()
+    spec = window.host.spec
+    if reload and spec is not None and spec[1] is not None and window.state.can_change_model:
+        window.host.load(spec[0], spec[1], options.load_options())
