@@ -2,9 +2,11 @@
 
 The engine thread pushes events into an `EventBuffer`; every tick the controller takes what
 arrived to the tree model (`apply`, within a time budget, so a backlog can never freeze the
-window; the model inserts the rows) and emits one progress line, one stats line and the set of
-changed nodes. The run's outcome comes from its terminal event alone: the root's
-`RunFinished` (after a root `RunFailed` when it failed), reported once it has been applied.
+window) and emits one progress line, one stats line and the set of changed nodes. New rows are
+inserted at most every ROWS_S: an insert lays out and repaints the whole tree, and a fast run
+adds rows on every tick (measured by `bench ui`). The run's outcome comes from its terminal
+event alone: the root's `RunFinished` (after a root `RunFailed` when it failed), reported once
+it has been applied.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from rlm_desktop.ui.tree_model import RunTreeModel
 TICK_MS = 30
 APPLY_BUDGET_S = 0.005  # at most this long applying events per tick
 CLOCK_S = 0.25  # how often running steps' times are refreshed
+ROWS_S = 0.15  # how often new steps become rows of the tree (each insert repaints it all)
 
 
 @dataclass
@@ -60,7 +63,7 @@ class RunController(QObject):
         self._backlog: deque[Event] = deque()
         self._error: str | None = None  # from the root's RunFailed
         self._outcome: RunOutcome | None = None
-        self._started = self._ticked = 0.0
+        self._started = self._ticked = self._rows_at = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._drain)
@@ -119,11 +122,16 @@ class RunController(QObject):
         batch = self._buffer.take()
         self._backlog.extend(batch.events)
         self.stats.streamed += batch.pieces
-        applied = self.model.apply(self._backlog, APPLY_BUDGET_S)
+        now = time.monotonic()
+        rows = now - self._rows_at >= ROWS_S or self._outcome is not None
+        applied = self.model.apply(self._backlog, APPLY_BUDGET_S, rows)
+        if rows:
+            self._rows_at = now
         for event, node in applied.steps:
             self.stats.update(event, node)
             self._ends(event)
-        now = time.monotonic()
+        if not rows and self._outcome is not None:  # the end: every step becomes a row now
+            applied.added = self.model.apply(deque(), rows=True).added
         if now - self._ticked >= CLOCK_S:
             self._ticked = now
             self.model.tick()

@@ -171,6 +171,9 @@ class SidePane(QWidget):
 
     def _follow_toggled(self, on: bool) -> None:
         if on:
-            running = [n.id for n in self.model.walk() if n.status == RUNNING]
+            model = self.model  # the newest running step that is a row already
+            running = [
+                n.id for n in model.walk() if n.status == RUNNING and model.index_of(n.id).isValid()
+            ]
             if running:
                 self.go_to(running[-1])

@@ -125,9 +125,12 @@ class RunTreeModel(QAbstractItemModel):
         """The tree shown (read it, never change it: `apply` does)."""
         return self._tree
 
-    def apply(self, events: deque[Event], budget_s: float = float("inf")) -> Applied:
+    def apply(
+        self, events: deque[Event], budget_s: float = float("inf"), rows: bool = True
+    ) -> Applied:
         """Apply events from the front of `events` (taking them off it) until it is empty or
-        `budget_s` has passed, then insert the new rows and signal the changed ones."""
+        `budget_s` has passed, then insert the new rows (unless `rows` is False: they wait for
+        a later call) and signal the changed ones that are rows."""
         applied = Applied()
         tree, deadline = self._tree, time.perf_counter() + budget_s
         while events and time.perf_counter() < deadline:
@@ -139,7 +142,7 @@ class RunTreeModel(QAbstractItemModel):
             applied.line = narrate(event, tree) or applied.line
         applied.changed |= tree.closed  # steps a stop or a failure closed have changed too
         tree.closed.clear()
-        applied.added = self._publish()
+        applied.added = self._publish() if rows else []
         for node_id in list(applied.changed):  # a step's line also tells its parent's
             node = tree.nodes.get(node_id)
             self._lines.pop(node_id, None)
