@@ -131,7 +131,7 @@ class RunController(QObject):
             self.stats.update(event, node)
             self._ends(event)
         if not rows and self._outcome is not None:  # the end: every step becomes a row now
-            applied.added = self.model.apply(deque(), rows=True).added
+            applied.added = self.model.publish_rows()
         if now - self._ticked >= CLOCK_S:
             self._ticked = now
             self.model.tick()

@@ -171,9 +171,7 @@ class SidePane(QWidget):
 
     def _follow_toggled(self, on: bool) -> None:
         if on:
-            model = self.model  # the newest running step that is a row already
-            running = [
-                n.id for n in model.walk() if n.status == RUNNING and model.index_of(n.id).isValid()
-            ]
+            self.model.publish_rows()  # steps still held back become rows: jump to the newest
+            running = [n.id for n in self.model.walk() if n.status == RUNNING]
             if running:
                 self.go_to(running[-1])

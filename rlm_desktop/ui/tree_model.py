@@ -152,6 +152,10 @@ class RunTreeModel(QAbstractItemModel):
         self._touch(applied.changed)
         return applied
 
+    def publish_rows(self) -> list[str]:
+        """Make every step applied so far a row now (the end of a run, a user's jump)."""
+        return self.apply(deque()).added
+
     def _publish(self) -> list[str]:
         """Turn nodes added to the tree since the last call into rows; returns their ids."""
         added: list[str] = []

@@ -3,7 +3,9 @@ and following the running step stops when the user picks another one."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import time
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor, QPalette, QTextCursor
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from rlm_desktop.ui.code_view import CodeView
+from rlm_desktop.ui.run_controller import ROWS_S
 from tests.ui.conftest import DEMO, MakeWindow, ask, wait_documents, wait_model
 
 CODE = "def total(values):\n    # add them up\n    return sum(int(v) for v in values) + 42\n"
@@ -152,3 +155,32 @@ def test_code_view_follows_a_dark_palette(qtbot: QtBot) -> None:
     finally:
         app.setPalette(light)
     qtbot.waitUntil(lambda: view.palette().color(QPalette.ColorRole.Base).lightness() > 128)
+
+
+def test_a_fast_run_inserts_rows_a_few_times_a_second_and_shows_every_step_at_the_end(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    """Each row insert lays out and repaints the whole tree: a run adding steps on every tick
+    gets them in batches at most every ROWS_S, and no step is missing once it has ended."""
+    turn = "Asking.\n```repl\nanswers = llm_query_batched(list('abcdefghij'))\n```"
+    responses = [turn, *["yes"] * 10] * 10 + ["FINAL(done)"]
+    window = make_window(responses=responses, token_delay_s=0.01)
+    wait_model(qtbot, window)
+    model = window.tree_model
+    inserts: list[float] = []
+    model.rowsInserted.connect(lambda *_: inserts.append(time.monotonic()))
+    started = time.monotonic()
+
+    outcome = ask(qtbot, window, "Fast?", 60_000)
+
+    seconds = time.monotonic() - started
+    assert outcome.status == "ok"
+    nodes = model.node_count()
+    assert nodes > 40
+    rows = sum(1 for n in model.walk() if model.index_of(n.id).isValid())
+    assert rows == nodes  # every step is a row at the end
+    # one insert per parent per batch: batches at most every ROWS_S (+ the last one), far
+    # fewer inserts than steps
+    batches = 1 + sum(1 for a, b in itertools.pairwise(inserts) if b - a > 0.01)
+    assert batches <= seconds / ROWS_S + 2, (batches, seconds)
+    assert len(inserts) < nodes

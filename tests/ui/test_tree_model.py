@@ -85,3 +85,29 @@ def test_apply_stops_at_its_time_budget_and_leaves_the_rest(qtbot: QtBot) -> Non
     assert model.node_count() == 51 and model.rowCount(model.index(0, 0)) == 50
     model.reset()
     assert model.root_id is None and model.rowCount() == 0 and model.node_count() == 0
+
+
+def test_apply_without_rows_keeps_new_steps_back_until_a_later_call(qtbot: QtBot) -> None:
+    """The run controller inserts rows at most every ROWS_S: events still change the tree at
+    once, the new steps become rows on the next call that asks for them."""
+    model = RunTreeModel(StatusIcons())
+    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    backlog: deque[ev.Event] = deque(
+        [
+            ev.RunStarted("r", None, question="Why?", documents=1, context_chars=10),
+            ev.IterationStarted("t1", "r", index=0),
+        ]
+    )
+    assert model.apply(backlog).added == ["r", "t1"]
+    backlog.extend(
+        [ev.CellStarted("c1", "t1", code="x = 1"), ev.CellFinished("c1", "t1", output="")]
+    )
+
+    held = model.apply(backlog, rows=False)
+
+    assert held.added == [] and not backlog
+    assert model.get("c1") is not None  # in the tree already …
+    assert not model.index_of("c1").isValid()  # … but not yet a row
+    assert model.rowCount(model.index_of("t1")) == 0
+    assert model.publish_rows() == ["c1"]
+    assert model.index_of("c1").isValid() and model.rowCount(model.index_of("t1")) == 1
