@@ -14,13 +14,13 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from xvfb import xvfb  # scripts/xvfb.py
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "resources" / "demo"
@@ -32,24 +32,8 @@ def display() -> Iterator[str]:
     if os.environ.get("DISPLAY") and os.environ.get("RLM_SCREENSHOTS_XVFB") != "1":
         yield os.environ["DISPLAY"]
         return
-    if shutil.which("Xvfb") is None:
-        sys.exit("Xvfb is not installed (Debian/Ubuntu: apt-get install xvfb).")
-    number = next(n for n in range(99, 200) if not Path(f"/tmp/.X{n}-lock").exists())
-    server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1920x1200x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while not Path(f"/tmp/.X11-unix/X{number}").exists():
-            if server.poll() is not None or time.monotonic() > deadline:
-                sys.exit("Xvfb did not start.")
-            time.sleep(0.05)
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(5)
+    with xvfb() as number:
+        yield number
 
 
 def wait_until(app: object, condition: Callable[[], bool], timeout: float = 30) -> None:

@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from xvfb import xvfb  # scripts/xvfb.py
+
 REPO = Path(__file__).resolve().parents[1]
 SCREEN = (1280, 800)
 SMALL = (1024, 640)
@@ -175,24 +177,12 @@ def main() -> int:
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not installed (Debian: apt-get install xvfb xdotool imagemagick)")
     args.out.mkdir(parents=True, exist_ok=True)
-    number = next(n for n in range(120, 220) if not Path(f"/tmp/.X{n}-lock").exists())
     screen = f"{SCREEN[0]}x{SCREEN[1]}x24"
-    server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", screen, "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while not Path(f"/tmp/.X11-unix/X{number}").exists():
-            if server.poll() is not None or time.monotonic() > deadline:
-                sys.exit("Xvfb did not start")
-            time.sleep(0.05)
-        with tempfile.TemporaryDirectory(prefix="rlm-walk-") as home:
-            states = walk(args.out, f":{number}", Path(home))
-    finally:
-        server.terminate()
-        server.wait(5)
+    with (
+        xvfb(screen, first=120) as display,
+        tempfile.TemporaryDirectory(prefix="rlm-walk-") as home,
+    ):
+        states = walk(args.out, display, Path(home))
     print(json.dumps({"screen": list(SCREEN), "states": len(states)}))
     return 0 if len(states) == 6 else 1
 
