@@ -27,6 +27,7 @@ from rlm_desktop.store.records import (
     DocumentRecord,
     RunRecord,
     SearchHit,
+    json_list,
     preview,
 )
 from rlm_desktop.store.search import QUESTION_SLOT, run_rows, search_rowid, search_runs
@@ -247,7 +248,7 @@ class HistoryStore:
                 completion_tokens=r[14],
                 seconds=r[15],
                 started=r[16],
-                sources=_json_list(r[17]),
+                sources=json_list(r[17]),
             )
             nodes[node.id] = node
             parent = nodes.get(node.parent_id) if node.parent_id else None
@@ -282,14 +283,3 @@ def _document_row(conversation_id: int, d: DocumentRecord) -> tuple[Any, ...]:
         d.chars,
         added,
     )
-
-
-def _json_list(text: str | None) -> list:
-    """A JSON list kept in a column ('' or damaged: an empty list)."""
-    if not text:
-        return []
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return []
-    return value if isinstance(value, list) else []

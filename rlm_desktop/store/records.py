@@ -191,11 +191,16 @@ def describe_file(
     return record
 
 
-def _citations(text: str | None) -> list[dict[str, Any]]:
+def json_list(text: str | None) -> list[Any]:
+    """A JSON list kept in a column ('' or damaged: an empty list)."""
     if not text:
         return []
     try:
         value = json.loads(text)
     except ValueError:
         return []
-    return [c for c in value if isinstance(c, dict)] if isinstance(value, list) else []
+    return value if isinstance(value, list) else []
+
+
+def _citations(text: str | None) -> list[dict[str, Any]]:
+    return [c for c in json_list(text) if isinstance(c, dict)]
