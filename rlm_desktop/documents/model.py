@@ -25,6 +25,8 @@ class Document:
     kind: str = "text"
     pages: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    ocr_pages: list[int] = field(default_factory=list)
+    """Page numbers (from 1) read by text recognition from a picture: check their wording."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -38,6 +40,7 @@ class Document:
             kind=str(data.get("kind", "text")),
             pages=[int(p) for p in data.get("pages", [])],
             warnings=[str(w) for w in data.get("warnings", [])],
+            ocr_pages=[int(p) for p in data.get("ocr_pages", [])],
         )
 
 
@@ -53,6 +56,8 @@ class IngestRecord:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     document: Document | None = field(default=None, repr=False)
+    ocr_pages: list[int] = field(default_factory=list)
+    """Pages read by text recognition (their warning names them in the JSON)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
