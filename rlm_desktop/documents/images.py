@@ -47,6 +47,10 @@ def _open(path: str) -> Any:
             raise ReadError(DAMAGED) from None
         except (SyntaxError, ValueError, EOFError):
             raise ReadError(DAMAGED) from None
+        except OSError as exc:
+            if exc.errno is not None:  # the disk or the system, not the picture
+                raise
+            raise ReadError(DAMAGED) from None  # its header itself is broken
     if image.format not in FORMATS:
         image.close()
         raise ReadError(DAMAGED)
@@ -69,7 +73,7 @@ def _frame(image: Any, number: int) -> Any:
         try:
             image.load()
         except OSError as exc:
-            raise ReadError(TRUNCATED if "truncated" in str(exc) else DAMAGED) from None
+            raise ReadError(TRUNCATED if "runcated" in str(exc) else DAMAGED) from None
         except (SyntaxError, ValueError, EOFError, Image.DecompressionBombWarning):
             raise ReadError(DAMAGED) from None
     return image.convert("L")

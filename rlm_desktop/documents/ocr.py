@@ -28,7 +28,7 @@ OCR_DPI = 200
 """Scanned PDF pages are rendered at this resolution for recognition."""
 MAX_OCR_PIXELS = 40_000_000
 """A page picture is shrunk to at most this many pixels before recognition (memory bound)."""
-MAX_IMAGE_PIXELS = 120_000_000
+MAX_IMAGE_PIXELS = 60_000_000
 """A picture that declares more pixels than this is refused before it is decoded."""
 PAGE_SECONDS = 120.0
 TESSERACT_MEMORY_BYTES = 1_500_000_000
