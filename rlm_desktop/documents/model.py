@@ -71,6 +71,18 @@ class IngestRecord:
         }
 
 
+def _ocr_note(document: Document) -> str:
+    """'; pages 2 and 5 read by OCR: check the wording' for pages recognised from pictures."""
+    pages = document.ocr_pages
+    if not pages:
+        return ""
+    if len(document.pages) <= 1 or len(pages) == len(document.pages):
+        return "; read by OCR: check the wording"
+    listed = ", ".join(str(p) for p in pages[:12]) + (", …" if len(pages) > 12 else "")
+    word = "page" if len(pages) == 1 else "pages"
+    return f"; {word} {listed} read by OCR: check the wording"
+
+
 def sandbox_path(document: Document) -> str:
     """A document's name (ingestion names a folder's file by its path inside the dropped
     folder), never an absolute path: a name that is one is cut to its last part."""
@@ -135,7 +147,7 @@ class Context:
             )
         for d in self.documents[:max_listed]:
             pages = f", {len(d.pages)} pages" if d.pages else ""
-            lines.append(f"- {d.name} ({d.kind}, {len(d.text):,} chars{pages})")
+            lines.append(f"- {d.name} ({d.kind}, {len(d.text):,} chars{pages}{_ocr_note(d)})")
         if n > max_listed:
             lines.append(f"- … and {n - max_listed} more (see `documents`).")
         return "\n".join(lines)

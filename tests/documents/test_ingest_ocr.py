@@ -234,3 +234,51 @@ def test_cancel_mid_document_stops_the_recognition(tmp_path: Path, workers: int)
     while _live_tesseracts(since) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _live_tesseracts(since) == []
+
+
+def test_cli_ingest_reads_pictures_caches_them_and_takes_no_ocr(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    (page,) = make_pages(1, lines=3, seed=41)
+    page.image.save(tmp_path / "scan.png")
+    repo = Path(__file__).resolve().parents[2]
+
+    def ingest(*options: str) -> dict[str, object]:
+        extra = ("--json", *options)
+        out = subprocess.run(
+            [sys.executable, "-m", "rlm_desktop", "ingest", str(tmp_path / "scan.png"), *extra],
+            capture_output=True,
+            text=True,
+            cwd=repo,
+            timeout=120,
+            env=os.environ,
+        )
+        assert out.returncode == 0, out.stderr
+        (record,) = json.loads(out.stdout)
+        return dict(record)
+
+    record = ingest()
+    assert record["ok"] and record["kind"] == "image"
+    assert record["warnings"] == ["the page read by text recognition (OCR): check the wording"]
+    cached = list((Path(os.environ["RLM_DESKTOP_HOME"]) / "cache" / "ocr").iterdir())
+    assert [p.name.endswith("-1.txt") for p in cached] == [True]
+    off = ingest("--no-ocr")
+    assert not off["ok"] and str(off["error"]).endswith("turned off in Settings")
+
+
+def test_the_prompt_says_which_pages_were_read_by_ocr() -> None:
+    from rlm_desktop.documents.model import Context, Document
+
+    scan = Document("scan.pdf", "x" * 30, kind="pdf", pages=[0, 10, 20], ocr_pages=[2, 3])
+    photo = Document("receipt.png", "y" * 9, kind="image", pages=[0], ocr_pages=[1])
+    typed = Document("typed.pdf", "z" * 9, kind="pdf", pages=[0])
+    lines = Context([scan, photo, typed]).describe().splitlines()
+    assert lines[-3:] == [
+        "- scan.pdf (pdf, 30 chars, 3 pages; pages 2, 3 read by OCR: check the wording)",
+        "- receipt.png (image, 9 chars, 1 pages; read by OCR: check the wording)",
+        "- typed.pdf (pdf, 9 chars, 1 pages)",
+    ]
+    assert Document.from_dict(scan.to_dict()) == scan
