@@ -63,8 +63,9 @@ def scan_warnings(result: ScanResult, count: int) -> list[str]:
     """One line per kind of outcome, naming the pages."""
     out = []
     read = sorted(p for p, t in result.texts.items() if t)
-    if read:
-        out.append(f"{_pages(read, count)} read by text recognition (OCR): check the wording")
+    if read:  # "read by OCR" first: it is what a narrow status column still shows
+        where = "a scanned picture" if count == 1 else f"scanned {_pages(read, count)}"
+        out.append(f"read by OCR from {where}: check the wording")
     if result.blank:
         verb = "looks" if len(result.blank) == 1 or count == 1 else "look"
         out.append(f"{_pages(result.blank, count)} {verb} blank: no text was found")

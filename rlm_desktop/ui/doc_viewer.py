@@ -212,6 +212,8 @@ class DocumentViewer(QWidget):
             note = f"Page {page} was read by OCR from a scanned picture: check the wording."
             if len(doc.pages if doc else []) <= 1:
                 note = "This text was read by OCR from a picture: check the wording."
+            elif self.mode == "pdf" and self._span is not None and not self.boxes:
+                note += " The passage cannot be marked on the picture itself."
         elif page is None and pages:
             note = f"Pages {', '.join(map(str, pages))} were read by OCR: check the wording."
         self.ocr_note.setText(note)

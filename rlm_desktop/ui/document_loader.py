@@ -36,12 +36,14 @@ def _read(paths: list[str], state: TaskState, ocr: bool = True) -> Any:
     from rlm_desktop.documents.ingest import ingest_paths
 
     last = 0.0
+    last_step = ""
 
     def progress(p: Any) -> None:
-        nonlocal last
+        nonlocal last, last_step
         now = time.monotonic()
-        if now - last >= PROGRESS_EVERY_S or p.files_done == p.files_total:
-            last = now
+        fresh_step = p.step != last_step  # a scan's next page: at most one a page
+        if now - last >= PROGRESS_EVERY_S or p.files_done == p.files_total or fresh_step:
+            last, last_step = now, p.step
             state.report(p)
 
     records = ingest_paths(paths, progress=progress, cancel=state.cancel, ocr=ocr_options(ocr))
@@ -105,7 +107,7 @@ class DocumentLoader(QObject):
                 message = p.step
             elif p.step:  # which file the step is about, and how far the drop is
                 name = os.path.basename(p.current)
-                message = f"{name}: {p.step} ({p.files_done} of {p.files_total} files)"
+                message = f"{p.step} ({name}; {p.files_done} of {p.files_total} files read)"
             self.model.job_progress(job, message)
 
     def _done(self, job: int, result: tuple[list[IngestRecord], dict[str, int]]) -> None:

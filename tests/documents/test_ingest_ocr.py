@@ -63,9 +63,7 @@ def test_scanned_pdf_words_at_their_pages_with_progress(tmp_path: Path) -> None:
     (record,) = ingest_paths([path], workers=1, progress=progress)
     assert record.ok and record.pages == 2 and record.ocr_pages == [1, 2]
     assert record.document is not None and record.document.ocr_pages == [1, 2]
-    assert record.warnings == [
-        "pages 1 and 2 of 2 read by text recognition (OCR): check the wording"
-    ]
+    assert record.warnings == ["read by OCR from scanned pages 1 and 2 of 2: check the wording"]
     for number, page in enumerate(pages, start=1):
         text = page_text(record, number)
         assert text.startswith(f"--- page {number} of 2 ---\n")
@@ -85,9 +83,7 @@ def test_mixed_pdf_reads_text_pages_directly_and_caches_the_scans(tmp_path: Path
     assert page_text(record, 2) == "--- page 2 of 3 ---\nTyped page: total due 1,250.00\n"
     for number, page in ((1, pages[0]), (3, pages[1])):
         assert cer(page.text, page_text(record, number).split("\n", 1)[1]) <= 0.02
-    assert record.warnings == [
-        "pages 1 and 3 of 3 read by text recognition (OCR): check the wording"
-    ]
+    assert record.warnings == ["read by OCR from scanned pages 1 and 3 of 3: check the wording"]
     # reopened: every page comes from the cache, no recognition runs
     (again,) = ingest_paths([path], workers=0, ocr=options)
     assert runs(log) == 2
@@ -111,7 +107,7 @@ def test_png_jpeg_and_multipage_tiff(tmp_path: Path) -> None:
     assert (png.kind, jpg.kind, tif.kind) == ("image", "image", "image")
     assert png.ok and png.ocr_pages == [1] and png.document is not None
     assert cer(a.text, png.document.text) <= 0.02
-    assert png.warnings == ["the page read by text recognition (OCR): check the wording"]
+    assert png.warnings == ["read by OCR from a scanned picture: check the wording"]
     assert jpg.ok and jpg.document is not None and cer(b.text, jpg.document.text) <= 0.02
     assert tif.ok and tif.pages == 2 and tif.ocr_pages == [1, 2]
     assert cer(c.text, page_text(tif, 2).split("\n", 1)[1]) <= 0.02
@@ -262,7 +258,7 @@ def test_cli_ingest_reads_pictures_caches_them_and_takes_no_ocr(tmp_path: Path) 
 
     record = ingest()
     assert record["ok"] and record["kind"] == "image"
-    assert record["warnings"] == ["the page read by text recognition (OCR): check the wording"]
+    assert record["warnings"] == ["read by OCR from a scanned picture: check the wording"]
     cached = list((Path(os.environ["RLM_DESKTOP_HOME"]) / "cache" / "ocr").iterdir())
     assert [p.name.endswith("-1.txt") for p in cached] == [True]
     off = ingest("--no-ocr")

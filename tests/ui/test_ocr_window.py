@@ -42,11 +42,16 @@ def test_the_ocr_setting_is_remembered_and_used(
     second = make_window(responses=["FINAL(x)"], settings=load_settings())
     assert not second.actions.read_scans.isChecked()
     second.actions.read_scans.setChecked(True)
+    seen: list[str] = []
+    second.docs_model.dataChanged.connect(
+        lambda *_: seen.extend(r.status_text() for r in second.docs_model.rows)
+    )
     second.add_documents([str(scan)])
     wait_documents(qtbot, second)
+    assert "Reading scanned page 1 of 1…" in seen  # the reading row's progress
     (row,) = second.docs_model.rows
     assert row.record is not None and row.record.ok and row.record.ocr_pages == [1]
-    assert row.message == "the page read by text recognition (OCR): check the wording"
+    assert row.message == "read by OCR from a scanned picture: check the wording"
 
 
 def test_the_viewer_says_which_pages_were_read_by_ocr(qtbot: QtBot, tmp_path: Path) -> None:
@@ -72,3 +77,8 @@ def test_the_viewer_says_which_pages_were_read_by_ocr(qtbot: QtBot, tmp_path: Pa
     viewer.open(doc.__class__(**{**doc.to_dict(), "path": ""}), None, start, start + 5)
     assert viewer.mode == "text" and viewer.ocr_note.isVisibleTo(viewer)
     assert "Page 2 was read by OCR" in viewer.ocr_note.text()
+
+    # a citation on the scanned page: no text layer to mark it on, and the note says so
+    viewer.open(doc, 2, start, start + 5)
+    assert viewer.mode == "pdf" and viewer.page_index == 1 and viewer.boxes == []
+    assert viewer.ocr_note.text().endswith("The passage cannot be marked on the picture itself.")
