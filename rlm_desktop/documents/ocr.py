@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from rlm_desktop.cancel import Cancelled, CancelToken
+from rlm_desktop.cancel import CancelToken
 
 TESSERACT_ENV = "RLM_DESKTOP_TESSERACT"
 """Path of the tesseract program to use; an empty value means "none" (tests, no-OCR runs)."""
@@ -201,7 +201,11 @@ def recognise(
                 if nxt is None:
                     exhausted = True
                     break
-                running.append(_start(program, env, nxt[0], nxt[1]))
+                try:
+                    running.append(_start(program, env, nxt[0], nxt[1]))
+                except OSError:  # the program went away or cannot start: this page fails
+                    nxt[1].close()
+                    done(nxt[0], None)
             time.sleep(POLL_SECONDS)
             now = time.monotonic()
             for item in list(running):
@@ -214,7 +218,7 @@ def recognise(
                 done(item.page, _finish(item))
                 pending = [r.page for r in running]
                 run.report(min(pending) if pending else item.page, count)
-    except (Cancelled, KeyboardInterrupt):
+    except BaseException:  # cancelled, or anything unexpected: no Tesseract is left behind
         for item in running:
             item.process.kill()
             item.process.wait()

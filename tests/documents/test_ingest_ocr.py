@@ -278,3 +278,15 @@ def test_the_prompt_says_which_pages_were_read_by_ocr() -> None:
         "- typed.pdf (pdf, 9 chars, 1 pages)",
     ]
     assert Document.from_dict(scan.to_dict()) == scan
+
+
+def test_a_page_the_engine_fails_on_is_named(tmp_path: Path) -> None:
+    script = tmp_path / "tesseract-failing"
+    script.write_text(f'#!/bin/sh\n[ "$1" = stdin ] && exit 3\nexec "{TESSERACT}" "$@"\n')
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    (page,) = make_pages(1, lines=2, seed=51)
+    path = tmp_path / "mixed.pdf"
+    write_pdf(path, ["Typed page", picture(page)])
+    (record,) = ingest_paths([path], workers=0, ocr=OcrOptions(tesseract=str(script)))
+    assert record.ok and record.ocr_pages == []
+    assert record.warnings == ["page 2 of 2 could not be read by text recognition"]
