@@ -2,16 +2,19 @@
 # System libraries the app uses beyond Python packages. Installs what is missing where it can
 # (Debian/Ubuntu as root, or with password-less sudo); otherwise says what to install.
 #   libseccomp2: the sandbox's seccomp layer (without it that layer is reported inactive).
+#   tesseract-ocr (with its English data, tesseract-ocr-eng): text recognition of scanned PDF
+#                pages and pictures of pages; without it those pages get a one-line warning.
 #   Qt's X11 platform plugin (xcb): the libraries Qt 6.5+ lists for it (libxcb-cursor0 among
 #                them); without them `rlm-desktop` says which one is missing and exits.
 #   xvfb, xdotool: only for `make screenshots` and the tests (a virtual screen, driven as a
 #                user would).
 #   --test also: qemu-user (llama.cpp on emulated older processors), chromium (the HTML export
-#                in a real browser), xvfb and xdotool.
+#                in a real browser), xvfb and xdotool, fonts-dejavu-core (the OCR tests print
+#                their pages with a real font).
 set -u
 [ "$(uname -s)" = "Linux" ] || exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "Not Debian/Ubuntu: make sure libseccomp and Qt 6's X11 libraries (xcb-cursor, xkbcommon-x11, xcb-icccm, xcb-keysyms, xcb-image, xcb-render-util) are installed." >&2
+  echo "Not Debian/Ubuntu: make sure libseccomp, Tesseract OCR with English data and Qt 6's X11 libraries (xcb-cursor, xkbcommon-x11, xcb-icccm, xcb-keysyms, xcb-image, xcb-render-util) are installed." >&2
   exit 0
 fi
 want=()
@@ -44,6 +47,10 @@ libOpenGL.so.0 libopengl0
 libfontconfig.so.1 libfontconfig1
 libdbus-1.so.3 libdbus-1-3
 LIBS
+command -v tesseract >/dev/null 2>&1 || want+=(tesseract-ocr)
+if command -v tesseract >/dev/null 2>&1 && ! tesseract --list-langs 2>/dev/null | grep -qx eng; then
+  want+=(tesseract-ocr-eng)
+fi
 if [ "${1:-}" = "--screenshots" ] || [ "${1:-}" = "--test" ]; then
   command -v Xvfb >/dev/null 2>&1 || want+=(xvfb)
   command -v xdotool >/dev/null 2>&1 || want+=(xdotool)
@@ -51,6 +58,7 @@ fi
 if [ "${1:-}" = "--test" ]; then
   command -v qemu-x86_64 >/dev/null 2>&1 || want+=(qemu-user)
   command -v chromium >/dev/null 2>&1 || want+=(chromium)
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ] || want+=(fonts-dejavu-core)
 fi
 [ ${#want[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ]; then

@@ -13,6 +13,7 @@ from rlm_desktop.documents.fileio import ReadError, file_digest, opened, os_erro
 from rlm_desktop.documents.jobs import Extracted, Job, Outcome
 from rlm_desktop.documents.limits import IngestLimits
 from rlm_desktop.documents.model import Document
+from rlm_desktop.documents.ocr import ScanRun
 from rlm_desktop.documents.text import read_text
 
 CANCELLED = "cancelled"
@@ -33,17 +34,20 @@ READERS: dict[str, str] = {
     "odp": "rlm_desktop.documents.opendoc:read_opendocument",
     "epub": "rlm_desktop.documents.epub:read_epub",
     "html": "rlm_desktop.documents.html:read_html",
+    "image": "rlm_desktop.documents.images:read_image",
 }
+SCAN_KINDS = frozenset({"pdf", "image"})
+"""Readers that also take a `ScanRun` (their pages may be pictures read by OCR)."""
 PLAIN_KINDS = frozenset({"text", "code", "data"})
 
 
-def _reader(kind: str) -> Reader:
+def _reader(kind: str) -> Callable[..., Extracted]:
     module, _, function = READERS[kind].partition(":")
-    reader: Reader = getattr(importlib.import_module(module), function)
+    reader: Callable[..., Extracted] = getattr(importlib.import_module(module), function)
     return reader
 
 
-def _run(job: Job, limits: IngestLimits, cancel: CancelToken | None) -> Extracted:
+def _run(job: Job, limits: IngestLimits, cancel: CancelToken | None, scan: ScanRun) -> Extracted:
     if job.kind in PLAIN_KINDS:
         return read_text(
             job.path, limits.max_file_bytes, want_digest=job.want_digest, cancel=cancel
@@ -54,7 +58,10 @@ def _run(job: Job, limits: IngestLimits, cancel: CancelToken | None) -> Extracte
         if os.fstat(fd).st_size == 0:  # report a refused open as "damaged"
             raise ReadError("the file is empty")
     digest = file_digest(job.path, limits.max_file_bytes) if job.want_digest else None
-    extracted = _reader(job.kind)(job.path, limits)
+    if job.kind in SCAN_KINDS:
+        extracted = _reader(job.kind)(job.path, limits, scan)
+    else:
+        extracted = _reader(job.kind)(job.path, limits)
     extracted.digest = extracted.digest or digest
     return extracted
 
@@ -69,10 +76,15 @@ def _failure_sentence(exc: BaseException) -> str:
     return f"the file could not be read; it may be damaged ({type(exc).__name__})"
 
 
-def extract(job: Job, limits: IngestLimits, cancel: CancelToken | None = None) -> Outcome:
-    """Read one file; every failure becomes one human sentence in `Outcome.error`."""
+def extract(
+    job: Job, limits: IngestLimits, cancel: CancelToken | None = None, scan: ScanRun | None = None
+) -> Outcome:
+    """Read one file; every failure becomes one human sentence in `Outcome.error`.
+
+    `scan` says whether and how pictures of pages are read by OCR (default: on, no cache)."""
+    scan = scan or ScanRun(cancel=cancel)
     try:
-        extracted = _run(job, limits, cancel)
+        extracted = _run(job, limits, cancel, scan)
     except Cancelled:
         return Outcome(job.index, job.kind, error=CANCELLED)
     except ReadError as exc:
@@ -88,6 +100,7 @@ def extract(job: Job, limits: IngestLimits, cancel: CancelToken | None = None) -
         kind=job.kind,
         pages=extracted.pages,
         warnings=list(extracted.warnings),
+        ocr_pages=list(extracted.ocr_pages),
     )
     return Outcome(
         job.index,

@@ -19,6 +19,7 @@ from rlm_desktop.documents.extract import CANCELLED, PLAIN_KINDS, extract
 from rlm_desktop.documents.jobs import Job, Outcome
 from rlm_desktop.documents.limits import IngestLimits
 from rlm_desktop.documents.model import Context, Document, IngestRecord
+from rlm_desktop.documents.ocr import OcrOptions, PageProgress, ScanRun
 from rlm_desktop.documents.plan import Plan, apply_outcome, mark_duplicates, plan_ingest
 from rlm_desktop.documents.pool import ReaderPool, machine_workers
 from rlm_desktop.documents.walk import walk_paths
@@ -27,6 +28,7 @@ __all__ = [
     "CANCELLED",
     "IngestLimits",
     "IngestProgress",
+    "OcrOptions",
     "context_from_records",
     "ingest_paths",
 ]
@@ -38,7 +40,8 @@ class IngestProgress:
 
     While big folders are still being listed it comes with `files_done == 0` and a growing
     `files_total` (bytes 0); then once before reading starts, and as each file starts and
-    finishes.
+    finishes. `step` says where the reading of `current` stands when that takes long
+    ("Reading scanned page 3 of 40…"); "" otherwise.
     """
 
     files_done: int
@@ -46,6 +49,7 @@ class IngestProgress:
     bytes_done: int
     bytes_total: int
     current: str
+    step: str = ""
 
 
 class _Tracker:
@@ -70,12 +74,19 @@ class _Tracker:
 
     def started(self, job: Job) -> None:
         self.progress.current = job.path
+        self.progress.step = ""
+        self.report()
+
+    def paging(self, job: Job, page: PageProgress) -> None:
+        self.progress.current = job.path
+        self.progress.step = page.sentence
         self.report()
 
     def finished(self, job: Job) -> None:
         self.progress.files_done += 1
         self.progress.bytes_done += job.size
         self.progress.current = job.path
+        self.progress.step = ""
         self.report()
 
 
@@ -83,8 +94,9 @@ def _local_work(
     jobs: Sequence[Job],
     limits: IngestLimits,
     cancel: CancelToken | None,
-    started: Callable[[Job], None],
+    tracker: _Tracker,
     done: Callable[[Job, Outcome], None],
+    ocr: OcrOptions,
 ) -> Callable[[], bool]:
     """One in-process job per call; False once none is left (or on cancel)."""
     queue = deque(jobs)
@@ -92,8 +104,9 @@ def _local_work(
     def step() -> bool:
         if queue and not (cancel is not None and cancel.cancelled):
             job = queue.popleft()
-            started(job)
-            done(job, extract(job, limits, cancel))
+            tracker.started(job)
+            scan = ScanRun(ocr, progress=lambda p: tracker.paging(job, p), cancel=cancel)
+            done(job, extract(job, limits, cancel, scan))
         return bool(queue) and not (cancel is not None and cancel.cancelled)
 
     return step
@@ -111,6 +124,7 @@ def _read_all(
     workers: int | None,
     cancel: CancelToken | None,
     tracker: _Tracker,
+    ocr: OcrOptions,
 ) -> dict[int, bytes]:
     """Run every job (plain text here, the rest in reader processes); returns the digests."""
     digests: dict[int, bytes] = {}
@@ -125,12 +139,19 @@ def _read_all(
 
     here = [j for j in plan.jobs if workers == 0 or j.kind in PLAIN_KINDS]
     isolated = [j for j in plan.jobs if not (workers == 0 or j.kind in PLAIN_KINDS)]
-    step = _local_work(here, limits, cancel, tracker.started, done)
+    step = _local_work(here, limits, cancel, tracker, done, ocr)
     size = _pool_size(workers, len(isolated))
     if size:
-        pool = ReaderPool(size, limits)
+        pool = ReaderPool(size, limits, ocr)
         try:
-            pool.run(isolated, done, cancel=cancel, started=tracker.started, local_work=step)
+            pool.run(
+                isolated,
+                done,
+                cancel=cancel,
+                started=tracker.started,
+                local_work=step,
+                paging=tracker.paging,
+            )
         finally:
             pool.close()
     else:
@@ -150,6 +171,7 @@ def ingest_paths(
     cancel: CancelToken | None = None,
     limits: IngestLimits | None = None,
     workers: int | None = None,
+    ocr: OcrOptions | None = None,
 ) -> list[IngestRecord]:
     """Read files and folders into records, one per file found, in a stable order.
 
@@ -157,9 +179,12 @@ def ingest_paths(
     readable files carry `.document`. Identical files are loaded once; the later copies get a
     note. Plain text is decoded in this thread; other formats in reader processes, `workers`
     at a time (`None`: one per core). `workers=0` reads everything in this thread, without the
-    crash isolation of the reader processes (for tests and debugging).
+    crash isolation of the reader processes (for tests and debugging). `ocr` says whether and
+    how pictures of pages (scanned PDF pages, image files) are read by text recognition
+    (default: on, without a cache).
     """
     limits = limits or IngestLimits()
+    ocr = ocr or OcrOptions()
 
     def counting(count: int, path: str) -> None:
         if progress is not None:
@@ -168,7 +193,7 @@ def ingest_paths(
     plan = plan_ingest(walk_paths(paths, limits, cancel, counting), limits)
     tracker = _Tracker(plan, progress)
     tracker.report()
-    digests = _read_all(plan, limits, workers, cancel, tracker)
+    digests = _read_all(plan, limits, workers, cancel, tracker, ocr)
     mark_duplicates(plan, digests)
     return plan.records
 

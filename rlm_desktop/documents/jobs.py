@@ -15,6 +15,8 @@ class Extracted:
     pages: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     digest: bytes | None = None
+    ocr_pages: list[int] = field(default_factory=list)
+    """Page numbers (from 1) whose text came from text recognition."""
 
 
 @dataclass(frozen=True)

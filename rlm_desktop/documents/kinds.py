@@ -44,6 +44,8 @@ CODE_FILENAMES = frozenset(
     )
 )
 HTML_EXTENSIONS = frozenset({"html", "htm", "xhtml", "shtml"})
+IMAGE_EXTENSIONS = frozenset(_words("png jpg jpeg jpe jfif tif tiff webp bmp gif"))
+"""Pictures of pages, read by text recognition (OCR)."""
 
 RICH_KINDS: dict[str, str] = {
     "pdf": "pdf",
@@ -61,17 +63,14 @@ RICH_KINDS: dict[str, str] = {
     "tab": "tsv",
 }
 
-_IMAGE = "images are not read (OCR is not available)"
+_IMAGE = "this kind of picture is not read; save it as PNG or JPEG to have its text read"
 _MEDIA = "audio and video files are not documents"
 _ARCHIVE = "archives are not opened; unpack it and drop the folder instead"
 _PROGRAM = "programs and binary data are not documents"
 _FONT = "font files are not documents"
 UNSUPPORTED: dict[str, str] = {
     **dict.fromkeys(
-        _words(
-            "png jpg jpeg jpe gif bmp tif tiff webp heic heif avif ico icns svg psd raw cr2 nef "
-            "dng xcf ai eps"
-        ),
+        _words("heic heif avif ico icns svg psd raw cr2 nef dng xcf ai eps"),
         _IMAGE,
     ),
     **dict.fromkeys(
@@ -132,6 +131,8 @@ def kind_from_name(path: str) -> str | None:
         return RICH_KINDS[ext]
     if ext in HTML_EXTENSIONS:
         return "html"
+    if ext in IMAGE_EXTENSIONS:
+        return "image"
     if ext in CODE_EXTENSIONS:
         return "code"
     if ext in DATA_EXTENSIONS:

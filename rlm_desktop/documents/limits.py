@@ -23,7 +23,8 @@ class IngestLimits:
     max_zip_members: int = 20000
     """A zip-based file with more entries than this is refused."""
     max_seconds_per_file: float = 300.0
-    """A reader still busy after this long is stopped and the file reported as too slow."""
+    """A reader still busy after this long is stopped and the file reported as too slow (for
+    a file read by OCR, the clock restarts at each page: this is then a limit per page)."""
     max_worker_memory_bytes: int = 3 * GB
     """A reader process using more memory than this is stopped (watched, not an rlimit)."""
     max_depth: int = 64

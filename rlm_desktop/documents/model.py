@@ -25,6 +25,8 @@ class Document:
     kind: str = "text"
     pages: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    ocr_pages: list[int] = field(default_factory=list)
+    """Page numbers (from 1) read by text recognition from a picture: check their wording."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -38,6 +40,7 @@ class Document:
             kind=str(data.get("kind", "text")),
             pages=[int(p) for p in data.get("pages", [])],
             warnings=[str(w) for w in data.get("warnings", [])],
+            ocr_pages=[int(p) for p in data.get("ocr_pages", [])],
         )
 
 
@@ -53,6 +56,8 @@ class IngestRecord:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     document: Document | None = field(default=None, repr=False)
+    ocr_pages: list[int] = field(default_factory=list)
+    """Pages read by text recognition (their warning names them in the JSON)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +69,18 @@ class IngestRecord:
             "error": self.error,
             "warnings": list(self.warnings),
         }
+
+
+def _ocr_note(document: Document) -> str:
+    """'; pages 2 and 5 read by OCR: check the wording' for pages recognised from pictures."""
+    pages = document.ocr_pages
+    if not pages:
+        return ""
+    if len(document.pages) <= 1 or len(pages) == len(document.pages):
+        return "; read by OCR: check the wording"
+    listed = ", ".join(str(p) for p in pages[:12]) + (", …" if len(pages) > 12 else "")
+    word = "page" if len(pages) == 1 else "pages"
+    return f"; {word} {listed} read by OCR: check the wording"
 
 
 def sandbox_path(document: Document) -> str:
@@ -130,7 +147,7 @@ class Context:
             )
         for d in self.documents[:max_listed]:
             pages = f", {len(d.pages)} pages" if d.pages else ""
-            lines.append(f"- {d.name} ({d.kind}, {len(d.text):,} chars{pages})")
+            lines.append(f"- {d.name} ({d.kind}, {len(d.text):,} chars{pages}{_ocr_note(d)})")
         if n > max_listed:
             lines.append(f"- … and {n - max_listed} more (see `documents`).")
         return "\n".join(lines)

@@ -8,10 +8,13 @@ from typing import Any
 from rlm_desktop.documents.fileio import ReadError, opened
 from rlm_desktop.documents.jobs import Extracted
 from rlm_desktop.documents.limits import IngestLimits
+from rlm_desktop.documents.ocr import ScanRun
 
-SCANNED = "scanned PDF: no text layer (OCR is not available)"
+SCANNED = "scanned PDF: no text layer, and {reason}"
 PASSWORD = "password-protected PDF: it cannot be read without its password"
 PAGE_MARKER = "--- page {number} of {count} ---\n"
+NEGLIGIBLE_CHARS = 12
+"""A page with a picture and fewer letters than this in its text layer is read as a scan."""
 
 
 def clean_page_text(text: str) -> str:
@@ -69,33 +72,38 @@ def _page_text(document: Any, index: int) -> tuple[str | None, bool]:
             text = clean_page_text(textpage.get_text_range())
         finally:
             textpage.close()
-        return text, (not text.strip() and _has_image(page))
+        return text, (len("".join(text.split())) < NEGLIGIBLE_CHARS and _has_image(page))
     except Exception:
         return None, False
     finally:
         page.close()
 
 
-def _listing(numbers: list[int]) -> str:
-    """'3', '2 and 5', '1, 4 and 9', '1, 2, 3, … (12 in all)'."""
-    if len(numbers) > 8:
-        return ", ".join(str(n) for n in numbers[:3]) + f", … ({len(numbers)} in all)"
-    if len(numbers) == 1:
-        return str(numbers[0])
-    return ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"
+def _render(document: Any, number: int) -> Any:
+    """Page `number` (from 1) as a grayscale picture for text recognition."""
+    from rlm_desktop.documents.scan import render_scale
+
+    page = document[number - 1]
+    try:
+        width, height = page.get_size()
+        bitmap = page.render(scale=render_scale(width, height), grayscale=True)
+        return bitmap.to_pil()
+    finally:
+        page.close()
 
 
-def read_pdf(path: str, limits: IngestLimits) -> Extracted:
-    """Every page's text, each behind a '--- page N of M ---' line; `pages` holds their starts."""
+def read_pdf(path: str, limits: IngestLimits, scan: ScanRun | None = None) -> Extracted:
+    """Every page's text, each behind a '--- page N of M ---' line; `pages` holds their starts.
+
+    Pages with no text layer but a picture are read by text recognition (`scan`)."""
+    from rlm_desktop.documents.scan import ScanResult, listing, read_scanned, scan_warnings
+
     document = _open(path)
     try:
         count = len(document)
         if count == 0:
             raise ReadError("the PDF has no pages (it may be damaged)")
-        parts: list[str] = []
-        starts: list[int] = []
-        offset = 0
-        empty = 0
+        texts: list[str] = []
         scanned: list[int] = []
         damaged: list[int] = []
         for index in range(count):
@@ -103,30 +111,47 @@ def read_pdf(path: str, limits: IngestLimits) -> Extracted:
             if text is None:
                 damaged.append(index + 1)
                 text = ""
-            elif not text.strip():
-                empty += 1
-                if image_only:
-                    scanned.append(index + 1)
-            marker = PAGE_MARKER.format(number=index + 1, count=count)
-            piece = marker + text + ("" if text.endswith("\n") else "\n")
-            starts.append(offset)
-            offset += len(piece)
-            parts.append(piece)
+            elif image_only:
+                scanned.append(index + 1)
+            texts.append(text)
+        result = ScanResult()
+        if scanned:
+            run = scan or ScanRun()
+            result = read_scanned(path, scanned, count, lambda n: _render(document, n), run)
     finally:
         document.close()
-    if empty + len(damaged) == count:
-        raise ReadError(SCANNED if not damaged else "the PDF is too damaged to read any page")
+    parts: list[str] = []
+    starts: list[int] = []
+    offset = 0
+    for index, text in enumerate(texts):
+        text = result.texts.get(index + 1, text)
+        marker = PAGE_MARKER.format(number=index + 1, count=count)
+        piece = marker + text + ("" if text.endswith("\n") else "\n")
+        starts.append(offset)
+        offset += len(piece)
+        parts.append(piece)
+    if not result.texts and all(not t.strip() for t in texts):
+        if damaged:
+            raise ReadError("the PDF is too damaged to read any page")
+        if result.unavailable:
+            raise ReadError(SCANNED.format(reason=result.unavailable))
+        if scanned:
+            raise ReadError("scanned PDF: no text was found on any page (they look blank)")
+        raise ReadError("the PDF has no text on any page")
     warnings = []
     if damaged:
         what = "page" if len(damaged) == 1 else "pages"
-        warnings.append(f"damaged {what} {_listing(damaged)} of {count} could not be read")
-    if scanned:
-        what = f"page {_listing(scanned)} of {count} is a scanned image"
+        warnings.append(f"damaged {what} {listing(damaged)} of {count} could not be read")
+    if result.unavailable:
+        what = f"page {listing(scanned)} of {count} is a scanned image"
         if len(scanned) > 1:
-            what = f"pages {_listing(scanned)} of {count} are scanned images"
+            what = f"pages {listing(scanned)} of {count} are scanned images"
         warnings.append(
-            f"{what} without a text layer, so that text is missing (OCR is not available)"
+            f"{what} without a text layer, so that text is missing: {result.unavailable}"
         )
+    warnings.extend(scan_warnings(result, count))
     if _looks_truncated(path):
         warnings.append("the PDF looks cut short (it has no end marker); pages may be missing")
-    return Extracted("".join(parts), pages=starts, warnings=warnings)
+    return Extracted(
+        "".join(parts), pages=starts, warnings=warnings, ocr_pages=sorted(result.texts)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 _PAD = bytes.fromhex("28bf4e5e4e758a4164004e56fffa01082e2e00b6d0683e802f0ca9fe6453697a")
 
@@ -76,34 +77,67 @@ def page_content(text: str | None) -> bytes:
     return b"\n".join(ops)
 
 
+@dataclass(frozen=True)
+class Picture:
+    """A page that is one gray JPEG picture (a scan), drawn across the page's width."""
+
+    jpeg: bytes
+    width: int
+    height: int
+
+
+def _picture_object(picture: Picture) -> bytes:
+    return (
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n%s\nendstream"
+        % (picture.width, picture.height, len(picture.jpeg), picture.jpeg)
+    )
+
+
 def write_pdf(
     path: str | os.PathLike[str],
-    pages: Sequence[str | None],
+    pages: Sequence[str | Picture | None],
     *,
     user_password: str | None = None,
     title: str = "",
 ) -> None:
-    """Write a PDF with one page per item: text lines, or None for a scanned-looking page."""
+    """Write a PDF with one page per item: text lines, None for a scanned-looking page (a
+    tiny gray picture), or a `Picture` (a real scan: JPEG, no text layer)."""
     file_id = hashlib.md5(repr((os.fspath(path), list(pages))).encode()).digest()
     lock = _Rc4Lock(user_password, file_id) if user_password is not None else None
+    if lock is not None and any(isinstance(item, Picture) for item in pages):
+        raise ValueError("a locked PDF with pictures is not supported by this writer")
     count = len(pages)
-    first_page = 4
+    numbers = []
+    next_number = 4
+    for item in pages:
+        numbers.append(next_number)
+        next_number += 3 if isinstance(item, Picture) else 2
     objects: list[bytes] = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [%s] /Count %d >>"
-        % (b" ".join(b"%d 0 R" % (first_page + 2 * i) for i in range(count)), count),
+        % (b" ".join(b"%d 0 R" % n for n in numbers), count),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
-    for i, text in enumerate(pages):
-        content_number = first_page + 2 * i + 1
+    for number, item in zip(numbers, pages, strict=True):
+        content_number = number + 1
+        xobject = b""
+        if isinstance(item, Picture):
+            xobject = b" /XObject << /Im1 %d 0 R >>" % (number + 2)
+            height = min(842, round(595 * item.height / item.width))  # page width, same shape
+            stream = b"q 595 0 0 %d 0 %d cm /Im1 Do Q" % (height, 842 - height)
+        else:
+            stream = page_content(item)
         objects.append(
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % content_number
+            b"/Resources << /Font << /F1 3 0 R >>%s >> /Contents %d 0 R >>"
+            % (xobject, content_number)
         )
-        stream = page_content(text)
         if lock is not None:
             stream = lock.encrypt(content_number, stream)
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
+        if isinstance(item, Picture):
+            objects.append(_picture_object(item))
     info = b"<< /Producer (rlm-desktop pdfwrite) >>"
     if title:
         info = b"<< /Title (" + _escape(title) + b") >>"

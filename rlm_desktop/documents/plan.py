@@ -69,6 +69,7 @@ def apply_outcome(record: IngestRecord, outcome: Outcome) -> None:
     record.document = outcome.document
     record.chars = len(outcome.document.text)
     record.pages = len(outcome.document.pages)
+    record.ocr_pages = list(outcome.document.ocr_pages)
 
 
 def _mark_duplicate(record: IngestRecord, original: IngestRecord) -> None:

@@ -23,6 +23,7 @@ from rlm_desktop.cancel import CancelToken
 from rlm_desktop.documents.extract import extract
 from rlm_desktop.documents.jobs import Job, Outcome
 from rlm_desktop.documents.limits import IngestLimits
+from rlm_desktop.documents.ocr import OcrOptions, PageProgress, ScanRun
 from rlm_desktop.sizes import human_size
 
 CRASHED = "the reader stopped unexpectedly on this file (it may be damaged)"
@@ -36,6 +37,7 @@ MEMORY_CHECK_SECONDS = 0.25
 
 Done = Callable[[Job, Outcome], None]
 Started = Callable[[Job], None]
+Paging = Callable[[Job, PageProgress], None]
 
 
 def machine_workers() -> int:
@@ -63,9 +65,17 @@ def _context() -> Any:
     return context
 
 
-def worker_main(conn: Connection, limits: IngestLimits) -> None:
+def _send(conn: Connection, message: PageProgress) -> None:
+    with contextlib.suppress(BrokenPipeError, OSError):
+        conn.send(message)
+
+
+def worker_main(conn: Connection, limits: IngestLimits, ocr: OcrOptions | None = None) -> None:
     """Body of a reader process: read jobs from the pipe until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the app handles Ctrl-C; it stops us itself
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpgid(0, 0)  # its OCR programs are stopped with it (`_kill`)
+    scan = ScanRun(ocr or OcrOptions(), progress=lambda p: _send(conn, p))
     while True:
         try:
             job = conn.recv()
@@ -77,7 +87,7 @@ def worker_main(conn: Connection, limits: IngestLimits) -> None:
             conn.send(STARTED)  # the clock for this file starts now, not at our start-up
         except (BrokenPipeError, OSError):
             return
-        outcome = extract(job, limits)
+        outcome = extract(job, limits, scan=scan)
         try:
             conn.send(outcome)
         except (BrokenPipeError, OSError):
@@ -93,19 +103,28 @@ class _Worker:
     reading: bool = False
 
 
+def _kill(process: Any) -> None:
+    """Stop a reader and the OCR programs it started (its process group)."""
+    with contextlib.suppress(OSError, AttributeError):
+        if process.pid and os.getpgid(process.pid) == process.pid:
+            os.killpg(process.pid, signal.SIGKILL)
+    process.kill()
+
+
 class ReaderPool:
     """Up to `size` reader processes, started on demand, stopped by `close`."""
 
-    def __init__(self, size: int, limits: IngestLimits) -> None:
+    def __init__(self, size: int, limits: IngestLimits, ocr: OcrOptions | None = None) -> None:
         self.size = max(1, size)
         self.limits = limits
+        self.ocr = ocr or OcrOptions()
         self._context = _context()
         self._workers: list[_Worker] = []
 
     def _spawn(self) -> _Worker:
         parent, child = self._context.Pipe(duplex=True)
         process = self._context.Process(
-            target=worker_main, args=(child, self.limits), daemon=True, name="rlm-reader"
+            target=worker_main, args=(child, self.limits, self.ocr), daemon=True, name="rlm-reader"
         )
         process.start()
         child.close()
@@ -116,7 +135,7 @@ class ReaderPool:
     def _retire(self, worker: _Worker) -> None:
         """Stop one worker for good (after a crash, a hang or too much memory)."""
         if worker.process.is_alive():
-            worker.process.kill()
+            _kill(worker.process)
         worker.process.join(timeout=2)
         worker.conn.close()
         self._workers.remove(worker)
@@ -128,12 +147,12 @@ class ReaderPool:
                 with contextlib.suppress(OSError):
                     worker.conn.send(None)
             else:
-                worker.process.kill()
+                _kill(worker.process)
         deadline = time.monotonic() + 2
         for worker in list(self._workers):
             worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
             if worker.process.is_alive():
-                worker.process.kill()
+                _kill(worker.process)
                 worker.process.join(timeout=1)
             worker.conn.close()
         self._workers.clear()
@@ -167,7 +186,7 @@ class ReaderPool:
             if started is not None:
                 started(job)
 
-    def _collect(self, ready: list[Any], done: Done) -> None:
+    def _collect(self, ready: list[Any], done: Done, paging: Paging | None = None) -> None:
         for worker in [w for w in self._workers if w.conn in ready and w.job is not None]:
             job = worker.job
             assert job is not None
@@ -179,6 +198,11 @@ class ReaderPool:
                 continue
             if message == STARTED:
                 worker.since, worker.reading = time.monotonic(), True
+                continue
+            if isinstance(message, PageProgress):
+                worker.since = time.monotonic()  # a long scan: the time limit is per page
+                if paging is not None:
+                    paging(job, message)
                 continue
             worker.job, worker.reading = None, False
             done(job, message)
@@ -215,12 +239,14 @@ class ReaderPool:
         cancel: CancelToken | None = None,
         started: Started | None = None,
         local_work: Callable[[], bool] | None = None,
+        paging: Paging | None = None,
     ) -> None:
         """Read every job; `done` gets each outcome as it arrives (in this thread).
 
         `local_work`, when given, is called while the workers are busy to do one piece of
         in-process work; it returns False once it has nothing left. Returns early on cancel
         (the busy workers are killed; the jobs not reported are the cancelled ones).
+        `paging` hears a reader's progress through the scanned pages of its file.
         """
         pending = deque(jobs)
         more_local = local_work is not None
@@ -233,7 +259,7 @@ class ReaderPool:
             conns = [w.conn for w in self._workers if w.job is not None]
             ready = wait(conns, timeout=0 if more_local else POLL_SECONDS) if conns else []
             if ready:
-                self._collect(list(ready), done)
+                self._collect(list(ready), done, paging)
             elif more_local and local_work is not None:
                 more_local = local_work()
             now = time.monotonic()

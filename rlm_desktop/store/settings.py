@@ -104,6 +104,7 @@ class Settings:
     model_options: ModelOptions = field(default_factory=ModelOptions)
     show_side_pane: bool = True
     history: bool = True  # keep every run in the history database (off: nothing is written)
+    ocr: bool = True  # read scanned pages and pictures of pages by text recognition
 
     def engine_config(self) -> EngineConfig:
         """The engine settings for the next run: the defaults, the budgets, the grammar."""
@@ -125,6 +126,8 @@ class Settings:
         settings.show_side_pane = side if isinstance(side, bool) else True
         history = data.get("history")
         settings.history = history if isinstance(history, bool) else True
+        ocr = data.get("ocr")
+        settings.ocr = ocr if isinstance(ocr, bool) else True
         return settings
 
 

@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 DOCUMENT_FILTER = (
     "Documents (*.pdf *.docx *.doc *.odt *.rtf *.txt *.md *.csv *.tsv *.xlsx *.xls *.ods "
     "*.pptx *.odp *.html *.htm *.epub *.json *.xml *.py *.js *.ts *.java *.c *.cpp *.h *.go "
-    "*.rs *.rb *.sh *.sql *.log *.yaml *.yml *.toml *.ini);;All files (*)"
+    "*.rs *.rb *.sh *.sql *.log *.yaml *.yml *.toml *.ini *.png *.jpg *.jpeg *.tif *.tiff "
+    "*.webp);;Scans and pictures of pages (*.pdf *.png *.jpg *.jpeg *.tif *.tiff *.webp *.bmp "
+    "*.gif);;All files (*)"
 )
 
 

@@ -32,6 +32,7 @@ from rlm_desktop.documents.model import Document
 
 log = logging.getLogger(__name__)
 HIGHLIGHT = QColor(255, 208, 0, 120)  # see-through yellow over the page or the text
+OCR_NOTE_STYLE = "background: #fff4ce; color: #5c4400; padding: 4px 8px; border-radius: 3px;"
 PDF_SCALE = 1.5  # pixels per point: 108 dpi
 
 
@@ -50,6 +51,10 @@ class DocumentViewer(QWidget):
         self._image = QImage()
         self.title = QLabel()
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.ocr_note = QLabel()  # "read by OCR: check the wording" on such pages
+        self.ocr_note.setStyleSheet(OCR_NOTE_STYLE)
+        self.ocr_note.setWordWrap(True)
+        self.ocr_note.setVisible(False)
         self.previous = QPushButton("Previous page")
         self.next = QPushButton("Next page")
         self.previous.clicked.connect(lambda: self.show_page(self.page_index - 1))
@@ -70,6 +75,7 @@ class DocumentViewer(QWidget):
         bar.addWidget(self.next)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.ocr_note)
         layout.addWidget(self.stack, 1)
         self.resize(820, 900)
 
@@ -146,6 +152,7 @@ class DocumentViewer(QWidget):
         self._image = image
         self.page.setPixmap(QPixmap.fromImage(image))
         self.title.setText(f"{doc.name} — page {index + 1} of {self.page_total}")
+        self._note_ocr(index + 1)
         self.previous.setEnabled(index > 0)
         self.next.setEnabled(index + 1 < self.page_total)
         self.previous.setVisible(True)
@@ -175,6 +182,10 @@ class DocumentViewer(QWidget):
         self.stack.setCurrentWidget(self.text)
         self.text.setPlainText(document.text)
         self.title.setText(document.name)
+        where = (
+            pdfboxes.page_span(document.text, document.pages, *self._span) if self._span else None
+        )
+        self._note_ocr(where.page + 1 if where is not None else None)
         if self._span is None:
             self.text.setExtraSelections([])
             return
@@ -191,6 +202,22 @@ class DocumentViewer(QWidget):
         self.text.setExtraSelections([marked])
         self.text.setTextCursor(cursor)
         self.text.centerCursor()
+
+    def _note_ocr(self, page: int | None) -> None:
+        """Say so when the page shown (or the passage's page) was read by text recognition."""
+        doc = self.document
+        pages = doc.ocr_pages if doc is not None else []
+        note = ""
+        if page is not None and page in pages:
+            note = f"Page {page} was read by OCR from a scanned picture: check the wording."
+            if len(doc.pages if doc else []) <= 1:
+                note = "This text was read by OCR from a picture: check the wording."
+            elif self.mode == "pdf" and self._span is not None and not self.boxes:
+                note += " The passage cannot be marked on the picture itself."
+        elif page is None and pages:
+            note = f"Pages {', '.join(map(str, pages))} were read by OCR: check the wording."
+        self.ocr_note.setText(note)
+        self.ocr_note.setVisible(bool(note))
 
     def highlighted_text(self) -> str:
         """The text under the highlight (text mode)."""

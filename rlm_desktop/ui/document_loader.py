@@ -23,20 +23,30 @@ from rlm_desktop.ui.tasks import Task, TaskManager
 PROGRESS_EVERY_S = 0.1
 
 
-def _read(paths: list[str], state: TaskState) -> Any:
+def ocr_options(on: bool) -> Any:
+    """Text recognition as the window uses it: its results cached in the app's cache folder."""
+    from rlm_desktop.documents.ocr import OcrOptions
+    from rlm_desktop.store.paths import cache_dir
+
+    return OcrOptions(enabled=on, cache_dir=str(cache_dir() / "ocr"))
+
+
+def _read(paths: list[str], state: TaskState, ocr: bool = True) -> Any:
     """The job (ingest thread): records plus each file's size on disk."""
     from rlm_desktop.documents.ingest import ingest_paths
 
     last = 0.0
+    last_step = ""
 
     def progress(p: Any) -> None:
-        nonlocal last
+        nonlocal last, last_step
         now = time.monotonic()
-        if now - last >= PROGRESS_EVERY_S or p.files_done == p.files_total:
-            last = now
+        fresh_step = p.step != last_step  # a scan's next page: at most one a page
+        if now - last >= PROGRESS_EVERY_S or p.files_done == p.files_total or fresh_step:
+            last, last_step = now, p.step
             state.report(p)
 
-    records = ingest_paths(paths, progress=progress, cancel=state.cancel)
+    records = ingest_paths(paths, progress=progress, cancel=state.cancel, ocr=ocr_options(ocr))
     sizes: dict[str, int] = {}
     for record in records:
         with contextlib.suppress(OSError):
@@ -48,10 +58,17 @@ class DocumentLoader(QObject):
     busy_changed = Signal(bool)
     job_finished = Signal(list)  # the new DocRows
 
-    def __init__(self, tasks: TaskManager, model: DocumentsModel, parent: QObject | None = None):
+    def __init__(
+        self,
+        tasks: TaskManager,
+        model: DocumentsModel,
+        parent: QObject | None = None,
+        ocr: bool = True,
+    ):
         super().__init__(parent)
         self.tasks = tasks
         self.model = model
+        self.ocr = ocr  # read scanned pages by text recognition (the window's setting)
         self._jobs: dict[int, Task] = {}
 
     @property
@@ -67,7 +84,7 @@ class DocumentLoader(QObject):
             return None
         job = self.model.add_reading(fresh)
         task = self.tasks.submit(
-            lambda state: _read(fresh, state),
+            lambda state, ocr=self.ocr: _read(fresh, state, ocr),
             "read documents",
             on_done=lambda result: self._done(job, result),
             on_failed=lambda exc: self._failed(job, fresh, exc),
@@ -85,7 +102,13 @@ class DocumentLoader(QObject):
                 if p.bytes_total
                 else ""
             )
-            self.model.job_progress(job, f"{p.files_done} of {p.files_total} files{size}")
+            message = f"{p.files_done} of {p.files_total} files{size}"
+            if p.step and p.files_total == 1:
+                message = p.step
+            elif p.step:  # which file the step is about, and how far the drop is
+                name = os.path.basename(p.current)
+                message = f"{p.step} ({name}; {p.files_done} of {p.files_total} files read)"
+            self.model.job_progress(job, message)
 
     def _done(self, job: int, result: tuple[list[IngestRecord], dict[str, int]]) -> None:
         task = self._jobs.pop(job, None)

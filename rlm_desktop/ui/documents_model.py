@@ -61,6 +61,8 @@ class DocRow:
     def status_text(self) -> str:
         later = " · for the next question" if self.later and self.status != ERROR else ""
         if self.status == READING:
+            if self.message.startswith("Reading "):  # "Reading scanned page 3 of 40…"
+                return self.message + later
             return f"Reading… {self.message}".strip() + later
         if self.status == READY:
             return "Ready" + later

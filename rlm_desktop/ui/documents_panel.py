@@ -124,7 +124,9 @@ class DocumentsPanel(QWidget):
             chars = sum(d.chars for d in model.rows if d.status in (READY, WARNING))
             parts.append(f"{plural(ready, 'document')} ready ({chars:,} characters)")
         if model.count(READING):
-            parts.append("reading…")
+            steps = [d.message for d in model.rows if d.status == READING]
+            scanning = [m for m in steps if m.startswith("Reading ")]  # a scan's page progress
+            parts.append(scanning[0] if scanning else "reading…")
         if model.count(ERROR):
             parts.append(f"{model.count(ERROR)} could not be read")
         self.summary.setText(" · ".join(parts) if parts else "No documents yet.")

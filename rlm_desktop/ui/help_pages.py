@@ -19,7 +19,9 @@ GETTING_STARTED = """
 <ol>
 <li><b>Add your documents.</b> Drop files or a folder anywhere on the window, or use
 <i>Add files…</i> (Ctrl+O). PDF, Word, spreadsheets, slides, web pages, e-books and text
-all work. Everything stays on this computer.</li>
+all work. Scanned pages and photos of pages are read by text recognition (OCR), marked
+“read by OCR”: check their wording (File ▸ Read scanned pages turns it off). Everything stays
+on this computer.</li>
 <li><b>Ask a question</b> in the Question box and press <b>Enter</b> (Shift+Enter starts a new
 line). Press <b>Esc</b> to stop.</li>
 <li><b>Read the answer</b>, then check it: the pane <i>How the answer was found</i> (F9) shows

@@ -77,7 +77,7 @@ class MainWindow(QMainWindow):
         self.tree_model = RunTreeModel(self.icons, self)
         self.runs = RunController(self.host, self.tree_model, self)
         self.docs_model = DocumentsModel(self.icons, self)
-        self.loader = DocumentLoader(self.tasks, self.docs_model, self)
+        self.loader = DocumentLoader(self.tasks, self.docs_model, self, ocr=settings.ocr)
         self.actions = WindowActions(self, manager_available())
         self.state = AppState()
         self._models_dialog: ModelManagerDialog | None = None

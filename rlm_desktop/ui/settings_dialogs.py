@@ -1,4 +1,5 @@
-"""Run ▸ Limits… and Models ▸ Model options…: the window's two settings dialogs, applied."""
+"""Run ▸ Limits… and Models ▸ Model options…: the window's two settings dialogs, applied; and
+File ▸ Read scanned pages (OCR), a setting the next documents added are read with."""
 
 from __future__ import annotations
 
@@ -28,3 +29,10 @@ def edit_model_options(window: MainWindow) -> None:
     spec = window.host.spec
     if reload and spec is not None and spec[1] is not None and window.state.can_change_model:
         window.host.load(spec[0], spec[1], options.load_options())
+
+
+def set_ocr(window: MainWindow, on: bool) -> None:
+    """Documents added from now on are read with (or without) text recognition."""
+    window.settings.ocr = on
+    window.loader.ocr = on
+    window.save_settings()

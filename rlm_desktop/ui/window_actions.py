@@ -31,6 +31,13 @@ class WindowActions:
         std = QKeySequence.StandardKey
         self.add_files = _action(window, "&Add files…", "Add documents to ask about", std.Open)
         self.add_folder = _action(window, "Add &folder…", "Add every document in a folder")
+        self.read_scans = _action(
+            window,
+            "&Read scanned pages (OCR)",
+            "Recognise the text of scanned PDF pages and pictures of pages, on this computer",
+        )
+        self.read_scans.setCheckable(True)
+        self.read_scans.setChecked(window.settings.ocr)
         self.open_model = _action(window, "Open a &model file…", "Use a .gguf model file")
         self.use_demo = _action(
             window, "Use the &demo model", "The tiny model included with the app"
@@ -94,6 +101,7 @@ class WindowActions:
         self.limits.triggered.connect(lambda: settings_dialogs.edit_limits(window))
         self.model_options.triggered.connect(lambda: settings_dialogs.edit_model_options(window))
         self.toggle_side.toggled.connect(window.set_side_pane)
+        self.read_scans.toggled.connect(lambda on: settings_dialogs.set_ocr(window, on))
         self.open_log.triggered.connect(dialogs.open_log_folder)
         self.about.triggered.connect(lambda: dialogs.about(window))
 
@@ -101,7 +109,7 @@ class WindowActions:
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.new_conversation)
         file_menu.addSeparator()
-        file_menu.addActions([self.add_files, self.add_folder])
+        file_menu.addActions([self.add_files, self.add_folder, self.read_scans])
         file_menu.addSeparator()
         file_menu.addActions([self.export_conversation, self.export_question])
         file_menu.addSeparator()

@@ -45,7 +45,7 @@ def test_folder_recursion_order_and_noise(tmp_path: Path) -> None:
             "venv/pyvenv.cfg": "home = /usr\n",
             "venv/lib/site.py": "venv\n",
             "~$lock.docx": "lock",
-            "pic.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 50,
+            "pic.heic": b"\x00\x00\x00\x18ftypheic" + b"\x00" * 50,
             "blob": b"\x00\xff" * 100,
         },
     )
@@ -55,7 +55,7 @@ def test_folder_recursion_order_and_noise(tmp_path: Path) -> None:
     note = records[-1]
     assert note.kind == "folder" and note.ok and note.document is None
     assert note.warnings == [
-        "skipped 2 files that are not documents the app can read (blob, pic.png)"
+        "skipped 2 files that are not documents the app can read (blob, pic.heic)"
     ]
     context = context_from_records(records)
     assert [d.name for d in context.documents] == [

@@ -8,12 +8,13 @@ import pytest
 
 from rlm_desktop.documents.ingest import ingest_paths
 from rlm_desktop.documents.model import IngestRecord
+from rlm_desktop.documents.ocr import TURNED_OFF, OcrOptions
 from rlm_desktop.documents.pdf import PASSWORD, SCANNED
 from rlm_desktop.documents.pdfwrite import write_pdf
 
 
-def read_one(path: Path, workers: int = 0) -> IngestRecord:
-    records = ingest_paths([path], workers=workers)
+def read_one(path: Path, workers: int = 0, ocr: bool = True) -> IngestRecord:
+    records = ingest_paths([path], workers=workers, ocr=OcrOptions(enabled=ocr))
     assert len(records) == 1
     return records[0]
 
@@ -42,9 +43,16 @@ def test_pages_text_markers_and_offsets(tmp_path: Path, workers: int) -> None:
 def test_scanned_pdf_has_no_text_layer(tmp_path: Path) -> None:
     path = tmp_path / "scan.pdf"
     write_pdf(path, [None, None, None])
-    record = read_one(path)
+    record = read_one(path, ocr=False)
     assert not record.ok and record.document is None
-    assert record.error == SCANNED == "scanned PDF: no text layer (OCR is not available)"
+    assert (
+        record.error
+        == SCANNED.format(reason=TURNED_OFF)
+        == ("scanned PDF: no text layer, and text recognition (OCR) is turned off in Settings")
+    )
+    # with OCR on, the pictures (a gray gradient) hold no words
+    on = read_one(path)
+    assert not on.ok and on.error == "scanned PDF: no text was found on any page (they look blank)"
 
 
 def test_partly_scanned_pdf_loads_with_a_warning(tmp_path: Path) -> None:
@@ -52,15 +60,16 @@ def test_partly_scanned_pdf_loads_with_a_warning(tmp_path: Path) -> None:
     write_pdf(path, ["typed page", None, "", "last"])
     many = tmp_path / "many.pdf"
     write_pdf(many, ["a", None, None, "b", None])
-    assert read_one(many).warnings == [
+    assert read_one(many, ocr=False).warnings == [
         "pages 2, 3 and 5 of 5 are scanned images without a text layer, so that text is "
-        "missing (OCR is not available)"
+        "missing: text recognition (OCR) is turned off in Settings"
     ]
-    record = read_one(path)
+    assert read_one(many).warnings == ["pages 2, 3 and 5 of 5 look blank: no text was found"]
+    record = read_one(path, ocr=False)
     assert record.ok and record.pages == 4
     assert record.warnings == [
-        "page 2 of 4 is a scanned image without a text layer, so that text is missing "
-        "(OCR is not available)"
+        "page 2 of 4 is a scanned image without a text layer, so that text is missing: "
+        "text recognition (OCR) is turned off in Settings"
     ]
     assert record.document is not None
     assert "--- page 2 of 4 ---\n\n--- page 3 of 4 ---\n\n--- page 4 of 4 ---\nlast\n" in (

@@ -196,7 +196,7 @@ def test_explicit_binary_and_unsupported_files(tmp_path: Path) -> None:
     )
     assert [r.error for r in records] == [
         "not a document the app can read (binary data)",
-        "images are not read (OCR is not available)",
+        "the picture is damaged or is not a picture format the app reads",
         "old Word .doc files are not supported; save it as .docx or PDF",
     ]
     assert not any(r.ok for r in records)

@@ -77,7 +77,7 @@ def test_a_document_with_a_warning_shows_its_pages_and_the_warning(
     assert model.index(0, 1).data() == "pdf"
     assert model.index(0, 2).data().endswith(", 3 pages")
     status = model.index(0, 3).data()
-    assert status.startswith("Ready, but: page 2 of 3 is a scanned image")
+    assert status.startswith("Ready, but: page 2 of 3 looks blank: no text was found")
     icon = model.index(0, 3).data(Qt.ItemDataRole.DecorationRole)
     assert icon.cacheKey() == window.icons.get("warning").cacheKey()
     assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == f"{mixed}\n{status}"
