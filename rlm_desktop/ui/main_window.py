@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidg
 
 from rlm_desktop.store.settings import Settings, save_settings
 from rlm_desktop.ui import dialogs, window_memory
+from rlm_desktop.ui.answer_space import AnswerSpace
 from rlm_desktop.ui.answer_view import AnswerView
 from rlm_desktop.ui.ask_panel import AskPanel
 from rlm_desktop.ui.conversation import Conversation
@@ -106,17 +107,8 @@ class MainWindow(QMainWindow):
         self.thread_view = ThreadView(a.new_conversation)
         EnterAsks(self.ask_panel.question, a.ask)
         self.side = SidePane(self.tree_model)
-        lower = QWidget()
-        lower_layout = QVBoxLayout(lower)
-        lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addWidget(self.ask_panel)
-        lower_layout.addWidget(self.thread_view, 1)
-        self.left_split = QSplitter(Qt.Orientation.Vertical)
-        self.left_split.addWidget(self.documents)
-        self.left_split.addWidget(lower)
-        self.left_split.setStretchFactor(0, 2)  # the list shows rows; the answer the rest
-        self.left_split.setStretchFactor(1, 3)
-        self.left_split.setChildrenCollapsible(False)
+        self.answer_space = AnswerSpace(self.documents, self.ask_panel, self.thread_view)
+        self.left_split = self.answer_space.split  # the answer area as tall as its content
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(8, 8, 8, 8)

@@ -182,15 +182,19 @@ def test_defect_10_folders_show_and_the_document_set_is_kept(
     first = make_window(responses=["FINAL(x)"], files=[str(docs)])
     wait_documents(qtbot, first)
     assert sorted(r.name for r in first.docs_model.rows) == ["docs/a.txt", "docs/b.txt"]
-    first.left_split.setSizes([300, 200])  # the user drags the splitter
+    first.splitter.setSizes([300, 200])  # the user drags the splitters
+    first.left_split.setSizes([300, 200])
+    first.left_split.splitterMoved.emit(300, 1)
     qtbot.wait(20)
-    share = first.left_split.sizes()[0] / sum(first.left_split.sizes())
+    share = first.splitter.sizes()[0] / sum(first.splitter.sizes())
+    answer_share = first.answer_space.share  # the conversation area's largest share
     first.close()
     second = make_window(responses=["FINAL(x)"])  # no files on the command line
     wait_documents(qtbot, second)
     assert sorted(Path(r.path).name for r in second.docs_model.rows) == ["a.txt", "b.txt"]
-    sizes = second.left_split.sizes()
+    sizes = second.splitter.sizes()
     assert abs(sizes[0] / sum(sizes) - share) < 0.05  # splitter positions remembered
+    assert abs(second.answer_space.share - answer_share) < 0.01
 
 
 def test_the_documents_list_gets_a_fair_share_of_the_height(
