@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from rlm_desktop.store.settings import Settings, save_settings
 from rlm_desktop.ui import dialogs, window_memory
@@ -34,13 +34,14 @@ from rlm_desktop.ui.habits import EnterAsks, RunGuard
 from rlm_desktop.ui.icons import StatusIcons
 from rlm_desktop.ui.model_choice import (
     find_demo_model,
+    first_run_model,
     is_demo_model,
     manager_available,
     plain_model_error,
     resolve_model,
     unreadable_model,
 )
-from rlm_desktop.ui.model_setup import ModelSetup
+from rlm_desktop.ui.model_setup import DemoBadge, ModelSetup
 from rlm_desktop.ui.run_controller import RunController, RunOutcome
 from rlm_desktop.ui.side_pane import SidePane
 from rlm_desktop.ui.source_opener import SourceOpener
@@ -56,7 +57,6 @@ if TYPE_CHECKING:
     from rlm_desktop.ui.model_manager import ModelManagerDialog
 
 log = logging.getLogger(__name__)
-DEMO_BADGE = "Demo model: answers are often wrong"
 CLOSE_WAIT_MS = 30_000  # a run stops within a second; loading a model cannot be interrupted
 OUTCOME_LINES = {
     "ok": "Answer found.",
@@ -94,13 +94,8 @@ class MainWindow(QMainWindow):
         demo = find_demo_model()
         self.setup_card = ModelSetup(demo.path is not None, manager_available())
         self.setup_card.hide()
-        self.demo_badge = QLabel(DEMO_BADGE)
-        self.demo_badge.setObjectName("demoBadge")
-        self.demo_badge.setAccessibleName(DEMO_BADGE)
-        self.demo_badge.setToolTip(
-            "The demo model is tiny: good for trying the app, not for real work. "
-            "Choose a bigger model in Models ▸ Manage models…"
-        )
+        self.demo_badge = DemoBadge()
+        self.demo_badge.choose.connect(lambda: self._show_setup(""))
         self.demo_badge.hide()
         self.documents = DocumentsPanel(self.docs_model, a.add_files, a.add_folder)
         self.ask_panel = AskPanel(a.ask, a.stop)
@@ -170,8 +165,8 @@ class MainWindow(QMainWindow):
             self.host.load(self.backend, None)
         elif self.backend.startswith("openai:"):  # a model server: --model is its model's name
             self.host.load(self.backend, model, self.settings.model_options.load_options())
-        elif model or self.settings.last_model:
-            self.load_model(model or self.settings.last_model or "")
+        elif chosen := model or self.settings.last_model or first_run_model():
+            self.load_model(chosen)  # no model chosen yet: the demo, when it is the only one
         else:
             self._show_setup("")
         self.host.probe_sandbox()

@@ -1,16 +1,27 @@
 """The first-run card shown while no model is loaded: the bundled demo model (tiny, and it
 says so), a local .gguf file (also droppable onto the window), and the model manager's
 recommended download when the model manager is installed. A failed load's one-line reason
-shows here too.
+shows here too. And the demo badge shown while the demo model is in use, whose "Choose a
+better model…" shows the card again (the app starts on the demo model when it is the only
+one).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from rlm_desktop.ui.model_choice import DEMO_BLURB
 
+DEMO_BADGE = "Demo model: answers are often wrong"
 INTRO = (
     "RLM Desktop answers with a language model that runs on this computer: "
     "nothing you drop here is sent anywhere. Choose one to start."
@@ -84,3 +95,33 @@ class ModelSetup(QFrame):
     def set_message(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(bool(text))
+
+
+class DemoBadge(QFrame):
+    """ "Demo model: answers are often wrong", with a button to choose a better model."""
+
+    choose = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("demoBadge")
+        self.setAccessibleName(DEMO_BADGE)
+        self.setToolTip(
+            "The demo model is tiny: good for trying the app, not for real work. "
+            "Choose a bigger model in Models ▸ Manage models…"
+        )
+        self.label = QLabel(DEMO_BADGE)
+        self.label.setObjectName("demoBadgeText")
+        self.choose_button = QPushButton("Choose a better model…")
+        self.choose_button.setAccessibleName("Choose a better model")
+        self.choose_button.setToolTip(
+            "Show the choices: your own model file, or a model that fits this computer"
+        )
+        self.choose_button.clicked.connect(self.choose)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 2, 4, 2)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.choose_button)
+
+    def text(self) -> str:
+        return self.label.text()

@@ -123,7 +123,7 @@ def test_defect_4_a_file_added_during_a_run_is_unmarked_when_it_ends(
 def test_defect_5_choose_a_model_first_goes_once_a_model_is_loaded(
     qtbot: QtBot, make_window: MakeWindow, docs: Path
 ) -> None:
-    window = make_window(backend="llama")  # no model yet
+    window = make_window(backend="llama", own_model=True)  # no model yet
     window.ask_panel.question.setPlainText("Anything?")
     window.ask()
     assert window.ask_panel.progress.text() == "Choose a model first."
