@@ -19,6 +19,7 @@ from rlm_desktop.ui.app import open_window
 from rlm_desktop.ui.crash import CrashReporter, setup_logging
 from rlm_desktop.ui.model_choice import DEMO_BLURB, demo_model_path, find_demo_model
 from rlm_desktop.ui.status_bar import StatusBar
+from tests.netguard import no_network
 from tests.ui.conftest import MakeWindow, ask, wait_documents, wait_model
 from tests.ui.test_drop_documents import drop
 
@@ -28,7 +29,9 @@ def test_a_start_with_no_model_chosen_loads_the_demo_model_by_itself(
 ) -> None:
     """No `--model`, no last model, only the bundled demo model here: the app starts on it
     (`make run` on a fresh machine), instead of showing the first-run card."""
-    window = make_window(backend="llama")
+    with no_network() as attempts:  # the start's look-ups are local
+        window = make_window(backend="llama")
+    assert attempts == []
     assert window.status.model.text() == f"Loading model: {demo_model.name}…"
     assert not window.setup_card.isVisible()
     assert window.state.phase == "loading"
