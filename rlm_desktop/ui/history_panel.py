@@ -132,12 +132,14 @@ class HistoryPanel(QWidget):
         self.continue_button.clicked.connect(self.continue_current)
         self.delete_button.clicked.connect(self.delete_current)
         self.delete_all_button.clicked.connect(self.delete_all)
-        buttons = QHBoxLayout()
+        buttons = QHBoxLayout()  # two rows: the panel stays narrow beside the window's panes
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.continue_button)
-        buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
-        buttons.addWidget(self.delete_all_button)
+        deleting = QHBoxLayout()
+        deleting.addWidget(self.delete_button)
+        deleting.addStretch(1)
+        deleting.addWidget(self.delete_all_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.keep)
@@ -146,6 +148,7 @@ class HistoryPanel(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
+        layout.addLayout(deleting)
         self._enable()
 
     # --- listing ---------------------------------------------------------------------------

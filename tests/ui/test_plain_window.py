@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from rlm_desktop.llm.base import BackendInfo
 from rlm_desktop.ui.main_window import MainWindow
 from rlm_desktop.ui.model_choice import is_demo_model
 from tests.ui.conftest import MakeWindow, ask, wait_documents, wait_model
@@ -52,6 +53,43 @@ def test_defect_2_the_window_does_not_widen_itself_during_a_run(
     assert window.minimumSizeHint().height() <= 640
     window.stop()
     qtbot.waitUntil(lambda: not window.state.running, timeout=5_000)
+
+
+def test_defect_2_a_real_models_status_line_does_not_widen_the_window(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    """Reproduced under Xvfb with the demo model: the status bar's lines (the model's file name
+    and how fast it is, memory) asked for more than 1024 px, so the window widened itself when
+    they changed during a run, and a window manager would not let it be made narrower."""
+    window = make_window(responses=["FINAL(x)"])
+    wait_model(qtbot, window)
+    window.resize(1024, 640)
+    qtbot.wait(50)
+    slow = BackendInfo("llama.cpp", "Qwen2.5-Coder-14B-Instruct-Q4_K_M.gguf", n_params=14 * 10**9)
+    window.status.set_model(slow)
+    window.status.memory.setText("Memory: 12.5 GB used, 3.2 GB free")
+    qtbot.wait(100)
+    assert window.width() == 1024
+    assert window.minimumSizeHint().width() <= 1024
+    line = window.status.model.text()
+    assert line.startswith("Model: Qwen2.5-Coder-14B") and "slow on this computer" in line
+    assert window.status.model.accessibleDescription() == line  # the whole line is kept
+
+
+def test_the_history_panel_fits_beside_the_window_at_1024_px(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path
+) -> None:
+    """Found under Xvfb: opening View ▸ History at 1024 px widened the window (to 1112 px
+    offscreen, 1218 under X), and it could not be made narrower while the panel was open."""
+    window = make_window(responses=["FINAL(x)"], files=[str(docs)])
+    wait_documents(qtbot, window)
+    window.resize(1024, 640)
+    qtbot.wait(50)
+    window.actions.show_history.trigger()
+    qtbot.wait(100)
+    assert window.conversation.dock.isVisible()
+    assert window.width() == 1024
+    assert window.minimumSizeHint().width() <= 1024
 
 
 def test_defect_3_after_stop_the_selected_step_and_the_answer_are_up_to_date(
