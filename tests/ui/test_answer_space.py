@@ -84,3 +84,24 @@ def test_the_largest_share_is_the_users_and_is_kept(
     first.close()
     second = make_window(responses=["FINAL(x)"])
     assert abs(second.answer_space.share - share) < 0.01
+
+
+def test_a_long_web_address_in_a_question_wraps_inside_the_thread(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path
+) -> None:
+    """Found under Xvfb: a question holding a long web address made its card wider than the
+    thread, so the cards were cut at the right (and shifted left after the next question)."""
+    window = ready(qtbot, make_window, docs, [LOOK, SHORT])
+    window.resize(1024, 640)
+    address = "https://intranet.example.com/contracts/2024/supply/annex-" + "x" * 120
+    assert ask(qtbot, window, f"What is the cap in {address}?").status == "ok"
+    settle(qtbot, window)
+    thread = window.thread_view
+    viewport = thread.scroll.viewport()
+    card = thread.cards[-1]
+    assert thread.column.width() <= viewport.width()
+    assert card.geometry().right() < viewport.width()  # not cut at the right
+    label = card.question
+    assert label.heightForWidth(label.width()) >= 3 * label.fontMetrics().lineSpacing()  # wraps
+    assert thread.scroll.horizontalScrollBar().value() == 0
+    assert window.width() == 1024
