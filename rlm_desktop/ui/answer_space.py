@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from rlm_desktop.ui.ask_panel import AskPanel
 from rlm_desktop.ui.thread_view import ThreadView
 
-DEFAULT_SHARE = 0.6  # the conversation area's largest share of the height, until dragged
+DEFAULT_SHARE = 0.7  # the conversation area's largest share of the height, until dragged
 SLACK = 2  # pixels: rounding in the layout; never refit for less
 
 

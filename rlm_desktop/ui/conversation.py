@@ -145,6 +145,9 @@ class Conversation(QObject):
         turn.stats = self.w.runs.stats.line()
         turn.tree = self.w.tree_model.tree
         self.w.thread_view.update_turn(turn)
+        card = self.w.thread_view.card(turn)
+        if card is not None:  # the answer, not the end of the question before it
+            self.w.thread_view.scroll_to(card)
         self.panel.set_busy(False)
 
     def _recorded(self, turn: Turn, asked: Asked) -> None:
@@ -189,16 +192,17 @@ class Conversation(QObject):
             w.side.go_to(root)
             w.side.tree.expand(w.tree_model.index_of(root))
 
-    def open_recorded(self, target: Target) -> None:
-        """A conversation from the history, as it was, read-only (the hit's step shown)."""
+    def open_recorded(self, target: Target) -> bool:
+        """A conversation from the history, as it was, read-only (the hit's step shown);
+        False when it could not be shown (a run goes on, or it is no longer there)."""
         if self.busy:
             self.say(BUSY)
-            return
+            return False
         store = self.store
         record = store.conversation(target.conversation_id) if store else None
         if record is None:
             self.say("This conversation is no longer in the history.")
-            return
+            return False
         self._fresh()
         when = datetime.fromtimestamp(record.updated).strftime("%d %b %Y, %H:%M")
         turns = [Turn.from_record(run) for run in record.runs]
@@ -215,6 +219,7 @@ class Conversation(QObject):
             "A question asked now starts a new conversation; to ask a follow-up, click "
             "Continue in the history."
         )
+        return True
 
     def continue_recorded(self, target: Target) -> None:
         """Take a recorded conversation up again: shown at once, its documents read again
@@ -224,8 +229,7 @@ class Conversation(QObject):
         if w.host.info is None:
             self.say("Choose a model first: a conversation is continued with a model.")
             return
-        self.open_recorded(target)
-        if not w.thread_view.readonly or self.busy:
+        if not self.open_recorded(target):
             return  # busy, or no longer in the history (already said)
         cid = self._resuming = target.conversation_id
         w.thread_view.note.setText("From your history: reading its documents again…")

@@ -154,8 +154,17 @@ class ThreadView(QWidget):
         return next((c for c in self.cards if c.turn is turn), None)
 
     def scroll_to(self, card: TurnCard) -> None:
-        # after the layout has placed the new card
-        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(card, 0, 0))
+        """Show `card` (after the layout has placed it); a card taller than the thread shows
+        from its question."""
+
+        def show() -> None:
+            self.scroll.ensureWidgetVisible(card, 0, 0)
+            bar = self.scroll.verticalScrollBar()
+            top = max(card.y() - self.cards_layout.spacing(), 0)
+            if bar.value() > top:
+                bar.setValue(top)
+
+        QTimer.singleShot(0, show)
 
     def _add(self, turn: Turn) -> TurnCard:
         card = TurnCard(turn, len(self.cards) + 1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QPoint
 from pytestqt.qtbot import QtBot
 
 from rlm_desktop.ui.main_window import MainWindow
@@ -67,6 +68,9 @@ def test_a_long_answer_grows_the_area_then_scrolls(
     assert abs(lower / (docs_height + lower) - share) < 0.03  # up to its largest share
     assert window.thread_view.scroll.verticalScrollBar().maximum() > 0  # and it scrolls
     assert empty_below(window) <= 0
+    viewport = window.thread_view.scroll.viewport()
+    top = window.thread_view.cards[-1].mapTo(viewport, QPoint(0, 0)).y()
+    assert 0 <= top < viewport.height() // 2  # the new answer is shown, from its question
 
 
 def test_the_largest_share_is_the_users_and_is_kept(
@@ -105,3 +109,19 @@ def test_a_long_web_address_in_a_question_wraps_inside_the_thread(
     assert label.heightForWidth(label.width()) >= 3 * label.fontMetrics().lineSpacing()  # wraps
     assert thread.scroll.horizontalScrollBar().value() == 0
     assert window.width() == 1024
+
+
+def test_a_follow_ups_answer_is_scrolled_into_view(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path
+) -> None:
+    """Seen under Xvfb at 1024 × 640: after a follow-up the thread still showed the end of
+    the question before it; the new answer was below, out of sight."""
+    window = ready(qtbot, make_window, docs, [LOOK, SHORT, LOOK, SHORT, LOOK, SHORT])
+    window.resize(1024, 640)
+    for question in ("What is the magic number?", "And again?", "Once more?"):
+        assert ask(qtbot, window, question).status == "ok"
+        settle(qtbot, window)
+        viewport = window.thread_view.scroll.viewport()
+        card = window.thread_view.cards[-1]
+        top = card.mapTo(viewport, QPoint(0, 0)).y()
+        assert 0 <= top < viewport.height() // 2, question  # from the new question on
