@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         self.setup_card = ModelSetup(demo.path is not None, manager_available())
         self.setup_card.hide()
         self.demo_badge = DemoBadge()
-        self.demo_badge.choose.connect(lambda: self._show_setup(""))
+        self.demo_badge.choose.connect(self._choose_better_model)
         self.demo_badge.hide()
         self.documents = DocumentsPanel(self.docs_model, a.add_files, a.add_folder)
         self.ask_panel = AskPanel(a.ask, a.stop)
@@ -154,6 +154,7 @@ class MainWindow(QMainWindow):
         self.setup_card.use_demo.connect(self.use_demo_model)
         self.setup_card.open_file.connect(a.open_model.trigger)
         self.setup_card.download.connect(lambda: self.open_models(download_recommended=True))
+        self.setup_card.dismissed.connect(self.demo_badge.show)
         a.stop.setEnabled(False)
 
     # --- start-up ------------------------------------------------------------------------------
@@ -265,7 +266,14 @@ class MainWindow(QMainWindow):
 
     def _show_setup(self, message: str) -> None:
         self.setup_card.set_message(message)
-        self.setup_card.show()
+        self.setup_card.show_over_model(False)
+
+    def _choose_better_model(self) -> None:
+        """The demo badge's button: the card's choices in its place (the window stays within
+        1024 × 640); "Not now" brings the badge back."""
+        self.demo_badge.hide()
+        self.setup_card.set_message("")
+        self.setup_card.show_over_model(True)
 
     # --- documents -----------------------------------------------------------------------------
     def add_documents(self, paths: list[str]) -> None:

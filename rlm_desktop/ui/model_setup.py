@@ -39,6 +39,7 @@ class ModelSetup(QFrame):
     use_demo = Signal()
     open_file = Signal()
     download = Signal()
+    dismissed = Signal()  # "Not now": shown over a loaded (demo) model, the card can go
 
     def __init__(
         self, demo_available: bool, manager_available: bool, parent: QWidget | None = None
@@ -48,6 +49,12 @@ class ModelSetup(QFrame):
         self.setAccessibleName("Choose a model")
         title = QLabel("Choose a model to get started")
         title.setObjectName("cardTitle")
+        self.not_now = QPushButton("Not now")
+        self.not_now.setAccessibleName("Close the model choices")
+        self.not_now.setToolTip("Keep the model in use and close these choices")
+        self.not_now.clicked.connect(self.hide)
+        self.not_now.clicked.connect(self.dismissed)
+        self.not_now.hide()
         self.message = QLabel()
         self.message.setObjectName("errorLine")
         self.message.setWordWrap(True)
@@ -86,15 +93,25 @@ class ModelSetup(QFrame):
             grid.addWidget(button, row, 0)
             grid.addWidget(_caption(text), row, 1)
         grid.setColumnStretch(1, 1)
+        top = QHBoxLayout()
+        top.addWidget(title, 1)
+        top.addWidget(self.not_now)
         layout = QVBoxLayout(self)
-        layout.addWidget(title)
-        layout.addWidget(_caption(INTRO))
+        layout.addLayout(top)
+        self.intro = _caption(INTRO)
+        layout.addWidget(self.intro)
         layout.addWidget(self.message)
         layout.addLayout(grid)
 
     def set_message(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(bool(text))
+
+    def show_over_model(self, loaded: bool) -> None:
+        """Show the card; over a loaded model it can be closed again ("Not now")."""
+        self.not_now.setVisible(loaded)
+        self.intro.setVisible(not loaded)  # the first-run words; shorter over a model
+        self.show()
 
 
 class DemoBadge(QFrame):

@@ -50,8 +50,11 @@ def test_the_demo_start_shows_the_badge_and_keeps_the_other_choices_a_click_away
     assert not window.setup_card.isVisible()
     window.demo_badge.choose_button.click()  # "Choose a better model…": the card's choices
     card = window.setup_card
-    assert card.isVisible() and card.file_button.isVisible()
+    assert card.isVisible() and card.file_button.isVisible() and not window.demo_badge.isVisible()
     assert card.download_button.isVisible() == window.actions.has_manager
+    card.not_now.click()  # the demo model stays; its badge comes back
+    assert not card.isVisible() and window.demo_badge.isVisible()
+    assert window.host.spec == ("llama", str(demo_model))
 
 
 def test_first_run_offers_the_demo_a_file_and_the_download(make_window: MakeWindow) -> None:
