@@ -77,7 +77,8 @@ def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
     first = MainWindow(Settings(), backend="llama")
     first.resize(*size)
     first.show()
-    first.start()
+    first.start()  # a first start: the demo model loads by itself, with its badge
+    wait_until(app, lambda: first.host.info is not None or first.setup_card.isVisible(), 120)
     save(first, "first-run")
     first.close()
 

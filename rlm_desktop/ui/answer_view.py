@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rlm_desktop.ui.format import breakable
+
 MARKDOWN = (
     QTextDocument.MarkdownFeature.MarkdownDialectGitHub
     | QTextDocument.MarkdownFeature.MarkdownNoHTML  # raw HTML in an answer stays text
@@ -85,7 +87,7 @@ class AnswerView(QWidget):
             banner = f"{banner}: {error}" if error else f"{banner}."
         self.text.setPlaceholderText(PLACEHOLDERS.get(status, PLACEHOLDERS["ok"]))
         self.banner.setProperty("status", status)
-        self.banner.setText(banner or "")
+        self.banner.setText(breakable(banner or ""))  # an error's long file path wraps
         self.banner.setVisible(bool(banner))
         self.banner.style().unpolish(self.banner)
         self.banner.style().polish(self.banner)

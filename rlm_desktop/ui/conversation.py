@@ -4,7 +4,9 @@ Every question goes through the engine host's `Chat` (one REPL for the conversat
 recorded in the history unless it is off); its outcome still comes from the run's terminal
 event (`run_finished`), the ids it was recorded under arrive after. Selecting a question shows
 its tree in the side pane (read from the history the first time). The history panel opens a
-recorded conversation read-only; "Ask again" asks a question anew on the documents it had,
+recorded conversation read-only, or continues it (`continue_recorded`: a new REPL on the engine
+thread, its documents read again, so the next question is a follow-up in it); "Ask again" asks
+a question anew on the documents it had,
 warning first when one changed or is gone; File ▸ Export writes a conversation or one
 question; `view_trace` shows an imported trace read-only. The window's own `HistoryStore`
 (this, the GUI thread's) is opened at start: that is when runs a crash left are marked
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox
 from rlm_desktop.documents.ingest import context_from_records
 from rlm_desktop.store.chat import Asked
 from rlm_desktop.store.history import HistoryStore
+from rlm_desktop.ui.engine_host import Resumption
 from rlm_desktop.ui.history_panel import HistoryPanel, Target
 from rlm_desktop.ui.run_controller import RunOutcome
 from rlm_desktop.ui.turn_card import Turn
@@ -48,16 +51,11 @@ class Conversation(QObject):
         self.w = window
         self.store: HistoryStore | None = None
         if window.settings.history:
-            try:
-                self.store = HistoryStore.open()
-            except (OSError, sqlite3.Error) as exc:
-                log.warning("history not opened: %s", exc)
-                window.status.show_problem(f"The history cannot be opened ({exc}).")
-            else:
-                if self.store.notice:
-                    window.status.show_problem(self.store.notice)
+            self._open_store()
         self.live: Turn | None = None  # the question running now
         self._sent: set[tuple[str, str]] = set()  # documents the conversation was given
+        self._resuming: int | None = None  # the conversation being taken up again
+        self.warning_box: QMessageBox | None = None  # "documents changed" on continuing
         self.panel = HistoryPanel(lambda: self.store)
         self.dock = QDockWidget("History", window)
         self.dock.setObjectName("historyDock")
@@ -75,8 +73,37 @@ class Conversation(QObject):
         thread.ask_again.connect(lambda turn: self.ask_again(turn, edit=False))
         thread.edit.connect(lambda turn: self.ask_again(turn, edit=True))
         window.runs.stats_changed.connect(thread.live_stats)
+        self.panel.keep.setChecked(window.settings.history)
+        self.panel.keep.toggled.connect(self.set_history)
         self.panel.opened.connect(self.open_recorded)
+        self.panel.continued.connect(self.continue_recorded)
         self.panel.deleted.connect(self._deleted)
+
+    def _open_store(self) -> None:
+        try:
+            self.store = HistoryStore.open()
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("history not opened: %s", exc)
+            self.w.status.show_problem(f"The history cannot be opened ({exc}).")
+        else:
+            if self.store.notice:
+                self.w.status.show_problem(self.store.notice)
+
+    def set_history(self, on: bool) -> None:
+        """ "Keep a history of my questions": from the next question on (the conversation
+        going on included), questions are recorded or not; what was kept stays listed."""
+        w = self.w
+        w.settings.history = on
+        w.save_settings()
+        if on and self.store is None:
+            self._open_store()
+        w.host.set_history(on)
+        self.panel.refresh()
+        self.say(
+            "The history is on: your questions are kept."
+            if on
+            else "The history is off: new questions are not kept."
+        )
 
     @property
     def busy(self) -> bool:
@@ -118,6 +145,9 @@ class Conversation(QObject):
         turn.stats = self.w.runs.stats.line()
         turn.tree = self.w.tree_model.tree
         self.w.thread_view.update_turn(turn)
+        card = self.w.thread_view.card(turn)
+        if card is not None:  # the answer, not the end of the question before it
+            self.w.thread_view.scroll_to(card)
         self.panel.set_busy(False)
 
     def _recorded(self, turn: Turn, asked: Asked) -> None:
@@ -162,16 +192,17 @@ class Conversation(QObject):
             w.side.go_to(root)
             w.side.tree.expand(w.tree_model.index_of(root))
 
-    def open_recorded(self, target: Target) -> None:
-        """A conversation from the history, as it was, read-only (the hit's step shown)."""
+    def open_recorded(self, target: Target) -> bool:
+        """A conversation from the history, as it was, read-only (the hit's step shown);
+        False when it could not be shown (a run goes on, or it is no longer there)."""
         if self.busy:
             self.say(BUSY)
-            return
+            return False
         store = self.store
         record = store.conversation(target.conversation_id) if store else None
         if record is None:
             self.say("This conversation is no longer in the history.")
-            return
+            return False
         self._fresh()
         when = datetime.fromtimestamp(record.updated).strftime("%d %b %Y, %H:%M")
         turns = [Turn.from_record(run) for run in record.runs]
@@ -184,7 +215,63 @@ class Conversation(QObject):
                 self.w.thread_view.scroll_to(card)
             if target.node_id:
                 self.w.side.go_to(target.node_id)
-        self.say("A question asked now starts a new conversation.")
+        self.say(
+            "A question asked now starts a new conversation; to ask a follow-up, click "
+            "Continue in the history."
+        )
+        return True
+
+    def continue_recorded(self, target: Target) -> None:
+        """Take a recorded conversation up again: shown at once, its documents read again
+        on the engine thread (a warning when one changed or is gone), then the next question
+        is a follow-up in it, as with `ask --continue`."""
+        w = self.w
+        if w.host.info is None:
+            self.say("Choose a model first: a conversation is continued with a model.")
+            return
+        if not self.open_recorded(target):
+            return  # busy, or no longer in the history (already said)
+        cid = self._resuming = target.conversation_id
+        w.thread_view.note.setText("From your history: reading its documents again…")
+        self.say("Reading this conversation's documents again…")
+        w.host.resume(
+            cid,
+            w.settings.engine_config(),
+            on_done=lambda found: self._resumed(cid, found),
+            on_failed=lambda exc: self._resume_failed(cid, exc),
+            on_progress=lambda p: self._resume_progress(cid, p),
+            ocr=w.loader.ocr,
+        )
+
+    def _resume_progress(self, cid: int, p: object) -> None:
+        done, total = getattr(p, "files_done", 0), getattr(p, "files_total", 0)
+        if self._resuming == cid and total:
+            self.say(f"Reading this conversation's documents again: {done} of {total} files…")
+
+    def _resumed(self, cid: int, found: Resumption) -> None:
+        w = self.w
+        if self._resuming != cid or not w.thread_view.readonly:
+            return  # something else was shown or asked meanwhile
+        self._resuming = None
+        w.loader.clear()  # the documents list shows what the conversation has now
+        rows = w.loader.show_read(found.records, found.sizes)
+        self._sent = {(d.name, d.path) for d in context_from_records(found.records).documents}
+        w.thread_view.readonly = False
+        w.thread_view.note.setText("Continued from your history")
+        self.say(f"Continued: ask a follow-up ({len(rows)} documents read again).")
+        w.ask_panel.question.setFocus()
+        if found.warnings:
+            text = "Since this conversation was recorded:\n\n• " + "\n• ".join(found.warnings)
+            box = self.warning_box = QMessageBox(
+                QMessageBox.Icon.Warning, "Documents changed", text, parent=w
+            )
+            box.setInformativeText("Follow-up questions use the documents as they are now.")
+            box.open()
+
+    def _resume_failed(self, cid: int, exc: BaseException) -> None:
+        if self._resuming == cid:
+            self._resuming = None
+            self.say(f"This conversation cannot be continued: {exc}")
 
     def view_trace(self, trace: ImportedTrace) -> None:
         """An imported trace's runs, read-only, in the thread and the side pane."""

@@ -31,8 +31,8 @@ def ocr_options(on: bool) -> Any:
     return OcrOptions(enabled=on, cache_dir=str(cache_dir() / "ocr"))
 
 
-def _read(paths: list[str], state: TaskState, ocr: bool = True) -> Any:
-    """The job (ingest thread): records plus each file's size on disk."""
+def read_files(paths: list[str], state: TaskState, ocr: bool = True) -> Any:
+    """The job (ingest or engine thread): records plus each file's size on disk."""
     from rlm_desktop.documents.ingest import ingest_paths
 
     last = 0.0
@@ -84,7 +84,7 @@ class DocumentLoader(QObject):
             return None
         job = self.model.add_reading(fresh)
         task = self.tasks.submit(
-            lambda state, ocr=self.ocr: _read(fresh, state, ocr),
+            lambda state, ocr=self.ocr: read_files(fresh, state, ocr),
             "read documents",
             on_done=lambda result: self._done(job, result),
             on_failed=lambda exc: self._failed(job, fresh, exc),
@@ -127,6 +127,15 @@ class DocumentLoader(QObject):
         records = [IngestRecord(path=p, ok=False, error=reason) for p in paths]
         self.job_finished.emit(self.model.job_done(job, records, {}))
         self._idle()
+
+    def show_read(self, records: list[IngestRecord], sizes: dict[str, int]) -> list[DocRow]:
+        """List documents read elsewhere (a conversation continued from the history, read on
+        the engine thread), as a finished read."""
+        rows = self.model.job_done(
+            self.model.add_reading([r.path for r in records]), records, sizes
+        )
+        self.job_finished.emit(rows)
+        return rows
 
     def remove(self, rows: list[int]) -> list[DocRow]:
         removed = self.model.remove_rows(rows)

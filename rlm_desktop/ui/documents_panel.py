@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from rlm_desktop.ui.documents_model import ERROR, READING, READY, WARNING, DocumentsModel
+from rlm_desktop.ui.fitting_label import FittingLabel
 from rlm_desktop.ui.format import plural
 
 HINT = (
@@ -77,7 +78,7 @@ class DocumentsPanel(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.hint)
         self.stack.addWidget(self.table)
-        self.summary = QLabel()
+        self.summary = FittingLabel()  # "…" in a narrow window instead of widening it
         self.summary.setAccessibleName("Documents summary")
         self.add_button = _button(add_files, "Add files")
         self.folder_button = _button(add_folder, "Add a folder")
@@ -130,3 +131,4 @@ class DocumentsPanel(QWidget):
         if model.count(ERROR):
             parts.append(f"{model.count(ERROR)} could not be read")
         self.summary.setText(" · ".join(parts) if parts else "No documents yet.")
+        self.summary.setToolTip(self.summary.text())  # the whole line, when it is cut

@@ -19,10 +19,12 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from rlm_desktop.documents.model import Context
+from rlm_desktop.documents.model import Context, IngestRecord
 from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.events import Event, RunFailed, RunFinished, RunStarted
 from rlm_desktop.llm.base import Backend, BackendError, BackendInfo
@@ -34,6 +36,16 @@ from rlm_desktop.ui.tasks import Task, TaskManager
 
 log = logging.getLogger(__name__)
 LANE = "engine"
+
+
+@dataclass
+class Resumption:
+    """A recorded conversation taken up again: the documents read again (records and sizes,
+    for the documents list) and one line per document changed, gone or unreadable."""
+
+    records: list[IngestRecord] = field(default_factory=list)
+    sizes: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 class _Holder:
@@ -181,6 +193,63 @@ class EngineHost(QObject):
                 on_asked(asked)
 
         return self._tasks.submit(job, "run", lane=LANE, partial=events.push, on_done=done)
+
+    def resume(
+        self,
+        conversation_id: int,
+        config: EngineConfig,
+        on_done: Callable[[Resumption], object],
+        on_failed: Callable[[BaseException], object],
+        on_progress: Callable[[Any], object],
+        ocr: bool = True,
+    ) -> Task:
+        """Continue a recorded conversation (`Chat.resume`, as `ask --continue`): its
+        documents read again from their files on the engine thread (`on_progress` gets the
+        reading's progress), its plain variables made again; the next question is a follow-up
+        in it. Fails when no model is loaded or the history cannot be opened."""
+        holder = self._holder
+        notice = self._notice
+
+        def job(state: TaskState) -> Resumption:
+            from rlm_desktop.documents.ingest import context_from_records
+            from rlm_desktop.ui.document_loader import read_files
+
+            if holder.backend is None:
+                raise BackendError("No model is loaded: choose a model first.")
+            store = holder.history(notice)
+            if store is None:
+                raise BackendError("The history cannot be opened, so it cannot be continued.")
+            found = Resumption()
+
+            def load(paths: list[str]) -> tuple[Context, list[str]]:
+                found.records, found.sizes = read_files(paths, state, ocr)
+                bad = [f"{r.path} cannot be read: {r.error}" for r in found.records if not r.ok]
+                return context_from_records(found.records), bad
+
+            resumed = Chat.resume(store, conversation_id, holder.backend, config, load)
+            holder.drop_chat()
+            holder.chat = resumed.chat
+            found.warnings = resumed.warnings
+            return found
+
+        return self._tasks.submit(
+            job,
+            "continue conversation",
+            lane=LANE,
+            on_done=on_done,
+            on_failed=on_failed,
+            on_progress=on_progress,
+        )
+
+    def set_history(self, on: bool) -> Task:
+        """Record the conversation going on from its next question (`on`), or stop."""
+        holder, notice = self._holder, self._notice
+
+        def job(state: TaskState) -> None:
+            if holder.chat is not None:
+                holder.chat.store = holder.history(notice) if on else None
+
+        return self._tasks.submit(job, "history on or off", lane=LANE)
 
     def new_conversation(self) -> Task:
         """End the conversation: the next question starts a new one, in a new REPL."""

@@ -1,13 +1,19 @@
-"""Numbers as a person reads them: durations, token counts, speeds, sizes (Qt-free).
+"""Numbers as a person reads them: durations, token counts, speeds, sizes (Qt-free); and
+`breakable`, long words (a web address, a file path) made wrappable for a word-wrapped label.
 
 `human_size` is the app's one size format (`rlm_desktop.sizes`: decimal units).
 """
 
 from __future__ import annotations
 
+import re
+
 from rlm_desktop.sizes import human_size
 
-__all__ = ["duration", "human_size", "plural", "tokens"]
+__all__ = ["breakable", "duration", "human_size", "plural", "tokens"]
+ZWSP = "\u200b"  # zero-width space: a place where a line may break, never shown
+LONG_WORD = re.compile(r"\S{25,}")
+CHUNK = 20  # at most this many characters between break places in a long word
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -34,3 +40,18 @@ def tokens(count: int) -> str:
     if count < 1_000_000:
         return f"{count / 1000:.1f}k"
     return f"{count / 1_000_000:.1f}M"
+
+
+def breakable(text: str) -> str:
+    """`text` with invisible break places in words of 25 characters or more (after / \\ _ - .
+    and at least every 20 characters), so that a word-wrapped label wraps a web address or a
+    file path instead of growing wider than its window."""
+
+    def split(match: re.Match[str]) -> str:
+        word = re.sub(r"([/\\_\-.?&=])", "\\1" + ZWSP, match.group(0))
+        parts = word.split(ZWSP)
+        return ZWSP.join(
+            ZWSP.join(part[i : i + CHUNK] for i in range(0, len(part), CHUNK)) for part in parts
+        )
+
+    return LONG_WORD.sub(split, text)

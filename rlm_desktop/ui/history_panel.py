@@ -1,8 +1,11 @@
 """The history panel: earlier conversations, newest first under a heading per day, each with
 its first question and last answer; a search box (full text over questions, answers and the
-code the model wrote); Open (or double-click) shows one in the thread, read-only; Delete and
-Delete all ask first. Reads the window's own `HistoryStore` (the GUI thread's); with the
-history off it says so and lists nothing.
+code the model wrote); Open (or double-click) shows one in the thread, read-only; Continue
+takes one up again (its documents read again) so that the next question is a follow-up in
+it; Delete and Delete all ask first. "Keep a history of my questions" (the `history` setting)
+turns the recording on or off, with a line on what off means. Reads the window's own
+`HistoryStore` (the GUI thread's); with the history off from the start it says so and lists
+nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -32,6 +36,11 @@ from rlm_desktop.store.records import ConversationSummary, SearchHit, preview
 TARGET_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 SEARCH_DELAY_MS = 200
 PAGE = 500  # conversations listed (newest first)
+KEEP_NOTE = (
+    "When this is off, new questions and their answers are not written to this computer, "
+    "so they cannot be found, continued or exported later. Conversations kept before stay "
+    "until you delete them."
+)
 FIELD_WORDS = {"question": "in the question", "answer": "in the answer", "code": "in the code"}
 
 
@@ -65,12 +74,20 @@ def _clock(when: float) -> str:
 
 class HistoryPanel(QWidget):
     opened = Signal(object)  # Target
+    continued = Signal(object)  # Target: ask follow-ups in this conversation
     deleted = Signal(object)  # the conversation id deleted, or None for all of them
 
     def __init__(self, store: Callable[[], HistoryStore | None], parent: QWidget | None = None):
         super().__init__(parent)
         self._store = store
         self._busy = False  # a run goes on: nothing is deleted meanwhile
+        self.keep = QCheckBox("Keep a history of my questions")
+        self.keep.setAccessibleName("Keep a history of my questions")
+        self.keep.setToolTip(KEEP_NOTE)
+        self.keep_note = QLabel(KEEP_NOTE)
+        self.keep_note.setObjectName("caption")
+        self.keep_note.setWordWrap(True)
+        self.keep_note.setAccessibleName("What turning the history off means")
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search questions, answers and code…")
         self.search.setClearButtonEnabled(True)
@@ -89,6 +106,12 @@ class HistoryPanel(QWidget):
         self.message.setWordWrap(True)
         self.open_button = QPushButton("Open")
         self.open_button.setToolTip("Show this conversation as it was (read-only)")
+        self.continue_button = QPushButton("Continue")
+        self.continue_button.setToolTip(
+            "Continue this conversation: its documents are read again (you are told if one "
+            "changed), then your next question follows on from it"
+        )
+        self.continue_button.setAccessibleName("Continue the chosen conversation")
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Delete this conversation from the history")
         self.delete_all_button = QPushButton("Delete all…")
@@ -106,19 +129,26 @@ class HistoryPanel(QWidget):
         self.list.itemActivated.connect(lambda _: self.open_current())
         self.list.currentItemChanged.connect(lambda *_: self._enable())
         self.open_button.clicked.connect(self.open_current)
+        self.continue_button.clicked.connect(self.continue_current)
         self.delete_button.clicked.connect(self.delete_current)
         self.delete_all_button.clicked.connect(self.delete_all)
-        buttons = QHBoxLayout()
+        buttons = QHBoxLayout()  # two rows: the panel stays narrow beside the window's panes
         buttons.addWidget(self.open_button)
-        buttons.addWidget(self.delete_button)
+        buttons.addWidget(self.continue_button)
         buttons.addStretch(1)
-        buttons.addWidget(self.delete_all_button)
+        deleting = QHBoxLayout()
+        deleting.addWidget(self.delete_button)
+        deleting.addStretch(1)
+        deleting.addWidget(self.delete_all_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.keep)
+        layout.addWidget(self.keep_note)
         layout.addWidget(self.search)
         layout.addWidget(self.message)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
+        layout.addLayout(deleting)
         self._enable()
 
     # --- listing ---------------------------------------------------------------------------
@@ -144,6 +174,8 @@ class HistoryPanel(QWidget):
             summaries = store.conversations(PAGE)
             self._list_conversations(summaries)
             self.message.setText("" if summaries else "No conversations yet.")
+        if not self.keep.isChecked():
+            self.message.setText("The history is off: new questions are not kept.")
         self.message.setVisible(bool(self.message.text()))
         self._enable()
 
@@ -216,6 +248,11 @@ class HistoryPanel(QWidget):
         if target is not None:
             self.opened.emit(target)
 
+    def continue_current(self) -> None:
+        target = self.current()
+        if target is not None:
+            self.continued.emit(target)
+
     def delete_current(self) -> None:
         target, store = self.current(), self._store()
         if target is None or store is None:
@@ -256,6 +293,7 @@ class HistoryPanel(QWidget):
         has_store = self._store() is not None
         chosen = self.current() is not None
         self.open_button.setEnabled(chosen and not self._busy)
+        self.continue_button.setEnabled(chosen and has_store and not self._busy)
         self.delete_button.setEnabled(chosen and has_store and not self._busy)
         self.delete_all_button.setEnabled(has_store and not self._busy)
         self.search.setEnabled(has_store)

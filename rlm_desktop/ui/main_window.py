@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from rlm_desktop.store.settings import Settings, save_settings
 from rlm_desktop.ui import dialogs, window_memory
+from rlm_desktop.ui.answer_space import AnswerSpace
 from rlm_desktop.ui.answer_view import AnswerView
 from rlm_desktop.ui.ask_panel import AskPanel
 from rlm_desktop.ui.conversation import Conversation
@@ -33,13 +34,14 @@ from rlm_desktop.ui.habits import EnterAsks, RunGuard
 from rlm_desktop.ui.icons import StatusIcons
 from rlm_desktop.ui.model_choice import (
     find_demo_model,
+    first_run_model,
     is_demo_model,
     manager_available,
     plain_model_error,
     resolve_model,
     unreadable_model,
 )
-from rlm_desktop.ui.model_setup import ModelSetup
+from rlm_desktop.ui.model_setup import DemoBadge, ModelSetup
 from rlm_desktop.ui.run_controller import RunController, RunOutcome
 from rlm_desktop.ui.side_pane import SidePane
 from rlm_desktop.ui.source_opener import SourceOpener
@@ -55,7 +57,6 @@ if TYPE_CHECKING:
     from rlm_desktop.ui.model_manager import ModelManagerDialog
 
 log = logging.getLogger(__name__)
-DEMO_BADGE = "Demo model: answers are often wrong"
 CLOSE_WAIT_MS = 30_000  # a run stops within a second; loading a model cannot be interrupted
 OUTCOME_LINES = {
     "ok": "Answer found.",
@@ -93,30 +94,16 @@ class MainWindow(QMainWindow):
         demo = find_demo_model()
         self.setup_card = ModelSetup(demo.path is not None, manager_available())
         self.setup_card.hide()
-        self.demo_badge = QLabel(DEMO_BADGE)
-        self.demo_badge.setObjectName("demoBadge")
-        self.demo_badge.setAccessibleName(DEMO_BADGE)
-        self.demo_badge.setToolTip(
-            "The demo model is tiny: good for trying the app, not for real work. "
-            "Choose a bigger model in Models ▸ Manage models…"
-        )
+        self.demo_badge = DemoBadge()
+        self.demo_badge.choose.connect(self._choose_better_model)
         self.demo_badge.hide()
         self.documents = DocumentsPanel(self.docs_model, a.add_files, a.add_folder)
         self.ask_panel = AskPanel(a.ask, a.stop)
         self.thread_view = ThreadView(a.new_conversation)
         EnterAsks(self.ask_panel.question, a.ask)
         self.side = SidePane(self.tree_model)
-        lower = QWidget()
-        lower_layout = QVBoxLayout(lower)
-        lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addWidget(self.ask_panel)
-        lower_layout.addWidget(self.thread_view, 1)
-        self.left_split = QSplitter(Qt.Orientation.Vertical)
-        self.left_split.addWidget(self.documents)
-        self.left_split.addWidget(lower)
-        self.left_split.setStretchFactor(0, 2)  # the list shows rows; the answer the rest
-        self.left_split.setStretchFactor(1, 3)
-        self.left_split.setChildrenCollapsible(False)
+        self.answer_space = AnswerSpace(self.documents, self.ask_panel, self.thread_view)
+        self.left_split = self.answer_space.split  # the answer area as tall as its content
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(8, 8, 8, 8)
@@ -167,6 +154,7 @@ class MainWindow(QMainWindow):
         self.setup_card.use_demo.connect(self.use_demo_model)
         self.setup_card.open_file.connect(a.open_model.trigger)
         self.setup_card.download.connect(lambda: self.open_models(download_recommended=True))
+        self.setup_card.dismissed.connect(self.demo_badge.show)
         a.stop.setEnabled(False)
 
     # --- start-up ------------------------------------------------------------------------------
@@ -178,8 +166,8 @@ class MainWindow(QMainWindow):
             self.host.load(self.backend, None)
         elif self.backend.startswith("openai:"):  # a model server: --model is its model's name
             self.host.load(self.backend, model, self.settings.model_options.load_options())
-        elif model or self.settings.last_model:
-            self.load_model(model or self.settings.last_model or "")
+        elif chosen := model or self.settings.last_model or first_run_model():
+            self.load_model(chosen)  # no model chosen yet: the demo, when it is the only one
         else:
             self._show_setup("")
         self.host.probe_sandbox()
@@ -278,7 +266,14 @@ class MainWindow(QMainWindow):
 
     def _show_setup(self, message: str) -> None:
         self.setup_card.set_message(message)
-        self.setup_card.show()
+        self.setup_card.show_over_model(False)
+
+    def _choose_better_model(self) -> None:
+        """The demo badge's button: the card's choices in its place (the window stays within
+        1024 × 640); "Not now" brings the badge back."""
+        self.demo_badge.hide()
+        self.setup_card.set_message("")
+        self.setup_card.show_over_model(True)
 
     # --- documents -----------------------------------------------------------------------------
     def add_documents(self, paths: list[str]) -> None:

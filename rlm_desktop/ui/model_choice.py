@@ -42,6 +42,23 @@ def find_demo_model(catalog_file: Path | None = None) -> DemoModel:
     return DemoModel(installed_demo_path(catalog=catalog))
 
 
+def first_run_model(demo: DemoModel | None = None) -> str | None:
+    """The model a start loads by itself when none was chosen (no `--model`, no last model):
+    the bundled demo model, when it is on this computer and no other model is installed
+    (then the user chooses). Local look-ups only, no network."""
+    from rlm_desktop.hub.installed import list_installed
+
+    path = (demo or find_demo_model()).path
+    if path is None:
+        return None
+    try:
+        others = [m for m in list_installed(include_bundled=False) if m.path != path]
+    except Exception as exc:  # an unreadable models folder: let the user choose
+        log.warning("installed models not listed: %s", exc)
+        return None
+    return None if others else str(path)
+
+
 def demo_model_path() -> Path | None:
     """The bundled demo model, if it is on this computer."""
     return find_demo_model().path

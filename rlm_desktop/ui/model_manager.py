@@ -38,18 +38,21 @@ from rlm_desktop.ui.dialogs import pick_model
 from rlm_desktop.ui.drops import dropped_model
 from rlm_desktop.ui.format import human_size
 from rlm_desktop.ui.habits import confirm
-from rlm_desktop.ui.model_rows import hardware_summary, progress_text
+from rlm_desktop.ui.model_rows import TIPS, hardware_summary, progress_text
 from rlm_desktop.ui.model_tables import (
     CATALOG_COLUMNS,
     INSTALLED_COLUMNS,
     fill_catalog,
     fill_installed,
+    fit_to_rows,
     make_table,
 )
 from rlm_desktop.ui.task_state import TaskState
 from rlm_desktop.ui.tasks import Callback, Task, TaskManager
 
 PAUSED = "Download paused: the part already fetched is kept; click Resume to go on."
+NONE_INSTALLED = "No model installed yet: download one above, or import a model file."
+INSTALLED_ROWS = 4  # the installed list grows to this many rows, then scrolls
 
 
 class ModelManagerDialog(QDialog):
@@ -109,13 +112,16 @@ class ModelManagerDialog(QDialog):
         self.retry_button = self._button("Retry download", "Retry", self._on_retry, layout)
         self._label("Installed heading", layout, "<b>Installed models</b>")
         self.installed_table = make_table("Installed models", INSTALLED_COLUMNS, 0)
-        layout.addWidget(self.installed_table, 1)
+        layout.addWidget(self.installed_table)
+        self.none_installed = self._label("No installed models", layout, NONE_INSTALLED)
         bottom = QHBoxLayout()
         self._button("Import a model file", "Import .gguf…", self.choose_import, bottom)
         bottom.addStretch(1)
         self._button("Close model manager", "Close", self.close, bottom)
         layout.addLayout(bottom)
         self.show_error("")
+        for widget in self.findChildren(QWidget):  # plain tooltips on the dialog's controls
+            widget.setToolTip(TIPS.get(widget.accessibleName(), widget.toolTip()))
 
     def _label(self, name: str, layout: QVBoxLayout, text: str = "") -> QLabel:
         label = QLabel(text)
@@ -185,6 +191,9 @@ class ModelManagerDialog(QDialog):
         fill_installed(
             self.installed_table, models, self.active_model, busy, self.choose, self.remove
         )
+        self.installed_table.setVisible(bool(models))
+        self.none_installed.setVisible(not models)
+        fit_to_rows(self.installed_table, INSTALLED_ROWS)
 
     def _show_active(self) -> None:
         text = Path(self.active_model).name if self.active_model else "none chosen yet"

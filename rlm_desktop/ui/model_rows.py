@@ -14,6 +14,39 @@ _COLORS = {RECOMMENDED: "#1b7f3b", NO_FIT: "#b00020"}
 _DARK_COLORS = {RECOMMENDED: "#5fd38a", NO_FIT: "#ff7b86"}  # the same meanings on dark
 
 
+# Plain tooltips for the dialog's own controls, by accessible name (for an accountant, not a
+# programmer): what the control is, and what clicking it does.
+TIPS = {
+    "Computer summary": "What this computer has for running models: memory, processor and "
+    "graphics card, and the free disk space for model files.",
+    "Active model": "The model the app uses now to answer your questions.",
+    "Catalogue of models": "Models you can download, with a verdict for this computer: "
+    "'recommended' runs well here, 'will be slow' works but takes long, 'does not fit' "
+    "needs more memory than this computer has. Hover over a row for more.",
+    "Download progress": "How much of the model file has been downloaded.",
+    "Download status": "What the download is doing now.",
+    "Cancel download": "Pause the download. The part already fetched is kept, so it can "
+    "go on later.",
+    "Error message": "What went wrong, and what you can do about it.",
+    "Retry download": "Try the download again (check the internet connection first).",
+    "Installed models": "Models already on this computer. Click Use to answer questions "
+    "with one, or Remove to delete its file and free the disk space.",
+    "No installed models": "Download a model from the list above, or import a model file "
+    "you already have.",
+    "Import a model file": "Copy a model file you already have (its name ends in .gguf) into the "
+    "app. You can also drop the file on this window.",
+    "Close model manager": "Close this window. A download in progress is paused and can "
+    "go on later.",
+}
+ACTION_TIPS = {
+    "Use": "Answer your questions with this model from now on.",
+    "Resume": "Go on with the download where it stopped.",
+    "Download": "Download this model to this computer (you are asked first, with its size "
+    "and the time it takes).",
+    "Remove": "Delete this model's file from this computer to free the disk space.",
+}
+
+
 def verdict_color(verdict: str, dark: bool = False) -> QColor:
     if dark:
         return QColor(_DARK_COLORS.get(verdict, "#e3b341"))

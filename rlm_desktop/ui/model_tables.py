@@ -1,6 +1,8 @@
 """The model manager's two tables: building them and filling their rows (the catalogue with
-verdicts and a Use / Resume / Download button, the installed models with Use and Remove).
-Stateless: what a button does is the caller's `on_*` callback.
+verdicts and a Use / Resume / Download button, the installed models with Use and Remove),
+and sizing a table to its rows (the installed list is as tall as what it lists; the
+catalogue takes the rest of the dialog). Stateless: what a button does is the caller's
+`on_*` callback.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHeaderView,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
 )
@@ -22,7 +26,7 @@ from rlm_desktop.hub.fit import NO_FIT, describe
 from rlm_desktop.hub.installed import InstalledModel
 from rlm_desktop.hub.service import CatalogRow
 from rlm_desktop.ui.format import human_size
-from rlm_desktop.ui.model_rows import catalog_action, verdict_color
+from rlm_desktop.ui.model_rows import ACTION_TIPS, catalog_action, verdict_color
 
 CATALOG_COLUMNS = ("Model", "Size", "Verdict", "Good for", "")
 INSTALLED_COLUMNS = ("Model", "Size", "Source", "", "")
@@ -38,12 +42,32 @@ def make_table(name: str, columns: tuple[str, ...], stretch: int) -> QTableWidge
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    table.setWordWrap(True)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return table
 
 
-def _button(text: str, name: str, enabled: bool, slot: Callable[[], object]) -> QPushButton:
+def fit_to_rows(table: QTableWidget, most: int) -> None:
+    """Make `table` as tall as its rows (at least one, at most `most`; more scroll), so an
+    almost empty list does not take half of the dialog."""
+    table.resizeRowsToContents()
+    shown = max(1, min(table.rowCount(), most))
+    rows = sum(table.rowHeight(r) for r in range(min(shown, table.rowCount())))
+    rows += (shown - table.rowCount()) * table.verticalHeader().defaultSectionSize()
+    frame = 2 * table.frameWidth()
+    bar = table.horizontalScrollBar()
+    extra = bar.sizeHint().height() if bar.isVisible() else 0
+    table.setFixedHeight(table.horizontalHeader().height() + rows + frame + extra)
+    table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    table.setFrameShape(QFrame.Shape.StyledPanel)
+
+
+def _button(
+    text: str, name: str, enabled: bool, slot: Callable[[], object], tip: str = ""
+) -> QPushButton:
     button = QPushButton(text)
     button.setAccessibleName(name)
+    button.setToolTip(tip or ACTION_TIPS.get(text, ""))
     button.setEnabled(enabled)
     button.clicked.connect(lambda _=False: slot())
     return button
@@ -77,9 +101,12 @@ def fill_catalog(
             item.setData(Qt.ItemDataRole.UserRole, entry.id)
             table.setItem(i, col, item)
         text, action = catalog_action(row)
-        enabled = not busy and (verdict != NO_FIT or action != "download")
+        too_big = verdict == NO_FIT and action == "download"
+        enabled = not busy and not too_big
         slot = partial(on_action, row, action)
-        table.setCellWidget(i, 4, _button(text, f"{text} {entry.name}", enabled, slot))
+        tip = "This model needs more memory than this computer has." if too_big else ""
+        table.setCellWidget(i, 4, _button(text, f"{text} {entry.name}", enabled, slot, tip))
+    table.resizeRowsToContents()
 
 
 def fill_installed(
@@ -103,5 +130,7 @@ def fill_installed(
         use = _button("Use", f"Use {model.name}", True, partial(on_use, model.path))
         table.setCellWidget(i, 3, use)
         removable = model.removable and not busy
-        remove = _button("Remove", f"Remove {model.name}", removable, partial(on_remove, model.id))
+        tip = "" if model.removable else "This model comes with the app; it cannot be removed."
+        slot = partial(on_remove, model.id)
+        remove = _button("Remove", f"Remove {model.name}", removable, slot, tip)
         table.setCellWidget(i, 4, remove)

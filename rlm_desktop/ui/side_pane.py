@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from rlm_desktop.engine.tree import RUNNING
 from rlm_desktop.ui.node_details import NodeDetails
+from rlm_desktop.ui.step_lines import WrappedSteps
 from rlm_desktop.ui.tree_model import RunTreeModel
 
 HINT = (
@@ -50,7 +51,7 @@ class SidePane(QWidget):
         self.tree = QTreeView()
         self.tree.setModel(model)
         self.tree.setAccessibleName("Steps of the run")
-        self.tree.setUniformRowHeights(True)
+        self.wrapped = WrappedSteps(self.tree)  # long step lines wrap in a narrow pane
         self.tree.setAlternatingRowColors(True)
         self.tree.setAcceptDrops(False)
         header = self.tree.header()

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from rlm_desktop.ui.format import breakable
 from rlm_desktop.verify.citations import matching_words
 
 PASSAGE_CHARS = 300
@@ -70,7 +71,7 @@ class SourcesView(QWidget):
 
     @staticmethod
     def _row_html(n: int, c: dict[str, Any], answer: str) -> str:
-        where = html.escape(str(c.get("document") or "not in any document"))
+        where = html.escape(breakable(str(c.get("document") or "not in any document")))
         if c.get("page") is not None:
             where += f", page {int(c['page'])}"
         state = "✓ verified" if c.get("verified") else "✗ not found in your documents"

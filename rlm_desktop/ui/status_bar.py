@@ -2,6 +2,10 @@
 how the model's code is fenced in ("Protected: 5 of 5 safety layers"), the model and how fast
 it is likely to be, and memory. The technical details (backend, context window, the layers'
 names, offload) are in tooltips and in Help ▸ About this computer.
+
+Its labels never set the window's minimum width (issue 19, defect 2: a real model's long file
+name and the memory line made the status bar wider than 1024 px, so the window widened itself
+during a run and could not be made narrower): when there is no room, a line ends in "…".
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from rlm_desktop.llm.base import BackendInfo
 from rlm_desktop.sandbox.policy import LAYER_NAMES
+from rlm_desktop.ui.fitting_label import FittingLabel
 from rlm_desktop.ui.format import human_size
 
 MEMORY_EVERY_MS = 3000
@@ -26,8 +31,8 @@ LAYER_WORDS = {
 SMALL_MODEL_PARAMS = 2_000_000_000  # up to this size a model runs fast on a processor
 
 
-def _label(name: str) -> QLabel:
-    label = QLabel()
+def _label(name: str, fitting: bool = False) -> QLabel:
+    label = FittingLabel() if fitting else QLabel()
     label.setAccessibleName(name)
     return label
 
@@ -70,10 +75,10 @@ class StatusBar(QStatusBar):
             "Your documents and questions never leave this computer: the model runs here "
             "and the app does not use the network."
         )
-        self.model = _label("Model")
+        self.model = _label("Model", fitting=True)  # a model's file name can be long
         self.device = _label("Processor")  # kept empty: the details are in the model's tooltip
         self.sandbox = _label("Sandbox protection")
-        self.memory = _label("Memory")
+        self.memory = _label("Memory", fitting=True)
         self.layers: list[str] = []
         for widget in (self.privacy, self.model, self.sandbox, self.memory):
             self.addPermanentWidget(widget)

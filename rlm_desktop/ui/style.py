@@ -37,8 +37,9 @@ QLabel#dropOverlay {
 }
 QPushButton#askButton { font-weight: 600; padding: 6px 18px; }
 QStatusBar QLabel { padding: 0 8px; }
-QLabel#demoBadge {
+QFrame#demoBadge {
     background: rgba(217, 138, 28, 0.28); border: 1px solid rgba(217, 138, 28, 0.8);
-    border-radius: 6px; padding: 4px 8px; font-weight: 600;
+    border-radius: 6px;
 }
+QLabel#demoBadgeText { font-weight: 600; background: transparent; border: none; }
 """

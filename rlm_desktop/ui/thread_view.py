@@ -7,7 +7,7 @@ pane); the thread only shows which one is selected.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFrame,
@@ -57,6 +57,7 @@ class ThreadView(QWidget):
         title.setObjectName("sectionTitle")
         self.note = QLabel()
         self.note.setObjectName("threadNote")
+        self.note.setWordWrap(True)  # a long note wraps instead of widening the window
         self.note.setAccessibleName("What the conversation shows")
         self.new_button = QToolButton()
         self.new_button.setDefaultAction(new_conversation)
@@ -66,7 +67,7 @@ class ThreadView(QWidget):
         self.empty.setObjectName("threadEmpty")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.column = QWidget()
+        self.column = _Column()  # never wider than the thread: a card cannot push it wider
         self.column.setObjectName("threadColumn")
         self.cards_layout = QVBoxLayout(self.column)
         self.cards_layout.setContentsMargins(2, 2, 8, 2)
@@ -153,8 +154,17 @@ class ThreadView(QWidget):
         return next((c for c in self.cards if c.turn is turn), None)
 
     def scroll_to(self, card: TurnCard) -> None:
-        # after the layout has placed the new card
-        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(card, 0, 0))
+        """Show `card` (after the layout has placed it); a card taller than the thread shows
+        from its question."""
+
+        def show() -> None:
+            self.scroll.ensureWidgetVisible(card, 0, 0)
+            bar = self.scroll.verticalScrollBar()
+            top = max(card.y() - self.cards_layout.spacing(), 0)
+            if bar.value() > top:
+                bar.setValue(top)
+
+        QTimer.singleShot(0, show)
 
     def _add(self, turn: Turn) -> TurnCard:
         card = TurnCard(turn, len(self.cards) + 1)
@@ -166,3 +176,10 @@ class ThreadView(QWidget):
         self.cards.append(card)
         self.empty.setVisible(False)
         return card
+
+
+class _Column(QWidget):
+    """The thread's column of cards: as wide as the thread shows, whatever a card asks for."""
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from rlm_desktop.engine.tree import RunTree
 from rlm_desktop.store.records import RunRecord
 from rlm_desktop.ui.answer_view import AnswerView
+from rlm_desktop.ui.format import breakable
 from rlm_desktop.ui.run_stats import RunStats
 from rlm_desktop.ui.sources_view import SourcesView
 
@@ -74,7 +75,7 @@ class TurnCard(QFrame):
         self.setAccessibleName(f"Question {number}")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Click to see how this answer was found")
-        self.question = QLabel(turn.question)
+        self.question = QLabel(breakable(turn.question))  # a long web address wraps
         self.question.setObjectName("turnQuestion")
         self.question.setWordWrap(True)
         self.question.setTextFormat(Qt.TextFormat.PlainText)

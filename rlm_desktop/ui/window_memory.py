@@ -1,5 +1,6 @@
 """What the window remembers between launches, in the app's config folder (window.ini): its
-size and place, the splitters' positions, View ▸ Show code steps, and the document set.
+size and place, the splitters' positions (for the conversation area: its largest share of the
+height), View ▸ Show code steps, and the document set.
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ def restore(window: MainWindow) -> None:
         window.resize(size.expandedTo(window.minimumSize()).boundedTo(free))
     if not window.splitter.restoreState(qs.value("splitter", b"")):
         window.splitter.setSizes([560, 440])  # proportions: documents and answer on the left
-    if not window.left_split.restoreState(qs.value("left_split", b"")):
-        window.left_split.setSizes([4000, 6000])  # 2 : 3 (large: above the minimum sizes)
+    window.left_split.restoreState(qs.value("left_split", b""))
+    try:  # the conversation area's largest share of the height (it fits its content)
+        share = float(qs.value("answer_share", window.answer_space.share))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        share = window.answer_space.share
+    window.answer_space.share = min(max(share, 0.1), 0.9)
     window.side.splitter.restoreState(qs.value("side_split", b""))
     code_steps = qs.value("code_steps", "false") == "true"
     window.actions.code_steps.setChecked(code_steps)
@@ -47,6 +52,7 @@ def save(window: MainWindow) -> None:
     qs.setValue("geometry", window.saveGeometry())
     qs.setValue("splitter", window.splitter.saveState())
     qs.setValue("left_split", window.left_split.saveState())
+    qs.setValue("answer_share", window.answer_space.share)
     qs.setValue("side_split", window.side.splitter.saveState())
     qs.setValue("code_steps", "true" if window.actions.code_steps.isChecked() else "false")
     rows = window.docs_model.rows

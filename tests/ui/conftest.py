@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from rlm_desktop.store.paths import resources_dir
+from rlm_desktop.store.paths import models_dir, resources_dir
 from rlm_desktop.store.settings import Settings, load_settings
 from rlm_desktop.ui.main_window import MainWindow
 from rlm_desktop.ui.run_controller import RunOutcome
+from tests.llm.gguf_craft import write_gguf
 
 DEMO = resources_dir() / "demo"
 MakeWindow = Callable[..., MainWindow]
@@ -49,7 +50,9 @@ def many_notes(tmp_path: Path) -> Path:
 @pytest.fixture
 def make_window(qtbot: QtBot, tmp_path: Path) -> Iterator[MakeWindow]:
     """`make_window(responses=[...], token_delay_s=0, settings=None)`: a shown main window on
-    the replay backend (or `backend=` as given), its model loading."""
+    the replay backend (or `backend=` as given), its model loading. `own_model=True`: a model
+    of the user's own is installed (a tiny crafted GGUF), none chosen, so a start without a
+    model shows the first-run card instead of loading the demo model by itself."""
     windows: list[MainWindow] = []
 
     def make(
@@ -58,7 +61,10 @@ def make_window(qtbot: QtBot, tmp_path: Path) -> Iterator[MakeWindow]:
         settings: Settings | None = None,
         backend: str | None = None,
         files: list[str] | None = None,
+        own_model: bool = False,
     ) -> MainWindow:
+        if own_model:
+            write_gguf(models_dir(ensure=True) / "My-Own-Model.gguf")
         if responses is not None:
             backend = f"replay:{write_replay(tmp_path, responses, token_delay_s)}"
         window = MainWindow(settings or load_settings(), backend=backend)

@@ -186,7 +186,7 @@ def test_trace_view_shows_an_official_rlm_log_read_only(
     ]
     path = tmp_path / "rlm.jsonl"
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
-    window = make_window(backend="llama")
+    window = make_window(backend="llama", own_model=True)
 
     window.view_trace(str(path))
 

@@ -291,7 +291,7 @@ def test_download_recommended_waits_for_the_check_then_starts(qtbot: QtBot, hub:
 def test_reachable_from_the_first_run_card_and_the_menu(
     qtbot: QtBot, make_window: MakeWindow, hub: FakeHub
 ) -> None:
-    window = make_window(backend="llama")
+    window = make_window(backend="llama", own_model=True)
     assert window.setup_card.download_button.isVisible()
     qtbot.mouseClick(window.setup_card.download_button, Qt.MouseButton.LeftButton)
     dlg = window._models_dialog
@@ -340,7 +340,7 @@ def test_closing_the_window_stops_a_download(
     qtbot: QtBot, make_window: MakeWindow, hub: FakeHub
 ) -> None:
     hub.throttle = 0.01
-    window = make_window(backend="llama")
+    window = make_window(backend="llama", own_model=True)
     window.actions.models.trigger()
     dlg = window._models_dialog
     assert isinstance(dlg, ModelManagerDialog)
@@ -365,7 +365,7 @@ def test_a_gguf_dropped_on_the_dialog_is_imported(
 def test_a_download_from_the_first_run_is_used_at_once(
     qtbot: QtBot, make_window: MakeWindow, hub: FakeHub
 ) -> None:
-    window = make_window(backend="llama")
+    window = make_window(backend="llama", own_model=True)
     window.open_models()
     dlg = window._models_dialog
     assert isinstance(dlg, ModelManagerDialog)

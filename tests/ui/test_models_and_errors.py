@@ -19,12 +19,47 @@ from rlm_desktop.ui.app import open_window
 from rlm_desktop.ui.crash import CrashReporter, setup_logging
 from rlm_desktop.ui.model_choice import DEMO_BLURB, demo_model_path, find_demo_model
 from rlm_desktop.ui.status_bar import StatusBar
+from tests.netguard import no_network
 from tests.ui.conftest import MakeWindow, ask, wait_documents, wait_model
 from tests.ui.test_drop_documents import drop
 
 
-def test_first_run_offers_the_demo_a_file_and_the_download(make_window: MakeWindow) -> None:
+def test_a_start_with_no_model_chosen_loads_the_demo_model_by_itself(
+    make_window: MakeWindow, demo_model: Path
+) -> None:
+    """No `--model`, no last model, only the bundled demo model here: the app starts on it
+    (`make run` on a fresh machine), instead of showing the first-run card."""
+    with no_network() as attempts:  # the start's look-ups are local
+        window = make_window(backend="llama")
+    assert attempts == []
+    assert window.status.model.text() == f"Loading model: {demo_model.name}…"
+    assert not window.setup_card.isVisible()
+    assert window.state.phase == "loading"
+
+
+@pytest.mark.model
+def test_the_demo_start_shows_the_badge_and_keeps_the_other_choices_a_click_away(
+    qtbot: QtBot, make_window: MakeWindow, demo_model: Path
+) -> None:
     window = make_window(backend="llama")
+    with qtbot.waitSignal(window.host.model_loaded, timeout=60_000):
+        pass  # the demo model loads by itself
+    assert window.host.spec == ("llama", str(demo_model))
+    assert window.demo_badge.isVisible()
+    assert window.demo_badge.text() == "Demo model: answers are often wrong"
+    assert not window.setup_card.isVisible()
+    window.demo_badge.choose_button.click()  # "Choose a better model…": the card's choices
+    card = window.setup_card
+    assert card.isVisible() and card.file_button.isVisible() and not window.demo_badge.isVisible()
+    assert card.download_button.isVisible() == window.actions.has_manager
+    card.not_now.click()  # the demo model stays; its badge comes back
+    assert not card.isVisible() and window.demo_badge.isVisible()
+    assert window.host.spec == ("llama", str(demo_model))
+
+
+def test_first_run_offers_the_demo_a_file_and_the_download(make_window: MakeWindow) -> None:
+    """A model of one's own is installed but none chosen: the user chooses."""
+    window = make_window(backend="llama", own_model=True)
     card = window.setup_card
     assert card.isVisible()
     assert card.demo_button.isEnabled() == (demo_model_path() is not None)
@@ -64,7 +99,7 @@ def test_a_bad_model_file_without_a_model_gives_one_line_not_a_crash(
 ) -> None:
     bad = tmp_path / "broken-model.gguf"
     bad.write_bytes(b"GGUF but not really" * 10)
-    window = make_window(backend="llama")
+    window = make_window(backend="llama", own_model=True)
     with qtbot.waitSignal(window.host.model_failed, timeout=20_000) as blocker:
         drop(window, [bad])
     message = blocker.args[0]
@@ -132,7 +167,7 @@ def test_exception_in_a_slot_reaches_the_dialog(qtbot: QtBot, tmp_path: Path) ->
 def test_the_demo_model_button_loads_the_bundled_model(
     qtbot: QtBot, make_window: MakeWindow, demo_model: Path
 ) -> None:
-    window = make_window(backend="llama")
+    window = make_window(backend="llama", own_model=True)
     with qtbot.waitSignal(window.host.model_loaded, timeout=60_000):
         window.setup_card.demo_button.click()
     assert not window.setup_card.isVisible()
@@ -176,7 +211,7 @@ def test_model_on_the_command_line_is_loaded_and_a_bad_one_explained(
 def test_a_dropped_gguf_is_loaded_as_the_model(
     qtbot: QtBot, make_window: MakeWindow, demo_model: Path
 ) -> None:
-    window = make_window(backend="llama")
+    window = make_window(backend="llama", own_model=True)
     assert window.setup_card.isVisible()
     with qtbot.waitSignal(window.host.model_loaded, timeout=60_000):
         drop(window, [demo_model])

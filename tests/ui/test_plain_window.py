@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from rlm_desktop.llm.base import BackendInfo
 from rlm_desktop.ui.main_window import MainWindow
 from rlm_desktop.ui.model_choice import is_demo_model
 from tests.ui.conftest import MakeWindow, ask, wait_documents, wait_model
@@ -52,6 +53,43 @@ def test_defect_2_the_window_does_not_widen_itself_during_a_run(
     assert window.minimumSizeHint().height() <= 640
     window.stop()
     qtbot.waitUntil(lambda: not window.state.running, timeout=5_000)
+
+
+def test_defect_2_a_real_models_status_line_does_not_widen_the_window(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    """Reproduced under Xvfb with the demo model: the status bar's lines (the model's file name
+    and how fast it is, memory) asked for more than 1024 px, so the window widened itself when
+    they changed during a run, and a window manager would not let it be made narrower."""
+    window = make_window(responses=["FINAL(x)"])
+    wait_model(qtbot, window)
+    window.resize(1024, 640)
+    qtbot.wait(50)
+    slow = BackendInfo("llama.cpp", "Qwen2.5-Coder-14B-Instruct-Q4_K_M.gguf", n_params=14 * 10**9)
+    window.status.set_model(slow)
+    window.status.memory.setText("Memory: 12.5 GB used, 3.2 GB free")
+    qtbot.wait(100)
+    assert window.width() == 1024
+    assert window.minimumSizeHint().width() <= 1024
+    line = window.status.model.text()
+    assert line.startswith("Model: Qwen2.5-Coder-14B") and "slow on this computer" in line
+    assert window.status.model.accessibleDescription() == line  # the whole line is kept
+
+
+def test_the_history_panel_fits_beside_the_window_at_1024_px(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path
+) -> None:
+    """Found under Xvfb: opening View ▸ History at 1024 px widened the window (to 1112 px
+    offscreen, 1218 under X), and it could not be made narrower while the panel was open."""
+    window = make_window(responses=["FINAL(x)"], files=[str(docs)])
+    wait_documents(qtbot, window)
+    window.resize(1024, 640)
+    qtbot.wait(50)
+    window.actions.show_history.trigger()
+    qtbot.wait(100)
+    assert window.conversation.dock.isVisible()
+    assert window.width() == 1024
+    assert window.minimumSizeHint().width() <= 1024
 
 
 def test_defect_3_after_stop_the_selected_step_and_the_answer_are_up_to_date(
@@ -123,7 +161,7 @@ def test_defect_4_a_file_added_during_a_run_is_unmarked_when_it_ends(
 def test_defect_5_choose_a_model_first_goes_once_a_model_is_loaded(
     qtbot: QtBot, make_window: MakeWindow, docs: Path
 ) -> None:
-    window = make_window(backend="llama")  # no model yet
+    window = make_window(backend="llama", own_model=True)  # no model yet
     window.ask_panel.question.setPlainText("Anything?")
     window.ask()
     assert window.ask_panel.progress.text() == "Choose a model first."
@@ -182,15 +220,19 @@ def test_defect_10_folders_show_and_the_document_set_is_kept(
     first = make_window(responses=["FINAL(x)"], files=[str(docs)])
     wait_documents(qtbot, first)
     assert sorted(r.name for r in first.docs_model.rows) == ["docs/a.txt", "docs/b.txt"]
-    first.left_split.setSizes([300, 200])  # the user drags the splitter
+    first.splitter.setSizes([300, 200])  # the user drags the splitters
+    first.left_split.setSizes([300, 200])
+    first.left_split.splitterMoved.emit(300, 1)
     qtbot.wait(20)
-    share = first.left_split.sizes()[0] / sum(first.left_split.sizes())
+    share = first.splitter.sizes()[0] / sum(first.splitter.sizes())
+    answer_share = first.answer_space.share  # the conversation area's largest share
     first.close()
     second = make_window(responses=["FINAL(x)"])  # no files on the command line
     wait_documents(qtbot, second)
     assert sorted(Path(r.path).name for r in second.docs_model.rows) == ["a.txt", "b.txt"]
-    sizes = second.left_split.sizes()
+    sizes = second.splitter.sizes()
     assert abs(sizes[0] / sum(sizes) - share) < 0.05  # splitter positions remembered
+    assert abs(second.answer_space.share - answer_share) < 0.01
 
 
 def test_the_documents_list_gets_a_fair_share_of_the_height(

@@ -203,7 +203,7 @@ def test_failed_run_keeps_what_was_done_and_says_why(
 
 
 def test_ask_without_a_question_or_model_explains(qtbot: QtBot, make_window: MakeWindow) -> None:
-    window = make_window(backend="llama")  # no model chosen yet: the first-run card
+    window = make_window(backend="llama", own_model=True)  # none chosen: the first-run card
     window.ask()
     assert window.ask_panel.progress.text() == "Type a question first."
     window.ask_panel.question.setPlainText("Anything?")
@@ -248,7 +248,7 @@ def test_a_run_that_cannot_start_ends_with_its_terminal_event(
 ) -> None:
     """No model loaded: the run's job fails before the engine starts, and the window learns it
     from the synthetic RunFailed + RunFinished, the one way any run ends."""
-    window = make_window(backend="llama")
+    window = make_window(backend="llama", own_model=True)
     lines: list[str] = []
     window.runs.progress.connect(lines.append)
     with qtbot.waitSignal(window.runs.finished, timeout=10_000) as blocker:

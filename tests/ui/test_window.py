@@ -40,7 +40,7 @@ CONTROLS = (
 
 
 def test_every_control_has_an_accessible_name(make_window: MakeWindow) -> None:
-    window = make_window(backend="llama")  # the first-run card is shown too
+    window = make_window(backend="llama", own_model=True)  # the first-run card is shown too
     unnamed = [
         f"{type(w).__name__} {w.objectName()!r} {getattr(w, 'text', lambda: '')()!r}"
         for w in window.findChildren(QWidget)
@@ -126,14 +126,14 @@ def test_help_opens_the_log_folder(make_window: MakeWindow, monkeypatch: object)
     monkeypatch.setattr(  # type: ignore[attr-defined]
         QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True
     )
-    window = make_window(backend="llama")
+    window = make_window(backend="llama", own_model=True)
     window.actions.open_log.trigger()
     assert opened == [str(log_dir())]
     assert log_dir().is_dir()
 
 
 def test_status_icons_are_crisp_on_high_dpi_screens(make_window: MakeWindow) -> None:
-    window = make_window(backend="llama")
+    window = make_window(backend="llama", own_model=True)
     for status in ("running", "done", "error", "cancelled", "budget", "warning"):
         pixmap = window.icons.get(status).pixmap(QSize(16, 16), 2.0)
         assert (pixmap.width(), pixmap.devicePixelRatio()) == (32, 2.0)  # drawn at 2x
