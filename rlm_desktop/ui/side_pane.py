@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from rlm_desktop.engine.tree import RUNNING
 from rlm_desktop.ui.node_details import NodeDetails
-from rlm_desktop.ui.step_lines import WrappedSteps
+from rlm_desktop.ui.step_lines import WRAP_MAX_NODES, WrappedSteps
 from rlm_desktop.ui.tree_model import RunTreeModel
 
 HINT = (
@@ -68,6 +68,7 @@ class SidePane(QWidget):
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
         self.tree.collapsed.connect(self._user_moved)
         model.modelReset.connect(self.details.clear)
+        model.modelReset.connect(self._wrap_if_small)  # a tree loaded whole (history, trace)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.follow)
@@ -120,9 +121,14 @@ class SidePane(QWidget):
 
     def on_run_started(self) -> None:
         self.follow.setChecked(True)
+        self.wrapped.set_wrapping(False)  # rows are added several times a second
+
+    def _wrap_if_small(self) -> None:
+        self.wrapped.set_wrapping(self.model.node_count() <= WRAP_MAX_NODES)
 
     def on_run_finished(self, status: str) -> None:
         """Show where the run ended: its answer, or the step where it stopped or failed."""
+        self._wrap_if_small()
         root_id = self.model.root_id
         if not self.follow.isChecked() or root_id is None:
             return

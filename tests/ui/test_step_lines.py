@@ -63,3 +63,33 @@ def test_long_step_lines_wrap_at_1024_px(qtbot: QtBot, make_window: MakeWindow, 
     qtbot.wait(300)
     assert cut_lines(window) == []
     assert sum(tree.visualRect(i).height() for i in rows(window)) <= sum(heights)
+
+
+def test_lines_wrap_only_while_no_run_is_going_and_the_tree_is_not_huge(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    """Rows of differing heights make each layout ask every row for its height (50–80 ms a
+    layout while a run adds rows, `bench ui`): during a run the rows are all one line high,
+    after it they wrap; a tree of more than WRAP_MAX_NODES steps keeps one line a row."""
+    from rlm_desktop.bench.history import _big_run_events
+    from rlm_desktop.engine.tree import RunTree
+    from rlm_desktop.ui.step_lines import WRAP_MAX_NODES
+
+    slow = "Thinking about it at length " * 20 + "\n```repl\nprint(1)\n```"
+    window = make_window(responses=[slow, ANSWER], token_delay_s=0.01)
+    wait_model(qtbot, window)
+    tree, wrapped = window.side.tree, window.side.wrapped
+    assert wrapped.wrapping and not tree.uniformRowHeights()
+    window.ask_panel.question.setPlainText("What is the magic number?")
+    window.ask_panel.ask_button.click()
+    qtbot.waitUntil(lambda: window.tree_model.node_count() > 1, timeout=10_000)
+    assert not wrapped.wrapping and tree.uniformRowHeights()
+    qtbot.waitUntil(lambda: not window.runs.running, timeout=30_000)
+    assert wrapped.wrapping and not tree.uniformRowHeights()
+
+    big = RunTree()
+    for event in _big_run_events(WRAP_MAX_NODES + 100):
+        big.apply(event)
+    window.tree_model.load(big)
+    assert window.tree_model.node_count() > WRAP_MAX_NODES
+    assert not wrapped.wrapping and tree.uniformRowHeights()
