@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rlm_desktop.documents.model import Context
-from rlm_desktop.engine import grammar, prompts
+from rlm_desktop.engine import final_ask, grammar, prompts
 from rlm_desktop.engine.config import EngineConfig, Variant
 from rlm_desktop.engine.conversation import Conversation
 from rlm_desktop.engine.events import (
@@ -23,8 +23,6 @@ from rlm_desktop.engine.events import (
 )
 from rlm_desktop.engine.protocol import (
     ParsedTurn,
-    extract_code_blocks,
-    find_final,
     looks_at_documents,
     parse_turn,
     truncate_output,
@@ -141,7 +139,7 @@ class RlmRun:
             for index in range(self.total_turns):
                 reason = shared.exhausted()
                 if reason:
-                    return self._ask_final(reason, index)
+                    return final_ask.ask_final(self, reason, index)
                 result = self._turn(index)
                 if result.final is not None:
                     shared.emit(FinalAnswer(self.node_id, self.parent_id, answer=result.final))
@@ -150,14 +148,18 @@ class RlmRun:
                 errors_in_a_row = errors_in_a_row + 1 if result.error else 0
                 self.conversation.add("user", result.feedback)
                 if errors_in_a_row >= shared.config.max_consecutive_errors:
-                    return self._ask_final(f"{errors_in_a_row} failed turns in a row", index + 1)
-            return self._ask_final(f"the turn limit ({self.total_turns} turns)", self.total_turns)
+                    return final_ask.ask_final(
+                        self, f"{errors_in_a_row} failed turns in a row", index + 1
+                    )
+            return final_ask.ask_final(
+                self, f"the turn limit ({self.total_turns} turns)", self.total_turns
+            )
         finally:
             if not self.keep_sandbox:
                 self.sandbox.close()
             shared.backend.end_session(self.session)
 
-    def _generate(self, node: str, max_tokens: int, gbnf: str | None) -> Completion:
+    def generate(self, node: str, max_tokens: int, gbnf: str | None) -> Completion:
         shared = self.shared
         window = shared.context_window
         self.conversation.fit(int(window * shared.config.compact_at) - max_tokens)
@@ -183,18 +185,18 @@ class RlmRun:
         shared.iterations += 1
         shared.emit(IterationStarted(node, self.node_id, index=index, depth=self.depth))
         gbnf = grammar.TURN if self.cells_run else self._first_grammar()
-        completion = self._generate(node, shared.config.max_turn_tokens, gbnf)
+        completion = self.generate(node, shared.config.max_turn_tokens, gbnf)
         parsed = parse_turn(completion.text)
         if shared.grammar and self._is_repeat(parsed):
             # A small model that re-runs code it already ran is stuck: ask it for the answer.
             usage = completion.usage
-            completion = self._generate(node, shared.config.final_max_tokens, grammar.FINAL_ONLY)
+            completion = self.generate(node, shared.config.final_max_tokens, grammar.FINAL_ONLY)
             usage.add(completion.usage)
             completion.usage = usage
             parsed = parse_turn(completion.text)
         self.conversation.add("assistant", completion.text)
         result = self._refuse_copy(self._act(parsed, index, node), index + 1)
-        self._finished(node, completion, result.feedback)
+        self.finished(node, completion, result.feedback)
         return result
 
     def _refuse_copy(self, result: TurnResult, next_index: int) -> TurnResult:
@@ -213,7 +215,7 @@ class RlmRun:
             return grammar.first_look(self.question)
         return grammar.CODE_ONLY
 
-    def _finished(self, node: str, completion: Completion, note: str) -> None:
+    def finished(self, node: str, completion: Completion, note: str) -> None:
         u = completion.usage
         self.shared.emit(
             IterationFinished(
@@ -305,41 +307,3 @@ class RlmRun:
         )
         error = failures == len(outputs) or self.early_note in notes
         return TurnResult(feedback=feedback, error=error)
-
-    # --- budgets -------------------------------------------------------------------------
-    def _ask_final(self, reason: str, iterations: int) -> RunOutcome:
-        """A budget ran out: ask the model once for its best answer (twice when the first
-        one is copied from the prompt; a second copy gives no answer)."""
-        request = prompts.final_request(reason, self.question)
-        outcome = self._ask_final_once(reason, iterations, request)
-        if outcome.answer and self.echo.copied(outcome.answer):
-            self.copies += 1
-            if self.copies == 1:
-                again = prompts.copied_answer_message(0, 0, None) + "\n" + request
-                outcome = self._ask_final_once(reason, outcome.iterations, again)
-            if outcome.answer and self.echo.copied(outcome.answer):
-                outcome = RunOutcome("", Status.BUDGET, outcome.iterations, prompts.NO_ANSWER_NOTE)
-        answer = outcome.answer
-        self.shared.emit(
-            FinalAnswer(self.node_id, self.parent_id, answer=answer, status=Status.BUDGET)
-        )
-        return outcome
-
-    def _ask_final_once(self, reason: str, iterations: int, request: str) -> RunOutcome:
-        shared = self.shared
-        node = shared.new_id()
-        shared.iterations += 1
-        shared.emit(IterationStarted(node, self.node_id, index=iterations, depth=self.depth))
-        self.conversation.add_user(request)
-        completion = self._generate(node, shared.config.final_max_tokens, grammar.FINAL_ONLY)
-        _, prose = extract_code_blocks(completion.text)
-        found = find_final(prose)
-        answer = found.value if found and found.kind == "text" else prose.strip()
-        if found is None and prose.lstrip().startswith("FINAL"):
-            answer = ""  # only a placeholder such as FINAL(...): no answer
-        if found and found.kind == "var":
-            serve = self.subcalls.for_cell(node, self.sandbox.subcall_seconds)
-            ok, value, _ = self.sandbox.get_var(found.value, shared.cancel, serve)
-            answer = value if ok else found.value
-        self._finished(node, completion, f"Budget: {reason}.")
-        return RunOutcome(answer, Status.BUDGET, iterations + 1)  # _ask_final says it
