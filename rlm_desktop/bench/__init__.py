@@ -12,4 +12,5 @@ BENCHES: dict[str, str] = {
     "accuracy": "rlm_desktop.bench.accuracy",
     "startup": "rlm_desktop.bench.startup",
     "history": "rlm_desktop.bench.history",
+    "batch": "rlm_desktop.bench.batch",
 }

@@ -134,6 +134,7 @@ class BatchDecoder:
         self.window = window  # a reply ends at the conversations' window, as one at a time
         self.ctx: NativeContext | None = None
         self.failure: str | None = None  # why the context could not be made
+        self.share_prefix = True  # evaluate a prefix all prompts share once (seq_cp)
 
     def context(self) -> NativeContext | None:
         if self.ctx is None and self.failure is None:
@@ -219,7 +220,7 @@ class BatchDecoder:
     def _prompts(self, ctx: NativeContext, lanes: list[Lane], cancel: CancelToken | None) -> bool:
         """Evaluate every lane's prompt (a shared prefix once); False when cancelled."""
         prompts = [lane.prepared.tokens for lane in lanes]
-        shared = _common_prefix(prompts) if len(lanes) > 1 else 0
+        shared = _common_prefix(prompts) if len(lanes) > 1 and self.share_prefix else 0
         ctx.should_abort = (lambda: cancel.cancelled) if cancel is not None else None
         try:
             todo: list[tuple[int, int, int]] = [
