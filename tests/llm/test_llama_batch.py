@@ -112,17 +112,21 @@ def test_cancel_mid_batch_stops_every_sequence_within_a_second_and_keeps_the_fin
 
 
 def test_each_sequence_keeps_its_own_grammar_and_stop(llama: LlamaBackend) -> None:
-    yes_no = 'root ::= "yes" | "no"'
-    requests = [
-        leaf("Is the sky blue? Answer yes or no.", max_tokens=6, grammar=yes_no),
-        leaf("Count from one to ten with commas.", max_tokens=30, stop=["5"]),
-        leaf("Count from one to ten with commas.", max_tokens=30),
-    ]
-    out = llama.complete_batch(requests)
-    assert out[0].text in ("yes", "no")
-    assert "5" not in out[1].text and out[1].finish_reason == "stop"
-    assert out[1].text == out[2].text[: len(out[1].text)]
-    assert len(out[2].text) > len(out[1].text)
+    yes_no = leaf(
+        "Is the sky blue? Answer yes or no.", max_tokens=6, grammar='root ::= "yes" | "no"'
+    )
+    count = "Count from one to ten with commas."
+    free = llama.complete_batch([yes_no, leaf(count, 20), leaf(count, 20)])
+    reference = free[2].text
+    assert free[0].text in ("yes", "no") and free[0].finish_reason == "stop"
+    assert free[1].text == reference  # the same prompt in the same batch: the same reply
+    cut = next(i for i in range(len(reference) // 2, len(reference) - 1) if reference[i].strip())
+    stop = reference[cut : cut + 2]
+    cut = reference.index(stop)
+    out = llama.complete_batch([yes_no, leaf(count, 20, stop=[stop]), leaf(count, 20)])
+    assert out[0].text == free[0].text
+    assert (out[1].text, out[1].finish_reason) == (reference[:cut], "stop")  # its own stop
+    assert out[2].text == reference  # the neighbour's stop did not end this one
 
 
 def test_batch_leaves_the_root_conversations_cache_alone(llama: LlamaBackend) -> None:
@@ -147,7 +151,7 @@ def test_batch_leaves_the_root_conversations_cache_alone(llama: LlamaBackend) ->
 def small_lanes(demo_model: Path) -> Iterator[LlamaBackend]:
     from rlm_desktop.backends import open_llama
 
-    backend = open_llama(demo_model, n_ctx=1024, n_slots=1, batch_ctx=512)
+    backend = open_llama(demo_model, n_ctx=1024, n_slots=1, batch_ctx=256)
     yield backend
     backend.close()
 
@@ -155,22 +159,23 @@ def small_lanes(demo_model: Path) -> Iterator[LlamaBackend]:
 def test_a_batch_larger_than_its_memory_falls_back_says_so_and_completes(
     small_lanes: LlamaBackend,
 ) -> None:
-    assert small_lanes.plan.batch_ctx == 512
-    prompts = map_prompts(3, lines=7)  # ~170 tokens each: two fit the 512-token pool at once
-    big = f"{QUESTION}\n\nText:\n{log_chunk(3, 30)}\n\nAnswer briefly."  # > 512 tokens alone
-    requests = [leaf(p, max_tokens=6) for p in [*prompts, big]]
-    assert small_lanes.count_tokens(big) > 512
-    out = small_lanes.complete_batch(requests)
-    alone = [small_lanes.complete(r) for r in requests]
-    assert all(c.text.strip() for c in out)
-    assert [c.text for c in out] == [c.text for c in alone]
-    assert all("smaller batches" in c.note for c in out[:3])
-    assert "ran alone" in out[3].note and "512" in out[3].note
+    assert small_lanes.plan.batch_ctx == 256
+    prompts = map_prompts(3, lines=2)  # ~90 tokens each: two fit the 256-token pool at once
+    big = f"{QUESTION}\n\nText:\n{log_chunk(3, 14)}\n\nAnswer briefly."  # > 256 tokens alone
+    assert small_lanes.count_tokens(big) > 256 > 2 * small_lanes.count_tokens(prompts[0]) + 8
+    out = small_lanes.complete_batch([leaf(p, max_tokens=4) for p in [*prompts, big]])
+    assert all(c.text.strip() and c.finish_reason in ("stop", "length") for c in out)
+    assert all("decoded in 2 smaller batches" in c.note for c in out[:3])
+    assert "ran alone" in out[3].note and "256" in out[3].note
+    assert [c.usage.prompt_evaluated > 0 for c in out] == [True] * 4
 
 
 def test_a_single_request_goes_the_ordinary_way(llama: LlamaBackend) -> None:
-    one = leaf(map_prompts(1)[0])
-    assert llama.complete_batch([one])[0].text == llama.complete(one).text
+    one = leaf(map_prompts(1)[0], max_tokens=6)
+    llama.complete(one)  # the leaf session now holds this prompt
+    batched = llama.complete_batch([one])[0]
+    assert batched.usage.prompt_evaluated == 1  # the session's cache: not the lanes
+    assert batched.text == llama.complete(one).text
 
 
 def test_the_backend_says_how_many_it_decodes_at_once(llama: LlamaBackend) -> None:
