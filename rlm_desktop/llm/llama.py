@@ -109,6 +109,9 @@ class LlamaBackend:
             self.batcher = BatchDecoder(
                 model, self._batch_context, plan.parallel, plan.batch_ctx, ctx.n_ctx_seq
             )
+            self.batcher.threads = (plan.n_threads, plan.n_threads_batch)
+            if self.tuner is not None:  # generation steps: the count the tuner found faster
+                self.batcher.step_threads = lambda: self.tuner.best if self.tuner else 0
         self.info.parallel = plan.parallel if self.batcher is not None else 1
         self._owner: int | None = None
         self._busy = threading.Lock()

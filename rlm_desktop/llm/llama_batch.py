@@ -135,6 +135,10 @@ class BatchDecoder:
         self.ctx: NativeContext | None = None
         self.failure: str | None = None  # why the context could not be made
         self.share_prefix = True  # evaluate a prefix all prompts share once (seq_cp)
+        self.threads = (0, 0)  # (n_threads, n_threads_batch) for reading prompts; 0: as made
+        # threads for the generation steps (several tokens: llama.cpp's batch count), e.g.
+        # what the backend's thread tuner measured faster on this machine now; None: as made
+        self.step_threads: Callable[[], int] | None = None
 
     def context(self) -> NativeContext | None:
         if self.ctx is None and self.failure is None:
@@ -190,7 +194,12 @@ class BatchDecoder:
                 on_done(p.index, done)
 
         try:
+            if all(self.threads):
+                ctx.set_threads(*self.threads)
             prompt_done = self._prompts(ctx, lanes, cancel)
+            step = self.step_threads() if self.step_threads is not None else 0
+            if step > 0:
+                ctx.set_threads(step, step)
             active = lanes if prompt_done else []
             for lane in lanes if not prompt_done else []:
                 lane.finish = "cancelled"
