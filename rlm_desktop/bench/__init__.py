@@ -13,4 +13,5 @@ BENCHES: dict[str, str] = {
     "startup": "rlm_desktop.bench.startup",
     "history": "rlm_desktop.bench.history",
     "ocr": "rlm_desktop.bench.ocr",
+    "batch": "rlm_desktop.bench.batch",
 }

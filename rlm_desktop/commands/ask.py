@@ -53,6 +53,14 @@ def add_parser(subparsers: Any) -> None:
         metavar="TOKENS",
         help="the model's context window (default: chosen from the model and free memory)",
     )
+    p.add_argument(
+        "--parallel",
+        type=int,
+        default=None,
+        metavar="N",
+        help="batched sub-calls at once (llama: decoded together, default 16; openai:URL: "
+        "requests in flight, default 4; 1: one at a time)",
+    )
     p.add_argument("--grammar", choices=("auto", "on", "off"), default="auto")
     p.add_argument("--prompt", choices=("auto", "small", "large"), default="auto")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -127,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail("give at least one document with --doc PATH.")
     if args.n_ctx is not None and args.n_ctx < MIN_CONTEXT_TOKENS:
         return _fail(f"--n-ctx must be at least {MIN_CONTEXT_TOKENS} tokens.")
+    if args.parallel is not None and args.parallel < 1:
+        return _fail("--parallel must be at least 1.")
     store = open_history(getattr(args, "no_history", False))
     if continuing is not None and store is None:
         return _fail("--continue needs the history (it is off).")
@@ -138,7 +148,9 @@ def run(args: argparse.Namespace) -> int:
     if context is not None and not context.documents:
         return _fail("none of the documents could be read.")
     try:
-        options = {"n_ctx": args.n_ctx} if args.n_ctx else {}
+        options: dict[str, object] = {"n_ctx": args.n_ctx} if args.n_ctx else {}
+        if args.parallel:
+            options["parallel"] = args.parallel
         backend = make_backend(args.backend, args.model, **options)
     except BackendError as exc:
         return _fail(str(exc))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from rlm_desktop.engine import events as ev
 from rlm_desktop.engine.status import Status
-from rlm_desktop.engine.tree import RunTree
+from rlm_desktop.engine.tree import RunTree, TreeNode
 from rlm_desktop.verify.citations import verdict
 
 # What a cell is doing, in words, from the helpers its code calls (first match wins).
@@ -62,6 +62,8 @@ def narrate(event: ev.Event, tree: RunTree) -> str | None:
         if event.batch_size > 1:
             return f"Asking the model helper questions{of}{who}…"
         return f"Asking the model a helper question{who}…"
+    if isinstance(event, ev.SubcallFinished) and event.note and node is not None:
+        return _batch_note(event.note, node, tree)
     if isinstance(event, ev.CellFinished) and event.error:
         return f"The code stopped with an error: {event.error}"
     if isinstance(event, ev.FinalAnswer) and depth == 0 and node and node.kind == "run":
@@ -76,3 +78,12 @@ def narrate(event: ev.Event, tree: RunTree) -> str | None:
     if isinstance(event, ev.RunCancelled):
         return "Stopped."
     return None
+
+
+def _batch_note(note: str, node: TreeNode, tree: RunTree) -> str | None:
+    """How a batch of helper questions ran, once per batch (its calls share the note)."""
+    parent = tree.nodes.get(node.parent_id or "")
+    if node.subcall_kind != "llm_query" or parent is None:
+        return None
+    alike = sum(1 for c in parent.children if tree.nodes[c].note == note)
+    return f"Helper questions: {note}." if alike == 1 else None  # the first to finish

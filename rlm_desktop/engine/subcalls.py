@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from rlm_desktop.documents.model import Context, Document
 from rlm_desktop.engine.events import SubcallFinished, SubcallStarted, TokenStreamed
 from rlm_desktop.engine.shared import RunOutcome, RunShared
-from rlm_desktop.llm.base import BackendError, GenerationRequest, Usage
+from rlm_desktop.llm.base import BackendError, Completion, GenerationRequest, Usage
 from rlm_desktop.sandbox.host import SandboxError
 from rlm_desktop.sandbox.messages import (
     LlmAnswers,
@@ -103,14 +103,7 @@ class SubcallBridge:
         try:
             self._check_budget(request.kind)
             if isinstance(request, LlmQuery):
-                n = len(request.prompts)
-                answers = []
-                pairs = zip(request.prompts, request.labels, strict=True)
-                for i, (prompt, label) in enumerate(pairs):
-                    self._check_budget(request.kind)
-                    clock.check(request.kind, started)
-                    answers.append(self.leaf(prompt, cell, batch=(i, n), label=label))
-                return LlmAnswers(tuple(answers))
+                return LlmAnswers(tuple(self.leaves(request, cell, clock, started)))
             context = self.context
             if request.documents is not None:
                 context = Context([Document(name=d.name, text=d.text) for d in request.documents])
@@ -197,6 +190,95 @@ class SubcallBridge:
             )
         )
         return completion.text
+
+    def leaves(self, request: LlmQuery, cell: str, clock: CellClock, started: float) -> list[str]:
+        """The answers to one `llm_query`/`llm_query_batched` request: in groups as large as
+        the backend serves at once, the run's and the cell's budgets checked between groups."""
+        n = len(request.prompts)
+        group = max(1, self.shared.backend.info.parallel)
+        answers: list[str] = []
+        for start in range(0, n, group):
+            self._check_budget(request.kind)
+            clock.check(request.kind, started)
+            prompts = request.prompts[start : start + group]
+            labels = request.labels[start : start + group]
+            if len(prompts) == 1:
+                answers.append(self.leaf(prompts[0], cell, batch=(start, n), label=labels[0]))
+            else:
+                answers += self.leaf_group(prompts, labels, cell, (start, n))
+        return answers
+
+    def leaf_group(
+        self,
+        prompts: Sequence[str],
+        labels: Sequence[str],
+        cell: str,
+        batch: tuple[int, int],
+    ) -> list[str]:
+        """Several leaf calls served together (`Backend.complete_batch`): their nodes all
+        start at once, and each finishes with its own reply, tokens and time."""
+        shared = self.shared
+        shared.cancel.raise_if_cancelled()
+        nodes: list[str] = []
+        for i, (prompt, label) in enumerate(zip(prompts, labels, strict=True)):
+            nodes.append(shared.new_id())
+            shared.subcalls += 1
+            shared.emit(
+                SubcallStarted(
+                    nodes[-1],
+                    cell,
+                    kind=LlmQuery.kind,
+                    prompt=shown_prompt(prompt),
+                    depth=self.depth + 1,
+                    batch_index=batch[0] + i,
+                    batch_size=batch[1],
+                    label=label,
+                )
+            )
+        max_tokens = shared.config.subcall_max_tokens
+        requests = [
+            GenerationRequest(
+                messages=[{"role": "user", "content": self._fit_prompt(p, max_tokens)}],
+                max_tokens=max_tokens,
+                temperature=shared.config.temperature,
+                session=LEAF_SESSION,
+            )
+            for p in prompts
+        ]
+        finished: set[int] = set()
+
+        def done(i: int, completion: Completion) -> None:
+            shared.usage.add(completion.usage)
+            if completion.finish_reason == "cancelled":
+                return  # as a single call: the run ends cancelled, the node with it
+            finished.add(i)
+            u = completion.usage
+            shared.emit(
+                SubcallFinished(
+                    nodes[i],
+                    cell,
+                    result=completion.text,
+                    note=completion.note,
+                    prompt_tokens=u.prompt_tokens,
+                    completion_tokens=u.completion_tokens,
+                    seconds=u.seconds,
+                )
+            )
+
+        try:
+            completions = shared.backend.complete_batch(
+                requests,
+                on_token=lambda i, piece: shared.emit(TokenStreamed(nodes[i], cell, text=piece)),
+                cancel=shared.cancel,
+                on_done=done,
+            )
+        except BackendError as exc:
+            for i, node in enumerate(nodes):
+                if i not in finished:
+                    shared.emit(SubcallFinished(node, cell, result="", error=str(exc)))
+            raise
+        shared.cancel.raise_if_cancelled()
+        return [c.text for c in completions]
 
     def child(self, question: str, context: Context, cell: str) -> str:
         shared = self.shared

@@ -6,7 +6,7 @@ Every backend (replay, llama.cpp, …) implements `Backend`. The engine only tal
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -14,6 +14,7 @@ from rlm_desktop.cancel import CancelToken
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
 TokenCallback = Callable[[str], None]
+BatchTokenCallback = Callable[[int, str], None]  # (request's index, text piece)
 
 
 class BackendError(RuntimeError):
@@ -45,6 +46,7 @@ class Completion:
     text: str
     usage: Usage = field(default_factory=Usage)
     finish_reason: str = "stop"  # "stop" | "length" | "cancelled"
+    note: str = ""  # how a batched call was served when not as asked (e.g. one at a time)
 
 
 @dataclass
@@ -58,6 +60,7 @@ class BackendInfo:
     device: str = "cpu"  # "cpu", "cuda", "metal", …
     gpu_layers: int = 0
     notes: list[str] = field(default_factory=list)
+    parallel: int = 1  # requests `complete_batch` serves at once (1: one after another)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -68,6 +71,7 @@ class BackendInfo:
             "device": self.device,
             "gpu_layers": self.gpu_layers,
             "notes": list(self.notes),
+            "parallel": self.parallel,
         }
 
 
@@ -83,6 +87,9 @@ class GenerationRequest:
     session: str = "default"
 
 
+BatchDoneCallback = Callable[[int, Completion], None]  # (request's index, its reply)
+
+
 class Backend(Protocol):
     info: BackendInfo
 
@@ -95,6 +102,19 @@ class Backend(Protocol):
         """Generate one reply. Streams text pieces to `on_token`; stops early when cancelled."""
         ...
 
+    def complete_batch(
+        self,
+        requests: Sequence[GenerationRequest],
+        on_token: BatchTokenCallback | None = None,
+        cancel: CancelToken | None = None,
+        on_done: BatchDoneCallback | None = None,
+    ) -> list[Completion]:
+        """Generate one reply per request, together where the backend can (llama.cpp: one
+        batch of sequences; a server: concurrent requests), else one after another. Streams
+        `(index, piece)` to `on_token` and calls `on_done(index, completion)` as each request
+        ends; all callbacks come on the calling thread. Replies are in request order."""
+        ...
+
     def count_tokens(self, text: str) -> int: ...
 
     def end_session(self, session: str) -> None:
@@ -102,6 +122,34 @@ class Backend(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def complete_one_by_one(
+    backend: Backend,
+    requests: Sequence[GenerationRequest],
+    on_token: BatchTokenCallback | None = None,
+    cancel: CancelToken | None = None,
+    on_done: BatchDoneCallback | None = None,
+    note: str = "",
+) -> list[Completion]:
+    """`complete_batch` for a backend that cannot batch: each request in turn, in order. Once
+    cancelled, the requests not yet started end "cancelled" with no text."""
+    out: list[Completion] = []
+    for i, request in enumerate(requests):
+        if cancel is not None and cancel.cancelled:
+            completion = Completion(text="", finish_reason="cancelled")
+        else:
+            sink = None if on_token is None else indexed(on_token, i)
+            completion = backend.complete(request, on_token=sink, cancel=cancel)
+        completion.note = completion.note or note
+        out.append(completion)
+        if on_done is not None:
+            on_done(i, completion)
+    return out
+
+
+def indexed(on_token: BatchTokenCallback, index: int) -> TokenCallback:
+    return lambda piece: on_token(index, piece)
 
 
 def estimate_tokens(text: str) -> int:

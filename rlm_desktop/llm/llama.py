@@ -13,6 +13,8 @@ Cache design — one loaded model, one llama_context with one sequence per live 
 - Per-sequence state copies (`llama_state_seq_get/set_data`) move only one sequence's cells:
   a 600-token system prompt is ~13 MB and ~10 ms, against ~3 s to evaluate it. They carry the
   evaluated system prompt to every child RLM (see llama_sessions.py).
+Batched sub-calls (`complete_batch`, `llm_query_batched`) are decoded together in a second
+context over the same model, with a unified KV pool of their own (llama_batch.py).
 Within a session each call tokenizes the whole formatted conversation and evaluates only the
 tokens after the longest prefix the cache already holds.
 
@@ -27,19 +29,22 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rlm_desktop.cancel import CancelToken
 from rlm_desktop.llm.base import (
     BackendError,
     BackendInfo,
+    BatchDoneCallback,
+    BatchTokenCallback,
     Completion,
     GenerationRequest,
     TokenCallback,
     Usage,
 )
 from rlm_desktop.llm.gguf_info import GGUFError, GGUFInfo, read_gguf_info
+from rlm_desktop.llm.llama_batch import BatchDecoder, Prepared, decode_requests
 from rlm_desktop.llm.llama_chat import ChatFormat, FormattedPrompt
 from rlm_desktop.llm.llama_generate import GenerationResult, generate
 from rlm_desktop.llm.llama_load import (
@@ -99,6 +104,15 @@ class LlamaBackend:
             self.tuner = ThreadTuner(
                 lambda n: ctx.set_threads(n, batch), (plan.n_threads, plan.n_threads - 1)
             )
+        self.batcher: BatchDecoder | None = None
+        if plan.parallel > 1 and plan.batch_ctx > 0:
+            self.batcher = BatchDecoder(
+                model, self._batch_context, plan.parallel, plan.batch_ctx, ctx.n_ctx_seq
+            )
+            self.batcher.threads = (plan.n_threads, plan.n_threads_batch)
+            if self.tuner is not None:  # generation steps: the count the tuner found faster
+                self.batcher.step_threads = lambda: self.tuner.best if self.tuner else 0
+        self.info.parallel = plan.parallel if self.batcher is not None else 1
         self._owner: int | None = None
         self._busy = threading.Lock()
         self._system_tokens: dict[str, list[int]] = {}
@@ -153,6 +167,33 @@ class LlamaBackend:
         finally:
             self._busy.release()
 
+    def complete_batch(
+        self,
+        requests: Sequence[GenerationRequest],
+        on_token: BatchTokenCallback | None = None,
+        cancel: CancelToken | None = None,
+        on_done: BatchDoneCallback | None = None,
+    ) -> list[Completion]:
+        """The requests decoded together (llama_batch.py), in batches that fit the lanes and
+        their memory; what cannot be batched goes one at a time, with a note saying why."""
+        self._claim_thread()
+        if not self._busy.acquire(blocking=False):
+            raise BackendError("the model is already generating (a call from inside a callback?)")
+        try:
+            return decode_requests(
+                self.batcher,
+                list(requests),
+                self._prepare,
+                self._complete,
+                on_token,
+                cancel,
+                on_done,
+            )
+        except (NativeError, GrammarError) as exc:
+            raise BackendError(f"llama.cpp: {exc}") from None
+        finally:
+            self._busy.release()
+
     def count_tokens(self, text: str) -> int:
         self._check_open()
         return len(self.model.tokenize(text, add_special=False, parse_special=False))
@@ -167,6 +208,8 @@ class LlamaBackend:
         if not self._busy.acquire(blocking=False):
             raise BackendError("cannot close the model while it is generating; cancel first")
         try:
+            if self.batcher is not None:
+                self.batcher.close()
             self.ctx.close()
             self.model.close()
         finally:
@@ -204,6 +247,37 @@ class LlamaBackend:
             self._system_tokens[head] = sys_tokens
         n = len(sys_tokens)
         return n if 0 < n < len(tokens) and tokens[:n] == sys_tokens else None
+
+    def _batch_context(self) -> NativeContext:
+        plan = self.plan
+        n_batch = min(N_BATCH, plan.batch_ctx)
+        return NativeContext(
+            self.model,
+            plan.batch_ctx,
+            plan.parallel,
+            n_batch,
+            plan.n_threads,
+            plan.n_threads_batch,
+            plan.flash_attn,
+            unified=True,
+        )
+
+    def _prepare(self, index: int, request: GenerationRequest) -> Prepared:
+        prompt = self.chat.format(request.messages)
+        tokens = self._tokenize(prompt.text)
+        window = self.ctx.n_ctx_seq
+        if len(tokens) >= window:
+            raise BackendError(
+                f"the prompt has {len(tokens)} tokens but the model's window is {window}"
+            )
+        params = SamplingParams(temperature=request.temperature, seed=self.seed)
+        return Prepared(
+            index,
+            tokens,
+            request.max_tokens,
+            [*request.stop, *prompt.stops],
+            lambda: TokenSampler(self.model, params, request.grammar),
+        )
 
     def _complete(
         self, request: GenerationRequest, on_token: TokenCallback | None, cancel: CancelToken | None

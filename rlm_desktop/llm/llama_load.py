@@ -27,6 +27,8 @@ MIB = 1 << 20
 DEFAULT_WINDOW = 16384
 MIN_WINDOW = 2048
 DEFAULT_SLOTS = 4  # d0, d1, d2 and leaf: the engine's sessions at its default depth limit
+DEFAULT_PARALLEL = 16  # sub-calls decoded together (llama_batch.py)
+BATCH_POOL = 8192  # KV cells the batched sub-calls share, at most (and never above the window)
 RAM_RESERVE = 1 * GIB  # left for the app, the sandbox worker and the system
 VRAM_RESERVE = 384 * MIB  # compute buffers and the driver's own needs
 FLASH_AUTO, FLASH_OFF, FLASH_ON = -1, 0, 1
@@ -61,6 +63,8 @@ class LoadOptions:
     flash_attn: bool | None = None  # None: llama.cpp decides
     chat_template: str | None = None  # None: the GGUF's; "": none (the plain fallback)
     seed: int = 0
+    parallel: int | None = None  # sub-calls decoded together (1: one at a time)
+    batch_ctx: int | None = None  # KV cells for them (None: chosen; 0: no batching)
 
     @classmethod
     def from_dict(cls, options: dict[str, object]) -> LoadOptions:
@@ -69,7 +73,8 @@ class LoadOptions:
         if unknown:
             raise BackendError(f"unknown llama.cpp option(s): {', '.join(unknown)}")
         values = {k: v for k, v in options.items() if v is not None}
-        for key in ("n_ctx", "n_slots", "n_threads", "n_threads_batch", "gpu_layers", "seed"):
+        whole = ("n_ctx", "n_slots", "n_threads", "n_threads_batch", "gpu_layers", "seed")
+        for key in (*whole, "parallel", "batch_ctx"):
             if key in values:
                 value = values[key]
                 if isinstance(value, bool) or not isinstance(value, int | str):
@@ -92,6 +97,8 @@ class LoadPlan:
     flash_attn: int = FLASH_AUTO
     tune_threads: bool = False  # generation switches between n_threads and n_threads - 1
     notes: tuple[str, ...] = field(default_factory=tuple)
+    parallel: int = DEFAULT_PARALLEL  # sub-calls decoded together (1: one at a time)
+    batch_ctx: int = 0  # KV cells the batched sub-calls share (0: no batching)
 
 
 def choose_threads(physical_cores: int) -> tuple[int, int]:
@@ -161,6 +168,14 @@ def plan_load(info: GGUFInfo, machine: Machine, options: LoadOptions) -> LoadPla
         notes.append(f"{slots} cached conversation(s) instead of {options.n_slots} (memory)")
     gen, batch = choose_threads(machine.physical_cores)
     flash = {None: FLASH_AUTO, True: FLASH_ON, False: FLASH_OFF}[options.flash_attn]
+    parallel = max(1, options.parallel or DEFAULT_PARALLEL)
+    pool = options.batch_ctx if options.batch_ctx is not None else min(window, BATCH_POOL)
+    pool = max(0, pool // 256 * 256) if parallel > 1 else 0
+    room = budget - (info.weights_bytes + info.kv_cache_bytes(window) * slots) * cpu_share
+    while pool and info.kv_cache_bytes(pool) * cpu_share > room:
+        pool = pool // 2 // 256 * 256 if pool > 1024 else 0
+    if parallel > 1 and not pool:
+        notes.append("sub-calls run one at a time: no memory for decoding them together")
     return LoadPlan(
         n_ctx=window,
         n_slots=slots,
@@ -171,6 +186,8 @@ def plan_load(info: GGUFInfo, machine: Machine, options: LoadOptions) -> LoadPla
         flash_attn=flash,
         tune_threads=options.n_threads is None and gen == 2,
         notes=tuple(notes),
+        parallel=parallel,
+        batch_ctx=pool,
     )
 
 

@@ -140,9 +140,12 @@ class NativeModel:
 
 
 class NativeContext:
-    """One llama_context with `n_seq` sequences of `n_ctx_seq` tokens each (separate KV streams).
+    """One llama_context with `n_seq` sequences of `n_ctx_seq` tokens each (separate KV streams),
+    or, `unified`, `n_seq` sequences sharing one pool of `n_ctx_seq` cells (batched sub-calls:
+    a copied prefix is shared, not duplicated).
 
     `decode` evaluates tokens into one sequence; only the last token's logits are kept.
+    `decode_mixed` evaluates tokens of several sequences in one batch (llama_batch).
     A multi-token decode can be aborted between graph nodes through `should_abort` (CPU).
     """
 
@@ -155,13 +158,14 @@ class NativeContext:
         n_threads: int,
         n_threads_batch: int,
         flash_attn: int,
+        unified: bool = False,
     ) -> None:
         params = C.llama_context_default_params()
-        params.n_ctx = n_ctx_seq * n_seq
+        params.n_ctx = n_ctx_seq if unified else n_ctx_seq * n_seq
         params.n_batch = n_batch
         params.n_ubatch = n_batch
         params.n_seq_max = n_seq
-        params.kv_unified = False  # a stream per sequence: each attends only its own tokens
+        params.kv_unified = unified  # else a stream per sequence: each attends only its own
         params.swa_full = True  # sliding-window models: keep what a rewind needs
         params.n_threads = n_threads
         params.n_threads_batch = n_threads_batch
@@ -219,6 +223,42 @@ class NativeContext:
                 C.llama_set_abort_callback(self.ptr, self._no_abort, None)
         return done
 
+    def decode_mixed(
+        self, tokens: Sequence[int], pos: Sequence[int], seqs: Sequence[int], logits: Sequence[bool]
+    ) -> bool:
+        """Evaluate tokens of several sequences in one llama_batch (at most `n_batch`); token
+        i goes to `seqs[i]` at `pos[i]`, and its logits are kept when `logits[i]` (read them
+        with `logits_ptr(i)`, i its place in this batch). False when `should_abort`
+        stopped it; NativeError when llama.cpp refused (1: no room in the memory)."""
+        batch = self._batch
+        batch.n_tokens = len(tokens)
+        for i, token in enumerate(tokens):
+            batch.token[i] = token
+            batch.pos[i] = pos[i]
+            batch.n_seq_id[i] = 1
+            batch.seq_id[i][0] = seqs[i]
+            batch.logits[i] = 1 if logits[i] else 0
+        abortable = len(tokens) > 1 and self.should_abort is not None
+        if abortable:
+            C.llama_set_abort_callback(self.ptr, self._abort_cb, None)
+        try:
+            rc = C.llama_decode(self.ptr, batch)
+        finally:
+            if abortable:
+                C.llama_set_abort_callback(self.ptr, self._no_abort, None)
+        if rc == 2:
+            return False
+        if rc != 0:
+            raise NativeError(_decode_error(rc))
+        return True
+
+    def seq_cp(self, src: int, dst: int) -> None:
+        """Give `dst` every cell of `src` (a unified pool shares them, copying nothing)."""
+        C.llama_memory_seq_cp(self.memory, src, dst, -1, -1)
+
+    def clear(self) -> None:
+        C.llama_memory_clear(self.memory, True)
+
     def decode_one(self, token: int, pos: int, seq: int) -> None:
         batch = self._batch
         batch.n_tokens = 1
@@ -254,8 +294,8 @@ class NativeContext:
             self.seq_clear(seq)
         return ok
 
-    def logits_ptr(self) -> ctypes._Pointer[ctypes.c_float]:
-        logits: ctypes._Pointer[ctypes.c_float] = C.llama_get_logits_ith(self.ptr, -1)
+    def logits_ptr(self, index: int = -1) -> ctypes._Pointer[ctypes.c_float]:
+        logits: ctypes._Pointer[ctypes.c_float] = C.llama_get_logits_ith(self.ptr, index)
         return logits
 
     def close(self) -> None:

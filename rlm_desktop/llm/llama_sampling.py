@@ -65,13 +65,14 @@ class TokenSampler:
         self._all: np.ndarray | None = None
         self.grammar_rejections = 0
 
-    def sample(self, ctx: NativeContext) -> int:
-        token = int(C.llama_sampler_sample(self.chain, ctx.ptr, -1))  # also accepts it
+    def sample(self, ctx: NativeContext, index: int = -1) -> int:
+        """The next token from the logits of output `index` of the last decode (-1: its last)."""
+        token = int(C.llama_sampler_sample(self.chain, ctx.ptr, index))  # also accepts it
         if self.grammar is None:
             return token
         if not self._allowed(token):
             self.grammar_rejections += 1
-            token = self._constrained(ctx)
+            token = self._constrained(ctx, index)
         C.llama_sampler_accept(self.grammar, token)
         return token
 
@@ -81,13 +82,13 @@ class TokenSampler:
         C.llama_sampler_apply(self.grammar, ctypes.byref(self._one_array))
         return bool(np.isfinite(self._one.logit))
 
-    def _constrained(self, ctx: NativeContext) -> int:
+    def _constrained(self, ctx: NativeContext, index: int) -> int:
         n = self.model.n_vocab
         if self._all is None:
             self._all = np.zeros(n, dtype=_CANDIDATE)
             self._all["id"] = np.arange(n, dtype=np.int32)
         cand = self._all
-        cand["logit"] = np.ctypeslib.as_array(ctx.logits_ptr(), shape=(n,))
+        cand["logit"] = np.ctypeslib.as_array(ctx.logits_ptr(index), shape=(n,))
         cand["p"] = 0.0
         data = cand.ctypes.data_as(ctypes.POINTER(C.llama_token_data))
         array = C.llama_token_data_array(data, n, -1, False)

@@ -7,8 +7,11 @@ with `stream: true`: the server-sent events are streamed to `on_token`, and canc
 connection at once (a blocked read is woken too). Usage comes from the server's last chunk
 (`stream_options.include_usage`), else from `estimate_tokens`. The GBNF grammar is sent only to
 llama-server, recognised once by its `GET /props`, which also tells the context window.
-The API key, if any, comes from `RLM_DESKTOP_API_KEY` and is never shown. Requests go only to
-the given address; every failure is one human line as `BackendError`. Standard library only.
+`complete_batch` (batched sub-calls) sends up to `parallel` requests at once (default 4; the
+server batches them), each on its own connection and thread; their callbacks are passed back to
+the calling thread. The API key, if any, comes from `RLM_DESKTOP_API_KEY` and is never shown.
+Requests go only to the given address; every failure is one human line as `BackendError`.
+Standard library only.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import queue
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,10 +30,13 @@ from rlm_desktop.cancel import CancelToken
 from rlm_desktop.llm.base import (
     BackendError,
     BackendInfo,
+    BatchDoneCallback,
+    BatchTokenCallback,
     Completion,
     GenerationRequest,
     TokenCallback,
     Usage,
+    complete_one_by_one,
     estimate_tokens,
 )
 from rlm_desktop.llm.openai_http import (
@@ -40,6 +49,8 @@ from rlm_desktop.llm.openai_http import (
 )
 
 DEFAULT_CONTEXT = 8192
+DEFAULT_PARALLEL = 4  # batched sub-calls sent at once
+MAX_PARALLEL = 64
 READ_TIMEOUT_S = 600.0  # silence allowed mid-reply: a CPU server may read a long prompt first
 _MAX_LINE_BYTES = 4 << 20
 
@@ -60,19 +71,23 @@ class OpenAICompatBackend:
         info: BackendInfo,
         llama_server: bool = False,
         read_timeout: float = READ_TIMEOUT_S,
+        parallel: int = DEFAULT_PARALLEL,
     ) -> None:
         self._http = http
         self.model = model
         self.info = info
         self.llama_server = llama_server
         self.read_timeout = read_timeout
+        self.parallel = max(1, min(MAX_PARALLEL, parallel))
+        self.info.parallel = self.parallel
 
     @classmethod
     def open(cls, url: str, model: str | None = None, **options: object) -> OpenAICompatBackend:
         """Reach the server, check the model (or take its first), and learn what it is.
 
         Options: `n_ctx` (the context window to assume), `llama_server` (True/False: skip the
-        detection), `connect_timeout` and `read_timeout` (seconds). In-process load options
+        detection), `connect_timeout` and `read_timeout` (seconds), `parallel` (batched
+        sub-calls sent at once, default 4). In-process load options
         (`n_gpu_layers`, …) mean nothing to a server and are ignored.
         """
         address = parse_server_url(url)
@@ -101,7 +116,8 @@ class OpenAICompatBackend:
             notes=[f"Model server: {http.url} ({kind})"],
         )
         read_timeout = float(options.get("read_timeout") or READ_TIMEOUT_S)  # type: ignore[arg-type]
-        return cls(http, name, info, llama_server=llama, read_timeout=read_timeout)
+        parallel = _count(options.get("parallel")) or DEFAULT_PARALLEL
+        return cls(http, name, info, llama, read_timeout, parallel)
 
     # --- one call ------------------------------------------------------------------------------
     def request_body(self, request: GenerationRequest) -> dict[str, object]:
@@ -152,6 +168,47 @@ class OpenAICompatBackend:
         usage.seconds = time.perf_counter() - started
         finish = reply.finish if reply.finish in ("length", "cancelled") else "stop"
         return Completion(text=text, usage=usage, finish_reason=finish)
+
+    def complete_batch(
+        self,
+        requests: Sequence[GenerationRequest],
+        on_token: BatchTokenCallback | None = None,
+        cancel: CancelToken | None = None,
+        on_done: BatchDoneCallback | None = None,
+    ) -> list[Completion]:
+        """Up to `parallel` requests in flight at once; the first failure is raised once the
+        others have ended (their callbacks still come, on this thread)."""
+        if self.parallel < 2 or len(requests) < 2:
+            return complete_one_by_one(self, requests, on_token, cancel, on_done)
+        events: queue.Queue[tuple[int, str | Completion | Exception]] = queue.Queue()
+
+        def work(i: int) -> None:
+            try:
+                sink = lambda piece: events.put((i, piece))  # noqa: E731
+                events.put((i, self.complete(requests[i], sink, cancel)))
+            except Exception as exc:  # handed to the calling thread, raised there
+                events.put((i, exc))
+
+        results: dict[int, Completion] = {}
+        failures: list[Exception] = []
+        workers = min(self.parallel, len(requests))
+        with ThreadPoolExecutor(workers, thread_name_prefix="openai-batch") as pool:
+            for i in range(len(requests)):
+                pool.submit(work, i)
+            while len(results) + len(failures) < len(requests):
+                i, item = events.get()
+                if isinstance(item, str):
+                    if on_token is not None:
+                        on_token(i, item)
+                elif isinstance(item, Completion):
+                    results[i] = item
+                    if on_done is not None:
+                        on_done(i, item)
+                else:
+                    failures.append(item)
+        if failures:
+            raise failures[0]
+        return [results[i] for i in range(len(requests))]
 
     def _read(
         self,

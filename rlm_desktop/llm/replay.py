@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,13 @@ from rlm_desktop.cancel import CancelToken
 from rlm_desktop.llm.base import (
     BackendError,
     BackendInfo,
+    BatchDoneCallback,
+    BatchTokenCallback,
     Completion,
     GenerationRequest,
     TokenCallback,
     Usage,
+    complete_one_by_one,
     estimate_tokens,
 )
 
@@ -103,6 +107,16 @@ class ReplayBackend:
             seconds=time.perf_counter() - started,
         )
         return Completion(text=out, usage=usage, finish_reason=finish)
+
+    def complete_batch(
+        self,
+        requests: Sequence[GenerationRequest],
+        on_token: BatchTokenCallback | None = None,
+        cancel: CancelToken | None = None,
+        on_done: BatchDoneCallback | None = None,
+    ) -> list[Completion]:
+        """Recorded responses in list order, one request after another."""
+        return complete_one_by_one(self, requests, on_token, cancel, on_done)
 
     def count_tokens(self, text: str) -> int:
         return estimate_tokens(text)

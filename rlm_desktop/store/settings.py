@@ -64,6 +64,7 @@ class Budgets:
 GRAMMAR_CHOICES: tuple[GrammarChoice, ...] = ("auto", "on", "off")
 MIN_CONTEXT_TOKENS = 512
 MAX_CONTEXT_TOKENS = 1 << 20
+MAX_PARALLEL = 64
 
 
 @dataclass
@@ -71,15 +72,23 @@ class ModelOptions:
     """Models ▸ Model options…: how the model is loaded and guided.
 
     `context_tokens` None lets the app choose the window from the model's maximum and the
-    memory free; `grammar` "auto" constrains the turns of models under about 4B parameters.
+    memory free; `grammar` "auto" constrains the turns of models under about 4B parameters;
+    `parallel` is how many batched sub-calls run at once (llama.cpp: sequences decoded
+    together, default 16; a model server: requests in flight, default 4; None: the default).
     """
 
     context_tokens: int | None = None
     grammar: GrammarChoice = _DEFAULTS.grammar
+    parallel: int | None = None
 
     def load_options(self) -> dict[str, object]:
         """What `make_backend(spec, model, **options)` takes."""
-        return {"n_ctx": self.context_tokens} if self.context_tokens else {}
+        options: dict[str, object] = {}
+        if self.context_tokens:
+            options["n_ctx"] = self.context_tokens
+        if self.parallel:
+            options["parallel"] = self.parallel
+        return options
 
     def apply(self, config: EngineConfig) -> EngineConfig:
         return replace(config, grammar=self.grammar)
@@ -94,6 +103,9 @@ class ModelOptions:
             options.context_tokens = min(max(tokens, MIN_CONTEXT_TOKENS), MAX_CONTEXT_TOKENS)
         if data.get("grammar") in GRAMMAR_CHOICES:
             options.grammar = data["grammar"]
+        parallel = data.get("parallel")
+        if isinstance(parallel, int) and not isinstance(parallel, bool) and parallel > 0:
+            options.parallel = min(parallel, MAX_PARALLEL)
         return options
 
 

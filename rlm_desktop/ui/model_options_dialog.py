@@ -1,13 +1,18 @@
-"""Models ▸ Model options…: how much text the model holds at once (its context window), and
-whether its replies are kept to the form the app can run (a grammar). Kept in the settings file
-between launches.
+"""Models ▸ Model options…: how much text the model holds at once (its context window),
+whether its replies are kept to the form the app can run (a grammar), and how many helper
+questions run at once (batched sub-calls). Kept in the settings file between launches.
 """
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QSpinBox, QWidget
 
-from rlm_desktop.store.settings import MAX_CONTEXT_TOKENS, MIN_CONTEXT_TOKENS, ModelOptions
+from rlm_desktop.store.settings import (
+    MAX_CONTEXT_TOKENS,
+    MAX_PARALLEL,
+    MIN_CONTEXT_TOKENS,
+    ModelOptions,
+)
 from rlm_desktop.ui.settings_form import lay_out_settings
 
 GRAMMAR_LABELS = (
@@ -40,12 +45,23 @@ class ModelOptionsDialog(QDialog):
             "Keeps a small model's replies to the form the app can run (technically: a "
             "grammar). Large models do not need it."
         )
+        self.parallel = QSpinBox()
+        self.parallel.setRange(0, MAX_PARALLEL)
+        self.parallel.setSpecialValueText("automatic")  # shown for 0
+        self.parallel.setAccessibleName("Helper questions at once")
+        self.parallel.setToolTip(
+            "How many helper questions (batched sub-calls) run at the same time: decoded "
+            "together by the model in the app (automatic: 16), or sent together to a model "
+            "server (automatic: 4). 1 asks them one after another."
+        )
         form = QFormLayout()
         form.addRow("Text the model holds at once:", self.context)
         form.addRow("Keep replies to a form the app can run:", self.grammar)
+        form.addRow("Helper questions at once:", self.parallel)
         lay_out_settings(
             self,
-            "A new context window takes effect when the model loads again (at once).",
+            "A new context window or number of helper questions at once takes effect when the "
+            "model loads again (at once).",
             form,
             lambda: self.set_options(ModelOptions()),
         )
@@ -55,10 +71,12 @@ class ModelOptionsDialog(QDialog):
         self.context.setValue(options.context_tokens or self.context.minimum())
         index = self.grammar.findData(options.grammar)
         self.grammar.setCurrentIndex(max(0, index))
+        self.parallel.setValue(options.parallel or 0)
 
     def options(self) -> ModelOptions:
         tokens = self.context.value()
         return ModelOptions(
             context_tokens=None if tokens < MIN_CONTEXT_TOKENS else tokens,
             grammar=str(self.grammar.currentData()),
+            parallel=self.parallel.value() or None,
         )

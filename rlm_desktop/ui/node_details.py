@@ -48,7 +48,8 @@ def _words(node: TreeNode) -> str:
         none = "(not yet)" if node.status == "running" else "(none: the run ended without one)"
         return f"Question:\n{question}\n\nAnswer:\n{node.answer or none}"
     if node.kind == "subcall":
-        return f"Prompt:\n{_cut(node.text)}\n\nReply:\n{node.answer or ''}"
+        note = f"\n\n— How it ran —\n{node.note}" if node.note else ""
+        return f"Prompt:\n{_cut(node.text)}\n\nReply:\n{node.answer or ''}{note}"
     if node.kind == "iteration" and node.note and node.status != "running":
         return f"{node.text}\n\n— What the app told the model —\n{node.note}"
     return node.text
@@ -158,6 +159,8 @@ def _header(node: TreeNode, line: str) -> str:
         parts.append(f"{node.prompt_tokens:,} tokens read, {node.completion_tokens:,} written")
     if node.seconds:
         parts.append(duration(node.seconds))
+    if node.kind == "subcall" and node.note:
+        parts.append(_escape(node.note))  # e.g. a batch that ran in smaller batches
     return " · ".join(parts)
 
 

@@ -19,11 +19,12 @@ def edit_limits(window: MainWindow) -> None:
 
 
 def edit_model_options(window: MainWindow) -> None:
-    """A new context window reloads the loaded model at once."""
+    """A new context window (or number of sub-calls at once) reloads the model at once."""
     options = dialogs.ask_model_options(window, window.settings.model_options)
     if options is None:
         return
-    reload = options.context_tokens != window.settings.model_options.context_tokens
+    old = window.settings.model_options
+    reload = (options.context_tokens, options.parallel) != (old.context_tokens, old.parallel)
     window.settings.model_options = options
     window.save_settings()
     spec = window.host.spec

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -47,6 +48,11 @@ class StandIn:
     fail: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # path → status, type, body
     error_after: int | None = None  # send an `error` event after this many pieces
     gate: threading.Event | None = None  # chat replies wait for it before the first byte
+    delay_s: float = 0.0  # each chat reply waits this long before its first byte
+    echo: bool = False  # reply with the request's last message instead of `replies`
+    in_flight: int = 0  # chat requests being answered now
+    max_in_flight: int = 0  # the most at once so far
+    lock: threading.Lock = field(default_factory=threading.Lock)
     requests: list[Recorded] = field(default_factory=list)
     pieces_sent: int = 0
     port: int = 0
@@ -89,7 +95,7 @@ class _Handler(BaseHTTPRequestHandler):
                 props = {"default_generation_settings": {"n_ctx": s.n_ctx}, "total_slots": 1}
                 self._send(200, "application/json", json.dumps(props))
             elif self.path == "/v1/chat/completions" and self.command == "POST":
-                self._chat(s)
+                self._chat(s, body)
             else:
                 self._send(404, "application/json", json.dumps({"error": {"message": "Not Found"}}))
         except OSError:
@@ -103,10 +109,25 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _chat(self, s: StandIn) -> None:
+    def _chat(self, s: StandIn, body: Any) -> None:
+        with s.lock:
+            s.in_flight += 1
+            s.max_in_flight = max(s.max_in_flight, s.in_flight)
+        try:
+            self._reply(s, body)
+        finally:
+            with s.lock:
+                s.in_flight -= 1
+
+    def _reply(self, s: StandIn, body: Any) -> None:
         if s.gate is not None:
             s.gate.wait(10)
-        text = s.replies.pop(0) if s.replies else "FINAL(out of replies)"
+        if s.delay_s:
+            time.sleep(s.delay_s)
+        if s.echo:
+            text = f"echo: {body['messages'][-1]['content']}"
+        else:
+            text = s.replies.pop(0) if s.replies else "FINAL(out of replies)"
         usage: dict[str, Any] = {"prompt_tokens": PROMPT_TOKENS, "completion_tokens": 0}
         if s.cached_tokens is not None:
             usage["prompt_tokens_details"] = {"cached_tokens": s.cached_tokens}

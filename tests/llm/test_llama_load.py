@@ -158,3 +158,16 @@ def test_a_failed_gpu_load_retries_on_the_cpu_and_says_why(demo_model: Path) -> 
         assert backend.count_tokens("still works") > 0
     finally:
         backend.close()
+
+
+def test_batched_sub_calls_get_a_pool_that_fits_the_memory_left(seven_b: GGUFInfo) -> None:
+    roomy = plan_load(seven_b, cpu_machine(ram=16), LoadOptions())
+    assert (roomy.parallel, roomy.batch_ctx) == (16, 8192)  # lanes share up to 8k cells
+    tight = plan_load(seven_b, cpu_machine(ram=7.2), LoadOptions())
+    assert 0 < tight.batch_ctx < 4096 and tight.batch_ctx % 256 == 0  # what is left after slots
+    none = plan_load(seven_b, cpu_machine(ram=7.0), LoadOptions())
+    assert none.batch_ctx == 0
+    assert any("one at a time" in note for note in none.notes)
+    off = plan_load(seven_b, cpu_machine(ram=16), LoadOptions(parallel=1))
+    assert off.batch_ctx == 0 and not any("one at a time" in n for n in off.notes)
+    assert LoadOptions.from_dict({"parallel": "4", "batch_ctx": 512}).parallel == 4

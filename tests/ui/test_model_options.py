@@ -29,6 +29,17 @@ def test_model_options_round_trip_and_clamp(tmp_path: Path) -> None:
     assert loaded == ModelOptions(context_tokens=512, grammar="auto")
 
 
+def test_sub_calls_at_once_are_a_model_option(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    save_settings(Settings(model_options=ModelOptions(parallel=6)), path)
+    options = load_settings(path).model_options
+    assert options.parallel == 6
+    assert options.load_options() == {"parallel": 6}  # both backends take `parallel`
+    for bad, expected in ((0, None), (True, None), ("8", None), (500, 64)):
+        path.write_text(json.dumps({"model_options": {"parallel": bad}}))
+        assert load_settings(path).model_options.parallel == expected
+
+
 def test_dialog_reads_and_writes_the_options(qtbot: QtBot) -> None:
     dialog = ModelOptionsDialog(ModelOptions(context_tokens=2048, grammar="on"))
     qtbot.addWidget(dialog)
@@ -39,6 +50,10 @@ def test_dialog_reads_and_writes_the_options(qtbot: QtBot) -> None:
     assert dialog.context.text() == "automatic"
     dialog.grammar.setCurrentIndex(dialog.grammar.findData("off"))
     assert dialog.options() == ModelOptions(context_tokens=None, grammar="off")
+    dialog.parallel.setValue(3)
+    assert dialog.options().parallel == 3
+    dialog.parallel.setValue(0)
+    assert dialog.parallel.text() == "automatic" and dialog.options().parallel is None
     dialog.set_options(ModelOptions())
     assert dialog.options() == ModelOptions()
 
