@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from rlm_desktop.documents.model import Context, Document
+from rlm_desktop.engine.constrained import AnswerPlan, grammar_for
 from rlm_desktop.engine.events import SubcallFinished, SubcallStarted, TokenStreamed
 from rlm_desktop.engine.shared import RunOutcome, RunShared
 from rlm_desktop.llm.base import BackendError, GenerationRequest, Usage
@@ -36,6 +37,7 @@ MAX_CHARS_PER_TOKEN = 16  # more than any real token spans: a cut that can only 
 MIN_PROMPT_CHARS = 200
 FIT_ROUNDS = 6
 CUT_NOTICE = "\n[... prompt cut to fit the model's window ...]"
+CONSTRAINED_MAX_TOKENS = 32  # a label, a number, yes/no or a short span
 SHOWN_HEAD, SHOWN_TAIL = 4000, 1000  # what the run tree (and the trace) keeps of a prompt
 
 
@@ -103,20 +105,31 @@ class SubcallBridge:
         try:
             self._check_budget(request.kind)
             if isinstance(request, LlmQuery):
-                n = len(request.prompts)
-                answers = []
-                pairs = zip(request.prompts, request.labels, strict=True)
-                for i, (prompt, label) in enumerate(pairs):
-                    self._check_budget(request.kind)
-                    clock.check(request.kind, started)
-                    answers.append(self.leaf(prompt, cell, batch=(i, n), label=label))
-                return LlmAnswers(tuple(answers))
+                if request.constraint is None:
+                    return LlmAnswers(self._batch(request, cell, clock, started))
+                plan = AnswerPlan.make(request, self.shared.answers)
+                raw = self._batch(plan.ask, cell, clock, started)
+                return LlmAnswers(plan.fill(raw, self.shared.answers))
             context = self.context
             if request.documents is not None:
                 context = Context([Document(name=d.name, text=d.text) for d in request.documents])
             return RlmAnswer(self.child(request.question, context, cell))
         finally:
             clock.spent += time.monotonic() - started
+
+    def _batch(
+        self, request: LlmQuery, cell: str, clock: CellClock, started: float
+    ) -> tuple[str, ...]:
+        """The replies to a batch's prompts, in order (under its constraint's grammar)."""
+        n = len(request.prompts)
+        answers = []
+        gbnf = grammar_for(request.constraint) if request.constraint else None
+        pairs = zip(request.prompts, request.labels, strict=True)
+        for i, (prompt, label) in enumerate(pairs):
+            self._check_budget(request.kind)
+            clock.check(request.kind, started)
+            answers.append(self.leaf(prompt, cell, batch=(i, n), label=label, grammar=gbnf))
+        return tuple(answers)
 
     def _check_budget(self, kind: object) -> None:
         """A spent run-wide budget (time, tokens) stops sub-calls too: a loop of them in one
@@ -149,7 +162,9 @@ class SubcallBridge:
         note: str = "",
         batch: tuple[int, int] = (0, 1),
         label: str = "",
+        grammar: str | None = None,
     ) -> str:
+        """One plain model call; `grammar` (GBNF) constrains a per-item helper's answer."""
         shared = self.shared
         shared.cancel.raise_if_cancelled()
         node = shared.new_id()
@@ -167,10 +182,13 @@ class SubcallBridge:
             )
         )
         max_tokens = shared.config.subcall_max_tokens
+        if grammar is not None:
+            max_tokens = min(max_tokens, CONSTRAINED_MAX_TOKENS)
         request = GenerationRequest(
             messages=[{"role": "user", "content": self._fit_prompt(prompt, max_tokens)}],
             max_tokens=max_tokens,
             temperature=shared.config.temperature,
+            grammar=grammar,
             session=LEAF_SESSION,
         )
         try:
