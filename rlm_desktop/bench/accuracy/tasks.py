@@ -177,8 +177,8 @@ def suite(quick: bool, families: set[str] | None = None, seeds: int = 2) -> list
             "lookup": [lambda s: lookup(20, s)],
             "aggregate": [lambda s: aggregate(100, s)],
             "rank": [lambda s: rank(100, s)],
-            "topics": [lambda s: topics(100, s)],
-            "pairs": [lambda s: pairs(20, s)],
+            "topics": [lambda s: topics(60, s)],
+            "pairs": [lambda s: pairs(12, s)],
         }
         seeds = 1
     else:
