@@ -26,12 +26,12 @@ _WHOLE = re.compile(
     r"|\bcount (?:the|all|every)\b|\bpairs?\b|\bin total\b",
     re.IGNORECASE,
 )
-_WORD = r"[A-Za-z][A-Za-z'-]*(?: [A-Za-z][A-Za-z'-]*){0,2}"
+_WORD = r"[A-Za-z][A-Za-z'-]*(?: [A-Za-z][A-Za-z'-]*)?"
 # "…: a, b or c" / "…: a or b" (after a colon), or "a, b or c" (at least three, with commas)
 _OPTIONS = re.compile(
     rf"(?::\s*({_WORD}(?:, {_WORD})*,? or {_WORD})|({_WORD}(?:, {_WORD})+,? or {_WORD}))"
 )
-_LEAD = re.compile(r"^(?:reply with one word|one word|answer|either|choose|is it)\W+", re.I)
+_LEAD = re.compile(r"^(?:one word|answer|either|choose|is it|about|is|are)\W+", re.I)
 _HOW_MANY = re.compile(
     r"how many (?:of (?:the|these|those|our|my) )?([A-Za-z-]+?)s? (.+?)\??$", re.IGNORECASE
 )
@@ -79,14 +79,22 @@ def per_item_question(question: str) -> str:
 
 
 def plan_code(question: str) -> str:
-    """The plan's code: classify among the named options, or a yes/no per item; counted."""
+    """The plan's code, printing an answer-shaped result (a small model copies its answer from
+    the output): a count of the asked option or of "yes" for "how many", the most common
+    option for "which … most", the pairs of items with the same option for "pairs"."""
     options = named_options(question)
-    pairs = re.search(r"\bpairs?\b", question, re.IGNORECASE) is not None
+    how_many = re.search(r"\bhow many\b(.*)", question, re.IGNORECASE | re.DOTALL)
     if options:
         mapped = f"classify(items(), {list(options)!r})"
-        return f"print(count_pairs({mapped}))" if pairs else f"print(tally({mapped}))"
-    asked = per_item_question(question).replace('"', "'")
-    return f'print(tally(ask_yes_no(items(), "{asked}")))'
+        if re.search(r"\bpairs?\b", question, re.IGNORECASE):
+            return f"print(count_pairs({mapped}))"
+        asked = [o for o in options if how_many and o in how_many.group(1).lower()]
+        if asked:
+            return f"print({mapped}.count({asked[0]!r}))"
+        return f"print(tally({mapped}).most_common())"
+    per_item = per_item_question(question).replace('"', "'")
+    mapped = f'ask_yes_no(items(), "{per_item}")'
+    return f'print({mapped}.count("yes"))' if how_many else f"print(tally({mapped}))"
 
 
 PLAN_HELPERS = ("items", "classify", "ask_yes_no", "tally", "count_pairs")
