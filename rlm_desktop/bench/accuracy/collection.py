@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 
-from rlm_desktop.bench.accuracy.tasks import Task
+from rlm_desktop.bench.accuracy.task import Task
 from rlm_desktop.documents.model import Document
 
 NAMES = ["Ana", "Ben", "Chloe", "Dev", "Eli", "Fatima", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lena"]

@@ -12,10 +12,13 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 
+from rlm_desktop.bench.accuracy.collection import pairs, topics
 from rlm_desktop.bench.accuracy.prose import paragraph, prose
+from rlm_desktop.bench.accuracy.task import Task
 from rlm_desktop.documents.model import Document
+
+__all__ = ["FAMILIES", "Task", "suite"]
 
 PLACES = ["Juniper", "Harbour", "Meridian", "Falcon", "Granite", "Willow", "Copper", "Saffron"]
 BIRDS = [
@@ -36,20 +39,6 @@ BIRDS = [
     "Warbler",
     "Wren",
 ]
-
-
-@dataclass
-class Task:
-    family: str  # "needle" | "lookup" | "aggregate"
-    size: str  # a label for the x axis: "8k", "32k", … or "20 docs"
-    chars: int  # total characters of the documents
-    question: str
-    answer: str
-    documents: list[Document]
-    scoring: str = "exact"  # "exact" | "count" | "ratio" | "choice" (one of `choices` named)
-    seed: int = 0
-    choices: tuple[str, ...] = ()
-    gold: str = ""  # the passage that holds the answer (needle, lookup), for citation recall
 
 
 def _code(rng: random.Random) -> str:
@@ -168,8 +157,6 @@ FAMILIES = ("needle", "lookup", "aggregate", "rank", "topics", "pairs")
 
 def suite(quick: bool, families: set[str] | None = None, seeds: int = 2) -> list[Task]:
     """The tasks of a run: the quick subset (one seed, smaller sizes) or the full suite."""
-    from rlm_desktop.bench.accuracy.collection import pairs, topics
-
     wanted = families or set(FAMILIES)
     if quick:
         plan = {
