@@ -5,7 +5,8 @@ plan (the per-item helpers over every item, then a tally), chosen from the quest
 depends on every item, and a grep shows one line (a small model reads one line well; README,
 "How the small-model defaults were chosen"). Such a question's first turn runs a plan: with the
 options the question names ("delivery, quality or praise") each item is classified among them,
-else each item is asked the question as a yes/no; then the answers are counted. Any other
+else each item is asked the question as a yes/no; then the answers are counted, and a count or
+the most common option is the answer. Any other
 question gets the grep first turn (`grammar.first_look`). The choice is measured with
 `rlm-desktop bench accuracy` (`--no-plan` turns it off). Later turns stay free.
 """
@@ -79,22 +80,23 @@ def per_item_question(question: str) -> str:
 
 
 def plan_code(question: str) -> str:
-    """The plan's code, printing an answer-shaped result (a small model copies its answer from
-    the output): a count of the asked option or of "yes" for "how many", the most common
-    option for "which … most", the pairs of items with the same option for "pairs"."""
+    """The plan's code. When the question asks for a count, the most common option or a pair
+    count, the plan answers with it (`FINAL`): measured with both bundled models, a free turn
+    after the printed result did not copy it (it copied the worked example or the question).
+    Otherwise it prints a tally of yes/no per item and later turns go on from there."""
     options = named_options(question)
     how_many = re.search(r"\bhow many\b(.*)", question, re.IGNORECASE | re.DOTALL)
     if options:
         mapped = f"classify(items(), {list(options)!r})"
         if re.search(r"\bpairs?\b", question, re.IGNORECASE):
-            return f"print(count_pairs({mapped}))"
+            return f"FINAL(count_pairs({mapped}))"
         asked = [o for o in options if how_many and o in how_many.group(1).lower()]
         if asked:
-            return f"print({mapped}.count({asked[0]!r}))"
-        return f"print(tally({mapped}).most_common())"
+            return f"FINAL({mapped}.count({asked[0]!r}))"
+        return f"FINAL(tally({mapped}).most_common())"
     per_item = per_item_question(question).replace('"', "'")
     mapped = f'ask_yes_no(items(), "{per_item}")'
-    return f'print({mapped}.count("yes"))' if how_many else f"print(tally({mapped}))"
+    return f'FINAL({mapped}.count("yes"))' if how_many else f"print(tally({mapped}))"
 
 
 PLAN_HELPERS = ("items", "classify", "ask_yes_no", "tally", "count_pairs")

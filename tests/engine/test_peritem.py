@@ -112,17 +112,17 @@ def test_plan_code_prints_an_answer_shaped_result() -> None:
     labels = "classify(items(), ['delivery', 'quality', 'praise'])"
     rank = "Which is the most common: delivery complaints, quality complaints or praise? "
     rank += "Reply with one word: delivery, quality or praise."
-    assert plan.plan_code(rank) == f"print(tally({labels}).most_common())"
+    assert plan.plan_code(rank) == f"FINAL(tally({labels}).most_common())"
     count = "How many of the reviews complain about late or failed delivery? Reply with a number."
     assert plan.plan_code(count) == (
-        'print(ask_yes_no(items(), "Does this review complain about late or failed '
+        'FINAL(ask_yes_no(items(), "Does this review complain about late or failed '
         'delivery?").count("yes"))'
     )
     topic = "Each is about delivery, quality or praise. How many are about quality problems?"
-    assert plan.plan_code(topic) == f"print({labels}.count('quality'))"
+    assert plan.plan_code(topic) == f"FINAL({labels}.count('quality'))"
     pairs = "How many pairs of notes share a sport: tennis, rowing or chess?"
     sports = "['tennis', 'rowing', 'chess']"
-    assert plan.plan_code(pairs) == f"print(count_pairs(classify(items(), {sports})))"
+    assert plan.plan_code(pairs) == f"FINAL(count_pairs(classify(items(), {sports})))"
 
 
 def test_the_small_first_turn_grammar_follows_the_question() -> None:
@@ -138,9 +138,12 @@ def test_the_small_first_turn_grammar_follows_the_question() -> None:
     ctx = Context([Document(name="a.txt", text="The magic number is 42.\nOther.")])
     code = plan.plan_code(how_many)
     for subcalls, want in ((True, plan.plan_grammar(code)), (False, grammar.first_look(how_many))):
-        backend = ReplayBackend([look(code), "yes", "no", "FINAL(1)"])
-        RlmEngine(backend, EngineConfig(subcalls=subcalls, **small)).run(how_many, ctx)  # type: ignore[arg-type]
+        backend = ReplayBackend([look(code), "yes", "no", "FINAL(7)"])
+        config = EngineConfig(subcalls=subcalls, **small)  # type: ignore[arg-type]
+        result = RlmEngine(backend, config).run(how_many, ctx)
         assert backend.requests[0].grammar == want
+        if subcalls:  # the plan answers with its count in the first turn (items() looks)
+            assert (result.answer, result.iterations, result.subcalls) == ("1", 1, 2)
     off = ReplayBackend([look(), "FINAL(1)"])
     RlmEngine(off, EngineConfig(plan_first=False, **small)).run(how_many, ctx)  # type: ignore[arg-type]
     assert off.requests[0].grammar == grammar.first_look(how_many)
