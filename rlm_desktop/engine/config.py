@@ -77,6 +77,7 @@ class EngineConfig:
     grep_results: int | None = None  # lines grep() shows; None: by prompt variant
     examples: int | None = None  # worked examples in the small prompt (0-2); None: 2
     temperature: float = 0.0
+    plan_first: bool = True  # small models: a whole-collection question's first turn is a plan
     compact_at: float = 0.8  # compact older turns past this share of the window
 
     def to_json(self) -> dict[str, Any]:

@@ -46,6 +46,8 @@ class RunResult:
     citations: list[Citation] = field(default_factory=list)
     answer_verified: bool = False  # a verified citation supports the answer
     answer_note: str | None = None  # e.g. "Not found in your documents: check this answer."
+    repeats_skipped: int = 0  # per-item helpers: items not asked, an identical one was
+    cached_answers: int = 0  # per-item helpers: items answered from the run's cache
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +57,8 @@ class RunResult:
             "iterations": self.iterations,
             "total_iterations": self.total_iterations,
             "subcalls": self.subcalls,
+            "repeats_skipped": self.repeats_skipped,
+            "cached_answers": self.cached_answers,
             "prompt_tokens": self.usage.prompt_tokens,
             "prompt_evaluated": self.usage.prompt_evaluated,
             "completion_tokens": self.usage.completion_tokens,
@@ -164,6 +168,8 @@ class RlmEngine:
                 answer=answer,
                 iterations=iterations,
                 subcalls=shared.subcalls,
+                repeats_skipped=shared.answers.repeats_skipped,
+                cached_answers=shared.answers.cached_answers,
                 prompt_tokens=shared.usage.prompt_tokens,
                 completion_tokens=shared.usage.completion_tokens,
                 seconds=seconds,
@@ -187,6 +193,8 @@ class RlmEngine:
             citations=check.citations,
             answer_verified=check.answer_verified,
             answer_note=check.note,
+            repeats_skipped=shared.answers.repeats_skipped,
+            cached_answers=shared.answers.cached_answers,
         )
 
 

@@ -137,6 +137,9 @@ class RunFinished(Event):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
+    # per-item helpers: items answered by an identical item, and from the run's cache
+    repeats_skipped: int = 0
+    cached_answers: int = 0
     # the answer's sources (`verify.citations.Citation.to_json()`), whether a verified one
     # supports it, and the warning for an answer found in no document
     citations: list[dict[str, Any]] = field(default_factory=list)

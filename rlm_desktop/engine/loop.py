@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rlm_desktop.documents.model import Context
-from rlm_desktop.engine import final_ask, grammar, prompts
+from rlm_desktop.engine import final_ask, grammar, plan, prompts
 from rlm_desktop.engine.config import EngineConfig, Variant
 from rlm_desktop.engine.conversation import Conversation
 from rlm_desktop.engine.events import (
@@ -211,9 +211,12 @@ class RlmRun:
         return TurnResult(feedback=message, error=True)
 
     def _first_grammar(self) -> str:
-        if self.reminder is not None and self.has_grep:  # small model, grep in the REPL
-            return grammar.first_look(self.question)
-        return grammar.CODE_ONLY
+        if self.reminder is None:
+            return grammar.CODE_ONLY
+        first = plan.first_turn(self.question, plan.can_plan(self.shared.config))
+        if first.kind == "plan":  # a small model, a whole-collection question
+            return plan.plan_grammar(first.code)
+        return grammar.first_look(self.question) if self.has_grep else grammar.CODE_ONLY
 
     def finished(self, node: str, completion: Completion, note: str) -> None:
         u = completion.usage

@@ -17,6 +17,7 @@ CODE_TAGS = ("repl", "python", "py", "python3")
 LOOK_NAMES = frozenset(
     {"context", "documents", "grep", "chunks", "map_query", "ask_each_document"}
     | {"rlm_query", "recursive_llm"}
+    | {"items", "classify", "ask_yes_no", "ask_number", "extract"}
 )
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _FINAL_START = re.compile(r"^[ \t>*_`#-]*(FINAL_VAR|FINAL)[ \t]*\(", re.MULTILINE)

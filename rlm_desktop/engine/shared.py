@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from rlm_desktop.cancel import CancelToken
 from rlm_desktop.engine.config import EngineConfig, Variant
+from rlm_desktop.engine.constrained import AnswerCache
 from rlm_desktop.engine.events import Event
 from rlm_desktop.engine.status import Status
 from rlm_desktop.llm.base import Backend, Usage
@@ -40,6 +41,7 @@ class RunShared:
     subcalls: int = 0
     iterations: int = 0  # over all RLMs in the tree
     sandbox_layers: list[str] = field(default_factory=list)
+    answers: AnswerCache = field(default_factory=AnswerCache)  # constrained per-item answers
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def new_id(self) -> str:

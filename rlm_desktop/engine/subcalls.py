@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from rlm_desktop.documents.model import Context, Document
+from rlm_desktop.engine.constrained import AnswerPlan, grammar_for
 from rlm_desktop.engine.events import SubcallFinished, SubcallStarted, TokenStreamed
 from rlm_desktop.engine.shared import RunOutcome, RunShared
 from rlm_desktop.llm.base import BackendError, Completion, GenerationRequest, Usage
@@ -36,7 +37,13 @@ MAX_CHARS_PER_TOKEN = 16  # more than any real token spans: a cut that can only 
 MIN_PROMPT_CHARS = 200
 FIT_ROUNDS = 6
 CUT_NOTICE = "\n[... prompt cut to fit the model's window ...]"
+CONSTRAINED_MAX_TOKENS = 32  # a label, a number, yes/no or a short span
 SHOWN_HEAD, SHOWN_TAIL = 4000, 1000  # what the run tree (and the trace) keeps of a prompt
+
+
+def leaf_tokens(max_tokens: int, grammar: str | None) -> int:
+    """The reply tokens a leaf call may write: fewer under a per-item helper's grammar."""
+    return max_tokens if grammar is None else min(max_tokens, CONSTRAINED_MAX_TOKENS)
 
 
 def shown_prompt(prompt: str) -> str:
@@ -103,7 +110,11 @@ class SubcallBridge:
         try:
             self._check_budget(request.kind)
             if isinstance(request, LlmQuery):
-                return LlmAnswers(tuple(self.leaves(request, cell, clock, started)))
+                if request.constraint is None:
+                    return LlmAnswers(self.leaves(request, cell, clock, started))
+                plan = AnswerPlan.make(request, self.shared.answers)  # distinct, not yet asked
+                raw = self.leaves(plan.ask, cell, clock, started)
+                return LlmAnswers(plan.fill(raw, self.shared.answers))
             context = self.context
             if request.documents is not None:
                 context = Context([Document(name=d.name, text=d.text) for d in request.documents])
@@ -142,7 +153,9 @@ class SubcallBridge:
         note: str = "",
         batch: tuple[int, int] = (0, 1),
         label: str = "",
+        grammar: str | None = None,
     ) -> str:
+        """One plain model call; `grammar` (GBNF) constrains a per-item helper's answer."""
         shared = self.shared
         shared.cancel.raise_if_cancelled()
         node = shared.new_id()
@@ -159,11 +172,12 @@ class SubcallBridge:
                 label=label,
             )
         )
-        max_tokens = shared.config.subcall_max_tokens
+        max_tokens = leaf_tokens(shared.config.subcall_max_tokens, grammar)
         request = GenerationRequest(
             messages=[{"role": "user", "content": self._fit_prompt(prompt, max_tokens)}],
             max_tokens=max_tokens,
             temperature=shared.config.temperature,
+            grammar=grammar,
             session=LEAF_SESSION,
         )
         try:
@@ -191,10 +205,14 @@ class SubcallBridge:
         )
         return completion.text
 
-    def leaves(self, request: LlmQuery, cell: str, clock: CellClock, started: float) -> list[str]:
-        """The answers to one `llm_query`/`llm_query_batched` request: in groups as large as
-        the backend serves at once, the run's and the cell's budgets checked between groups."""
+    def leaves(
+        self, request: LlmQuery, cell: str, clock: CellClock, started: float
+    ) -> tuple[str, ...]:
+        """The answers to one `llm_query`/`llm_query_batched` request, in order (under its
+        constraint's grammar): in groups as large as the backend serves at once, the run's and
+        the cell's budgets checked between groups."""
         n = len(request.prompts)
+        gbnf = grammar_for(request.constraint) if request.constraint else None
         group = max(1, self.shared.backend.info.parallel)
         answers: list[str] = []
         for start in range(0, n, group):
@@ -203,10 +221,13 @@ class SubcallBridge:
             prompts = request.prompts[start : start + group]
             labels = request.labels[start : start + group]
             if len(prompts) == 1:
-                answers.append(self.leaf(prompts[0], cell, batch=(start, n), label=labels[0]))
+                batch = (start, n)
+                answers.append(
+                    self.leaf(prompts[0], cell, batch=batch, label=labels[0], grammar=gbnf)
+                )
             else:
-                answers += self.leaf_group(prompts, labels, cell, (start, n))
-        return answers
+                answers += self.leaf_group(prompts, labels, cell, (start, n), gbnf)
+        return tuple(answers)
 
     def leaf_group(
         self,
@@ -214,6 +235,7 @@ class SubcallBridge:
         labels: Sequence[str],
         cell: str,
         batch: tuple[int, int],
+        grammar: str | None = None,
     ) -> list[str]:
         """Several leaf calls served together (`Backend.complete_batch`): their nodes all
         start at once, and each finishes with its own reply, tokens and time."""
@@ -235,12 +257,13 @@ class SubcallBridge:
                     label=label,
                 )
             )
-        max_tokens = shared.config.subcall_max_tokens
+        max_tokens = leaf_tokens(shared.config.subcall_max_tokens, grammar)
         requests = [
             GenerationRequest(
                 messages=[{"role": "user", "content": self._fit_prompt(p, max_tokens)}],
                 max_tokens=max_tokens,
                 temperature=shared.config.temperature,
+                grammar=grammar,
                 session=LEAF_SESSION,
             )
             for p in prompts

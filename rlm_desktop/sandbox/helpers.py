@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rlm_desktop.sandbox.peritem import PER_ITEM_NAMES, AskConstrained, make_per_item
+
 STOPWORDS = frozenset(
     [
         "a",
@@ -68,7 +70,7 @@ STOPWORDS = frozenset(
         "some",
     ]
 )
-HELPER_NAMES = ("grep", "chunks", "map_query", "ask_each_document")
+HELPER_NAMES = ("grep", "chunks", "map_query", "ask_each_document", *PER_ITEM_NAMES)
 CITE = "cite"  # in the REPL with any helper; named in the large prompt only
 _REGEX_CHARS = set("\\[](){}|^$*+?")
 LINE_SNIPPET = 300
@@ -182,11 +184,13 @@ def make_helpers(
     ask_batch: Callable[[list[str], list[str]], list[str]],
     chunk_chars: int,
     grep_results: int = 20,
+    ask_constrained: AskConstrained | None = None,
 ) -> dict[str, Callable[..., Any]]:
     """Build the helper functions bound to this REPL's documents and sub-call bridge.
 
     `ask_batch(prompts, labels)` is `llm_query_batched` with a label per prompt (what it is
-    about), which the window's progress line shows."""
+    about), which the window's progress line shows; `ask_constrained` the same with a
+    constraint on the answers (the per-item helpers, `peritem`)."""
 
     def grep(pattern: str, text: str | None = None, max_results: int | None = None) -> GrepResults:
         """Lines matching `pattern` (regex or words in any order), best first, with doc:line."""
@@ -265,10 +269,14 @@ def make_helpers(
         shown = quote.replace('"', '\\"')
         print(f'Cited source {len(cited)}: "{shown}"{where}')
 
+    def refused(prompts: list[str], labels: list[str], kind: str, choices: list[str]) -> list[str]:
+        raise RuntimeError("per-item sub-calls are not available here")
+
     return {
         "cite": cite,
         "grep": grep,
         "chunks": chunks,
         "map_query": map_query,
         "ask_each_document": ask_each_document,
+        **make_per_item(documents, ask_constrained or refused),
     }

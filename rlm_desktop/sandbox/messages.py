@@ -41,16 +41,42 @@ class SubcallFailed(RuntimeError):
     """A sub-call could not be answered; the model's code sees a RuntimeError with this text."""
 
 
+ANSWER_KINDS = ("choice", "number", "yes_no", "span")
+MAX_CHOICES = 50
+CHOICE_CHARS = 60
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """What every answer of a constrained batch must be (the per-item helpers: `classify`,
+    `ask_number`, `ask_yes_no`, `extract`): one of `choices`, a whole number, yes or no, or a
+    short span. The host turns it into a grammar and checks each answer against it."""
+
+    kind: str  # one of ANSWER_KINDS
+    choices: tuple[str, ...] = ()  # "choice" only
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"kind": self.kind, "choices": list(self.choices)}
+
+
 @dataclass(frozen=True)
 class LlmQuery:
-    """Plain model calls: one per prompt, answered in order."""
+    """Plain model calls: one per prompt, answered in order (constrained when `constraint`)."""
 
     prompts: tuple[str, ...]
     labels: tuple[str, ...]  # one per prompt: what it is about ("" when not said)
+    constraint: Constraint | None = None
     kind: ClassVar[str] = "llm_query"
 
     def to_wire(self) -> dict[str, Any]:
-        return {"kind": self.kind, "prompts": list(self.prompts), "labels": list(self.labels)}
+        wire: dict[str, Any] = {
+            "kind": self.kind,
+            "prompts": list(self.prompts),
+            "labels": list(self.labels),
+        }
+        if self.constraint is not None:
+            wire["constraint"] = self.constraint.to_wire()
+        return wire
 
 
 @dataclass(frozen=True)
@@ -132,6 +158,21 @@ def _documents(value: object, limits: RequestLimits) -> tuple[SubDocument, ...] 
     return tuple(docs)
 
 
+def _constraint(value: object) -> Constraint | None:
+    if value is None:
+        return None
+    if type(value) is not dict or value.get("kind") not in ANSWER_KINDS:
+        raise BadRequest(f"a constraint needs a kind: {', '.join(ANSWER_KINDS)}")
+    kind = str(value["kind"])
+    choices = _strings(value.get("choices", []), "choices", MAX_CHOICES)
+    choices = tuple(dict.fromkeys(" ".join(c.split()) for c in choices if c.strip()))
+    if kind == "choice" and not choices:
+        raise BadRequest("classify needs at least one label")
+    if any(len(c) > CHOICE_CHARS for c in choices):
+        raise BadRequest(f"a label may have at most {CHOICE_CHARS} characters")
+    return Constraint(kind, choices if kind == "choice" else ())
+
+
 def check_request(request: SubcallRequest, limits: RequestLimits) -> None:
     """`BadRequest` when a request carries more than `limits` allow (the worker checks its own
     requests with this before sending them; the host checks them again)."""
@@ -165,7 +206,8 @@ def parse_request(raw: dict[str, Any], limits: RequestLimits) -> SubcallRequest:
             if len(labels) != len(prompts):
                 raise BadRequest("one label per prompt")
             labels = tuple(x[:LABEL_CHARS] for x in labels)
-        request: SubcallRequest = LlmQuery(prompts, labels)
+        constraint = _constraint(raw.get("constraint"))
+        request: SubcallRequest = LlmQuery(prompts, labels, constraint)
     elif kind == RlmQuery.kind:
         question = raw.get("question")
         if type(question) is not str:

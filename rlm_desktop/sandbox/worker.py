@@ -26,6 +26,7 @@ from rlm_desktop.sandbox.helpers import make_helpers
 from rlm_desktop.sandbox.messages import (
     LABEL_CHARS,
     BadRequest,
+    Constraint,
     LlmAnswers,
     LlmQuery,
     RequestLimits,
@@ -176,10 +177,16 @@ class Repl:
             raise RuntimeError(reply.message)
         return reply
 
-    def _ask(self, prompts: list[str], labels: list[str] | None = None) -> list[str]:
+    def _ask(
+        self,
+        prompts: list[str],
+        labels: list[str] | None = None,
+        constraint: Constraint | None = None,
+    ) -> list[str]:
         texts = tuple(str(p) for p in prompts)
         tags = ("",) * len(texts) if labels is None else tuple(str(x) for x in labels)
-        reply = self._request(LlmQuery(texts, tuple(x[:LABEL_CHARS] for x in tags)))
+        query = LlmQuery(texts, tuple(x[:LABEL_CHARS] for x in tags), constraint)
+        reply = self._request(query)
         return list(reply.answers) if isinstance(reply, LlmAnswers) else []
 
     def _builtins(self, init: dict[str, Any]) -> dict[str, Any]:
@@ -192,6 +199,12 @@ class Repl:
         def labelled_batch(prompts: list[str], labels: list[str]) -> list[str]:
             # the helpers say what each question is about, for the window's progress line
             return self._ask(prompts, labels)
+
+        def constrained_batch(
+            prompts: list[str], labels: list[str], kind: str, choices: list[str]
+        ) -> list[str]:
+            # the per-item helpers: each answer is one of the allowed values or "unknown"
+            return self._ask(prompts, labels, Constraint(kind, tuple(choices)))
 
         def rlm_query(question: str, sub_context: Any = None) -> str:
             docs = sub_documents(sub_context, self.limits.max_documents)
@@ -232,7 +245,12 @@ class Repl:
             chunk_chars = int(init.get("chunk_chars", 4000))
             grep_results = int(init.get("grep_results", 20))
             made = make_helpers(
-                self.docs, lambda: self.context, labelled_batch, chunk_chars, grep_results
+                self.docs,
+                lambda: self.context,
+                labelled_batch,
+                chunk_chars,
+                grep_results,
+                constrained_batch,
             )
             names.update({k: f for k, f in made.items() if chosen is True or k in chosen})
         return names

@@ -1,7 +1,8 @@
 """`rlm-desktop bench accuracy`: does the RLM recipe help a small local model?
 
-Runs seeded task families (needle, lookup, aggregate, rank) with three methods (rlm, rlm_nosub,
-direct) on one model and reports score, median seconds and tokens per family × size × method,
+Runs seeded task families (needle, lookup, aggregate, rank, topics, pairs) with three methods
+(rlm, rlm_nosub, direct) on one model and reports score, median seconds and tokens per
+family × size × method,
 the protocol figures, a Markdown table and a PNG plot. `--quick` is a subset under 5 minutes.
 """
 
@@ -62,6 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--examples", type=int, default=None, help="worked examples (0-2)")
     parser.add_argument("--grep-results", type=int, default=None, help="lines grep() shows")
     parser.add_argument("--chunk-chars", type=int, default=None, help="helper chunk size")
+    parser.add_argument(
+        "--no-plan", action="store_true", help="small models: a grep first turn for every question"
+    )
     parser.add_argument("--max-iterations", type=int, default=6)
     parser.add_argument("--max-seconds", type=float, default=120.0, help="per RLM run")
     parser.add_argument("--n-ctx", type=int, default=None, help="the model's window (tokens)")
@@ -93,6 +97,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         examples=args.examples,
         grep_results=args.grep_results,
         chunk_chars=args.chunk_chars,
+        plan_first=not args.no_plan,
     )
     tasks = suite(args.quick, set(args.families), args.seeds)
     methods = [m for m in METHODS if m in args.methods]
@@ -126,6 +131,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "examples": config.example_count(),
             "grep_results": config.grep_limit(variant),
             "chunk_chars": config.chunk_size(backend.info.context_window),
+            "plan_first": config.plan_first,
             "max_iterations": config.max_iterations,
             "max_seconds": config.max_seconds,
             "quick": args.quick,

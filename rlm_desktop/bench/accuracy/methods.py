@@ -61,6 +61,10 @@ def score(task: Task, answer: str) -> float:
         if not found:
             return 0.0
         return 0.75 ** abs(int(found.group()) - int(task.answer))
+    if task.scoring == "ratio":  # relative error, for counts that run to hundreds
+        found = re.search(r"-?\d+", answer.replace(",", ""))
+        want = max(1, int(task.answer))
+        return max(0.0, 1 - abs(int(found.group()) - want) / want) if found else 0.0
     if task.scoring == "choice":  # naming every option is not an answer
         named = [c for c in task.choices if re.search(rf"\b{re.escape(c)}\b", answer.lower())]
         return 1.0 if named == [task.answer] else 0.0

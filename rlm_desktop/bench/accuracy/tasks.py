@@ -4,16 +4,21 @@
 - lookup: one fact among 20–100 short memos with near-miss distractors;
 - aggregate: hundreds of short items whose labels must be inferred, then counted (OOLONG-style;
   scored 0.75^|error|);
-- rank: the same kind of items, ranked: which label is the most common (scored exactly).
+- rank: the same kind of items, ranked: which label is the most common (scored exactly);
+- topics and pairs (`collection`): items worded anew each time, four labels; a count of one
+  label, and a count of the pairs of items that share a label.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 
+from rlm_desktop.bench.accuracy.collection import pairs, topics
 from rlm_desktop.bench.accuracy.prose import paragraph, prose
+from rlm_desktop.bench.accuracy.task import Task
 from rlm_desktop.documents.model import Document
+
+__all__ = ["FAMILIES", "Task", "suite"]
 
 PLACES = ["Juniper", "Harbour", "Meridian", "Falcon", "Granite", "Willow", "Copper", "Saffron"]
 BIRDS = [
@@ -34,20 +39,6 @@ BIRDS = [
     "Warbler",
     "Wren",
 ]
-
-
-@dataclass
-class Task:
-    family: str  # "needle" | "lookup" | "aggregate"
-    size: str  # a label for the x axis: "8k", "32k", … or "20 docs"
-    chars: int  # total characters of the documents
-    question: str
-    answer: str
-    documents: list[Document]
-    scoring: str = "exact"  # "exact" | "count" | "choice" (exactly one of `choices` named)
-    seed: int = 0
-    choices: tuple[str, ...] = ()
-    gold: str = ""  # the passage that holds the answer (needle, lookup), for citation recall
 
 
 def _code(rng: random.Random) -> str:
@@ -161,7 +152,7 @@ def rank(items: int, seed: int) -> Task:
     return Task("rank", size, chars, question, answer, [doc], "choice", seed, tuple(kinds))
 
 
-FAMILIES = ("needle", "lookup", "aggregate", "rank")
+FAMILIES = ("needle", "lookup", "aggregate", "rank", "topics", "pairs")
 
 
 def suite(quick: bool, families: set[str] | None = None, seeds: int = 2) -> list[Task]:
@@ -173,6 +164,8 @@ def suite(quick: bool, families: set[str] | None = None, seeds: int = 2) -> list
             "lookup": [lambda s: lookup(20, s)],
             "aggregate": [lambda s: aggregate(100, s)],
             "rank": [lambda s: rank(100, s)],
+            "topics": [lambda s: topics(60, s)],
+            "pairs": [lambda s: pairs(12, s)],
         }
         seeds = 1
     else:
@@ -181,6 +174,8 @@ def suite(quick: bool, families: set[str] | None = None, seeds: int = 2) -> list
             "lookup": [lambda s, n=n: lookup(n, s) for n in (20, 100)],
             "aggregate": [lambda s, n=n: aggregate(n, s) for n in (100, 300)],
             "rank": [lambda s, n=n: rank(n, s) for n in (100, 300)],
+            "topics": [lambda s, n=n: topics(n, s) for n in (100, 300)],
+            "pairs": [lambda s, n=n: pairs(n, s) for n in (20, 60)],
         }
     return [
         make(seed) for fam in plan if fam in wanted for make in plan[fam] for seed in range(seeds)
