@@ -6,7 +6,7 @@ under test answers the per-item sub-calls, which run in the `leaf` session)."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,13 @@ from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.engine import RlmEngine
 from rlm_desktop.engine.events import CellFinished, Event
 from rlm_desktop.engine.subcalls import LEAF_SESSION
-from rlm_desktop.llm.base import Completion, GenerationRequest, TokenCallback
+from rlm_desktop.llm.base import (
+    BatchDoneCallback,
+    BatchTokenCallback,
+    Completion,
+    GenerationRequest,
+    TokenCallback,
+)
 from rlm_desktop.llm.llama import LlamaBackend
 from rlm_desktop.llm.replay import ReplayBackend
 
@@ -48,6 +54,16 @@ class RootRecordedLeafReal:
             self.leaf_grammars.append(request.grammar)
             return self.model.complete(request, on_token, cancel)
         return self.root.complete(request, on_token, cancel)
+
+    def complete_batch(
+        self,
+        requests: Sequence[GenerationRequest],
+        on_token: BatchTokenCallback | None = None,
+        cancel: CancelToken | None = None,
+        on_done: BatchDoneCallback | None = None,
+    ) -> list[Completion]:  # only leaf calls come in batches
+        self.leaf_grammars += [r.grammar for r in requests]
+        return self.model.complete_batch(requests, on_token, cancel, on_done)
 
     def count_tokens(self, text: str) -> int:
         return self.model.count_tokens(text)
