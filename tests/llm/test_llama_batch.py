@@ -151,7 +151,7 @@ def test_batch_leaves_the_root_conversations_cache_alone(llama: LlamaBackend) ->
 def small_lanes(demo_model: Path) -> Iterator[LlamaBackend]:
     from rlm_desktop.backends import open_llama
 
-    backend = open_llama(demo_model, n_ctx=1024, n_slots=1, batch_ctx=256)
+    backend = open_llama(demo_model, n_ctx=1024, n_slots=1, parallel=16, batch_ctx=256)
     yield backend
     backend.close()
 
