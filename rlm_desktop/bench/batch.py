@@ -26,7 +26,7 @@ WORDS = ("apples", "steel pipes", "paper rolls", "cloth", "engine parts", "glass
 EXPLANATION = (
     "At temperature 0 a batched reply can differ from the one-at-a-time reply without anything "
     "being wrong: llama.cpp's CPU results depend on how tokens are grouped into a decode (which "
-    "kernels and tile shapes sum the products), and the lanes share one KV pool and are decoded "
+    "kernels and tile shapes sum the products), and the lanes are decoded "
     "several at a time. The one-at-a-time path is no more stable: the same request gave a "
     "different greedy reply when its prompt was read whole than when a cached prefix was reused "
     "(seen while writing tests/llm/test_llama_batch.py). A small model often has two nearly tied "
