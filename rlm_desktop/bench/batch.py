@@ -26,7 +26,7 @@ WORDS = ("apples", "steel pipes", "paper rolls", "cloth", "engine parts", "glass
 EXPLANATION = (
     "At temperature 0 a batched reply can differ from the one-at-a-time reply without anything "
     "being wrong: llama.cpp's CPU results depend on how tokens are grouped into a decode (which "
-    "kernels and tile shapes sum the products), and the lanes share one KV pool and are decoded "
+    "kernels and tile shapes sum the products), and the lanes are decoded "
     "several at a time. The one-at-a-time path is no more stable: the same request gave a "
     "different greedy reply when its prompt was read whole than when a cached prefix was reused "
     "(seen while writing tests/llm/test_llama_batch.py). A small model often has two nearly tied "
@@ -40,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-ctx", type=int, default=4096, help="window (tokens)")
     parser.add_argument("--sizes", default="1,2,4,8,16", help="batch sizes N, comma-separated")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per N")
+    parser.add_argument("--lanes", type=int, default=16, help="sub-calls decoded together")
     parser.add_argument("--max-tokens", type=int, default=48, help="reply tokens per prompt")
     parser.add_argument("--chunk-tokens", type=int, default=250, help="document tokens a prompt")
 
@@ -83,9 +84,12 @@ def _sequential(backend: Any, requests: list[Any]) -> tuple[list[str], int, floa
 def _batched(backend: Any, requests: list[Any]) -> tuple[list[str], int, float, float]:
     first: list[float] = []
     started = time.perf_counter()
-    outs = backend.complete_batch(
-        requests, on_token=lambda _i, _p: first or first.append(time.perf_counter())
-    )
+
+    def on_token(_i: int, _piece: str) -> None:
+        if not first:
+            first.append(time.perf_counter())
+
+    outs = backend.complete_batch(requests, on_token=on_token)
     seconds = time.perf_counter() - started
     prompt_s = (first[0] if first else time.perf_counter()) - started
     return [o.text for o in outs], sum(o.usage.completion_tokens for o in outs), seconds, prompt_s
@@ -161,7 +165,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from rlm_desktop.backends import open_llama
 
     started = time.perf_counter()
-    backend = open_llama(args.model, n_ctx=args.n_ctx)
+    backend = open_llama(args.model, n_ctx=args.n_ctx, parallel=args.lanes)
     plan = backend.plan
     sizes = [int(x) for x in str(args.sizes).split(",") if x.strip()]
 

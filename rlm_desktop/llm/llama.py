@@ -14,7 +14,7 @@ Cache design — one loaded model, one llama_context with one sequence per live 
   a 600-token system prompt is ~13 MB and ~10 ms, against ~3 s to evaluate it. They carry the
   evaluated system prompt to every child RLM (see llama_sessions.py).
 Batched sub-calls (`complete_batch`, `llm_query_batched`) are decoded together in a second
-context over the same model, with a unified KV pool of their own (llama_batch.py).
+context over the same model, a KV stream a lane (llama_batch.py).
 Within a session each call tokenizes the whole formatted conversation and evaluates only the
 tokens after the longest prefix the cache already holds.
 
@@ -248,18 +248,17 @@ class LlamaBackend:
         n = len(sys_tokens)
         return n if 0 < n < len(tokens) and tokens[:n] == sys_tokens else None
 
-    def _batch_context(self) -> NativeContext:
+    def _batch_context(self, streams: int, cells: int) -> NativeContext:
         plan = self.plan
         n_batch = min(N_BATCH, plan.batch_ctx)
         return NativeContext(
             self.model,
-            plan.batch_ctx,
-            plan.parallel,
+            cells,
+            streams,
             n_batch,
             plan.n_threads,
             plan.n_threads_batch,
             plan.flash_attn,
-            unified=True,
         )
 
     def _prepare(self, index: int, request: GenerationRequest) -> Prepared:

@@ -1,16 +1,21 @@
 """Batched sub-calls for the llama.cpp backend: N requests decoded together, one llama_batch
 a step, each sequence with its own sampler, grammar, stop strings, limit and early finish.
 
-The sequences live in a context of their own over the same loaded model ("lanes"): its KV
-cache is one pool shared by the lanes (`kv_unified`), so a prompt prefix they all share is
-evaluated once in lane 0 and given to the others with `llama_memory_seq_cp`, which copies no
-data. The conversations' context keeps one fixed-size stream per session; decoding 16 lanes
-there would need 16 more streams of the whole window (16 × 16k cells), and a unified pool there
-slowed the root's generation by a sixth (llama.py). The lanes never touch the sessions' cache.
+The sequences live in a context of their own over the same loaded model ("lanes"), each lane
+in a KV stream of its own (`kv_unified=False`): a lane's token attends only its own cells.
+A unified pool made every token of a step attend over every lane's cells (CPU attention cannot
+skip the masked ones), so one 8-lane step cost 8 single steps and batching was slower than one
+at a time. The lanes' memory (`pool` cells) is split into equal streams; a prompt
+prefix all prompts share is evaluated once in lane 0 and copied to the other streams with
+`llama_memory_seq_cp` (across streams llama.cpp copies the whole stream: lane 0 then holds
+only the prefix). The conversations' context keeps one fixed-size stream per session; the
+lanes never touch the sessions' cache.
 
-`plan_groups` packs requests into batches that fit the lanes and the pool (prompt + reply
-tokens of each, the shared prefix not counted); a request bigger than the pool goes alone
-through the ordinary path. The backend notes such a fallback on the completions.
+`plan_groups` packs requests into batches whose equal streams (each as big as the batch's
+biggest prompt + reply, in steps of 256 cells) fit the pool; the context is made again when a
+batch needs more or bigger streams. A request bigger than the pool goes alone through the
+ordinary path. The backend notes such a fallback on the
+completions.
 """
 
 from __future__ import annotations
@@ -52,23 +57,40 @@ class Prepared:
         return len(self.tokens) + self.max_tokens
 
 
+LANE_STEP = 256  # llama.cpp pads a stream to this; a stream of 128 cells gave lane 0 a wrong reply
+
+
+def lane_cells(need: int) -> int:
+    """Cells of a stream that holds `need` tokens: a whole number of LANE_STEP."""
+    return -(-max(1, need) // LANE_STEP) * LANE_STEP
+
+
+def lane_shape(lanes: int, pool: int) -> tuple[int, int]:
+    """(streams, cells a stream) for `lanes` asked over `pool` cells: equal streams of a whole
+    number of LANE_STEP cells (fewer streams when the pool is small)."""
+    cells = max(LANE_STEP, pool // max(1, lanes) // LANE_STEP * LANE_STEP)
+    return max(1, min(lanes, pool // cells)), cells
+
+
 def plan_groups(
     requests: Sequence[Prepared], lanes: int, pool: int
 ) -> tuple[list[list[Prepared]], list[Prepared]]:
     """(batches in order, requests too big for the pool). Greedy: a batch is closed when the
-    next request would pass the lanes or the pool."""
+    next request would pass the lanes, or its equal streams (each as big as the batch's
+    biggest request) would pass the pool."""
     groups: list[list[Prepared]] = []
     alone: list[Prepared] = []
-    size = 0
+    cells = 0
     for p in requests:
-        if p.need > pool:
+        if lane_cells(p.need) > pool:
             alone.append(p)
             continue
-        if not groups or len(groups[-1]) >= lanes or size + p.need > pool:
+        bigger = max(cells, lane_cells(p.need))
+        if not groups or len(groups[-1]) >= lanes or (len(groups[-1]) + 1) * bigger > pool:
             groups.append([])
-            size = 0
+            bigger = lane_cells(p.need)
         groups[-1].append(p)
-        size += p.need
+        cells = bigger
     return groups, alone
 
 
@@ -117,12 +139,13 @@ class Lane:
 
 
 class BatchDecoder:
-    """Decodes batches of prepared requests in its own unified-KV context (made at first use)."""
+    """Decodes batches of prepared requests in its own context, a KV stream a lane (made at
+    first use by `make_context(streams, cells)`)."""
 
     def __init__(
         self,
         model: NativeModel,
-        make_context: Callable[[], NativeContext],
+        make_context: Callable[[int, int], NativeContext],
         lanes: int,
         pool: int,
         window: int,
@@ -140,10 +163,17 @@ class BatchDecoder:
         # what the backend's thread tuner measured faster on this machine now; None: as made
         self.step_threads: Callable[[], int] | None = None
 
-    def context(self) -> NativeContext | None:
+    def context(self, streams: int = 0, cells: int = 0) -> NativeContext | None:
+        """The lanes' context, made again when the one made has too few or too small streams
+        for (`streams`, `cells`); 0, 0: the pool's default shape (`lane_shape`)."""
+        if not streams:
+            streams, cells = lane_shape(self.lanes, self.pool)
+        ctx = self.ctx
+        if ctx is not None and (ctx.n_seq < streams or ctx.n_ctx_seq < cells):
+            self.close()
         if self.ctx is None and self.failure is None:
             try:
-                self.ctx = self.make_context()
+                self.ctx = self.make_context(streams, cells)
             except NativeError as exc:
                 self.failure = str(exc)
         return self.ctx
@@ -164,8 +194,9 @@ class BatchDecoder:
     ) -> None:
         """Decode `group` together; each completion goes into `results` (and to `on_done`) as
         its sequence ends. NativeError (e.g. no room) leaves the unfinished ones out."""
-        ctx = self.context()
-        assert ctx is not None
+        ctx = self.context(len(group), max(lane_cells(p.need) for p in group))
+        if ctx is None:
+            raise NativeError(self.failure or "no context for the lanes")
         ctx.clear()
         started = time.perf_counter()
 
@@ -351,8 +382,9 @@ def _batches(
     fits = [p for p in prepared if p not in alone]
     if len(groups) > -(-len(fits) // batcher.lanes):
         note = (
-            f"decoded in {len(groups)} smaller batches: {sum(p.need for p in fits):,} tokens "
-            f"of prompts and replies do not fit the {batcher.pool:,} tokens of batch memory"
+            f"decoded in {len(groups)} smaller batches: {len(fits)} lanes of up to "
+            f"{max(lane_cells(p.need) for p in fits):,} tokens do not fit the "
+            f"{batcher.pool:,} tokens of batch memory"
         )
     for group in groups:
         if cancel is not None and cancel.cancelled:

@@ -16,6 +16,6 @@ import pytest
 def llama(demo_model: Path) -> Iterator[object]:
     from rlm_desktop.backends import open_llama
 
-    backend = open_llama(demo_model, n_ctx=2048, n_slots=4)
+    backend = open_llama(demo_model, n_ctx=2048, n_slots=4, parallel=16)
     yield backend
     backend.close()

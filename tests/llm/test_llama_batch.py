@@ -151,7 +151,7 @@ def test_batch_leaves_the_root_conversations_cache_alone(llama: LlamaBackend) ->
 def small_lanes(demo_model: Path) -> Iterator[LlamaBackend]:
     from rlm_desktop.backends import open_llama
 
-    backend = open_llama(demo_model, n_ctx=1024, n_slots=1, batch_ctx=256)
+    backend = open_llama(demo_model, n_ctx=1024, n_slots=1, parallel=16, batch_ctx=256)
     yield backend
     backend.close()
 
@@ -159,13 +159,13 @@ def small_lanes(demo_model: Path) -> Iterator[LlamaBackend]:
 def test_a_batch_larger_than_its_memory_falls_back_says_so_and_completes(
     small_lanes: LlamaBackend,
 ) -> None:
-    assert small_lanes.plan.batch_ctx == 256
-    prompts = map_prompts(3, lines=2)  # ~90 tokens each: two fit the 256-token pool at once
+    assert small_lanes.plan.batch_ctx == 256  # one lane: a stream is a whole 256 cells
+    prompts = map_prompts(3, lines=2)  # ~90 tokens each: one at a time in the lane
     big = f"{QUESTION}\n\nText:\n{log_chunk(3, 14)}\n\nAnswer briefly."  # > 256 tokens alone
     assert small_lanes.count_tokens(big) > 256 > 2 * small_lanes.count_tokens(prompts[0]) + 8
     out = small_lanes.complete_batch([leaf(p, max_tokens=4) for p in [*prompts, big]])
     assert all(c.text.strip() and c.finish_reason in ("stop", "length") for c in out)
-    assert all("decoded in 2 smaller batches" in c.note for c in out[:3])
+    assert all("decoded in 3 smaller batches" in c.note for c in out[:3])
     assert "ran alone" in out[3].note and "256" in out[3].note
     assert [c.usage.prompt_evaluated > 0 for c in out] == [True] * 4
 
@@ -181,3 +181,16 @@ def test_a_single_request_goes_the_ordinary_way(llama: LlamaBackend) -> None:
 def test_the_backend_says_how_many_it_decodes_at_once(llama: LlamaBackend) -> None:
     assert llama.info.parallel == llama.plan.parallel == 16
     assert llama.info.to_json()["parallel"] == 16
+
+
+def test_lanes_get_equal_streams_of_whole_256_cell_steps() -> None:
+    from rlm_desktop.llm.llama_batch import Prepared, lane_shape, plan_groups
+
+    assert lane_shape(16, 8192) == (16, 512)  # a stream each: a lane attends only its own
+    assert lane_shape(16, 1024) == (4, 256)  # fewer lanes rather than streams under 256
+    assert lane_shape(16, 512) == (2, 256)
+    assert lane_shape(4, 256) == (1, 256)
+    big, small = (Prepared(i, [1] * n, 10, [], lambda: None) for i, n in ((0, 400), (1, 20)))  # type: ignore[arg-type,return-value]
+    assert plan_groups([small, big, small], 16, 1024) == ([[small, big], [small]], [])
+    assert plan_groups([small, small, small], 16, 1024) == ([[small] * 3], [])
+    assert plan_groups([big, small], 16, 256) == ([[small]], [big])

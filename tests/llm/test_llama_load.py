@@ -161,11 +161,12 @@ def test_a_failed_gpu_load_retries_on_the_cpu_and_says_why(demo_model: Path) -> 
 
 
 def test_batched_sub_calls_get_a_pool_that_fits_the_memory_left(seven_b: GGUFInfo) -> None:
-    roomy = plan_load(seven_b, cpu_machine(ram=16), LoadOptions())
+    assert plan_load(seven_b, cpu_machine(ram=16), LoadOptions()).parallel == 1  # off
+    roomy = plan_load(seven_b, cpu_machine(ram=16), LoadOptions(parallel=16))
     assert (roomy.parallel, roomy.batch_ctx) == (16, 8192)  # lanes share up to 8k cells
-    tight = plan_load(seven_b, cpu_machine(ram=7.2), LoadOptions())
+    tight = plan_load(seven_b, cpu_machine(ram=7.2), LoadOptions(parallel=16))
     assert 0 < tight.batch_ctx < 4096 and tight.batch_ctx % 256 == 0  # what is left after slots
-    none = plan_load(seven_b, cpu_machine(ram=7.0), LoadOptions())
+    none = plan_load(seven_b, cpu_machine(ram=7.0), LoadOptions(parallel=16))
     assert none.batch_ctx == 0
     assert any("one at a time" in note for note in none.notes)
     off = plan_load(seven_b, cpu_machine(ram=16), LoadOptions(parallel=1))
