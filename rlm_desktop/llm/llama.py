@@ -43,8 +43,9 @@ from rlm_desktop.llm.base import (
     TokenCallback,
     Usage,
 )
+from rlm_desktop.llm.batch_plan import Prepared
 from rlm_desktop.llm.gguf_info import GGUFError, GGUFInfo, read_gguf_info
-from rlm_desktop.llm.llama_batch import BatchDecoder, Prepared, decode_requests
+from rlm_desktop.llm.llama_batch import BatchDecoder, decode_requests
 from rlm_desktop.llm.llama_chat import ChatFormat, FormattedPrompt
 from rlm_desktop.llm.llama_generate import GenerationResult, generate
 from rlm_desktop.llm.llama_load import (

@@ -11,7 +11,7 @@ prefix all prompts share is evaluated once in lane 0 and copied to the other str
 only the prefix). The conversations' context keeps one fixed-size stream per session; the
 lanes never touch the sessions' cache.
 
-`plan_groups` packs requests into batches whose equal streams (each as big as the batch's
+`batch_plan.plan_groups` packs requests into batches whose equal streams (each as big as the batch's
 biggest prompt + reply, in steps of 256 cells) fit the pool; the context is made again when a
 batch needs more or bigger streams. A request bigger than the pool goes alone through the
 ordinary path. The backend notes such a fallback on the
@@ -36,62 +36,16 @@ from rlm_desktop.llm.base import (
     Usage,
     indexed,
 )
+from rlm_desktop.llm.batch_plan import (
+    Prepared,
+    common_prefix,
+    lane_cells,
+    lane_shape,
+    plan_groups,
+)
 from rlm_desktop.llm.llama_generate import StopScanner
 from rlm_desktop.llm.llama_native import NativeContext, NativeError, NativeModel
 from rlm_desktop.llm.llama_sampling import TokenSampler
-
-
-@dataclass
-class Prepared:
-    """One request, ready to decode: its prompt tokens and what ends its reply."""
-
-    index: int  # place in the caller's list
-    tokens: list[int]
-    max_tokens: int
-    stops: list[str]
-    make_sampler: Callable[[], TokenSampler]
-
-    @property
-    def need(self) -> int:
-        """KV cells it may take: its prompt and its longest reply."""
-        return len(self.tokens) + self.max_tokens
-
-
-LANE_STEP = 256  # llama.cpp pads a stream to this; a stream of 128 cells gave lane 0 a wrong reply
-
-
-def lane_cells(need: int) -> int:
-    """Cells of a stream that holds `need` tokens: a whole number of LANE_STEP."""
-    return -(-max(1, need) // LANE_STEP) * LANE_STEP
-
-
-def lane_shape(lanes: int, pool: int) -> tuple[int, int]:
-    """(streams, cells a stream) for `lanes` asked over `pool` cells: equal streams of a whole
-    number of LANE_STEP cells (fewer streams when the pool is small)."""
-    cells = max(LANE_STEP, pool // max(1, lanes) // LANE_STEP * LANE_STEP)
-    return max(1, min(lanes, pool // cells)), cells
-
-
-def plan_groups(
-    requests: Sequence[Prepared], lanes: int, pool: int
-) -> tuple[list[list[Prepared]], list[Prepared]]:
-    """(batches in order, requests too big for the pool). Greedy: a batch is closed when the
-    next request would pass the lanes, or its equal streams (each as big as the batch's
-    biggest request) would pass the pool."""
-    groups: list[list[Prepared]] = []
-    alone: list[Prepared] = []
-    cells = 0
-    for p in requests:
-        if lane_cells(p.need) > pool:
-            alone.append(p)
-            continue
-        bigger = max(cells, lane_cells(p.need))
-        if not groups or len(groups[-1]) >= lanes or (len(groups[-1]) + 1) * bigger > pool:
-            groups.append([])
-            bigger = lane_cells(p.need)
-        groups[-1].append(p)
-        cells = bigger
-    return groups, alone
 
 
 @dataclass
@@ -260,7 +214,7 @@ class BatchDecoder:
     def _prompts(self, ctx: NativeContext, lanes: list[Lane], cancel: CancelToken | None) -> bool:
         """Evaluate every lane's prompt (a shared prefix once); False when cancelled."""
         prompts = [lane.prepared.tokens for lane in lanes]
-        shared = _common_prefix(prompts) if len(lanes) > 1 and self.share_prefix else 0
+        shared = common_prefix(prompts) if len(lanes) > 1 and self.share_prefix else 0
         ctx.should_abort = (lambda: cancel.cancelled) if cancel is not None else None
         try:
             todo: list[tuple[int, int, int]] = [
@@ -304,16 +258,6 @@ class BatchDecoder:
             lane.out = i
             lane.pos += 1
         return ok
-
-
-def _common_prefix(prompts: Sequence[Sequence[int]]) -> int:
-    """Tokens every prompt starts with, leaving each at least its last token of its own."""
-    limit = min(len(p) for p in prompts) - 1
-    n = 0
-    first = prompts[0]
-    while n < limit and all(p[n] == first[n] for p in prompts):
-        n += 1
-    return n
 
 
 OneCall = Callable[[GenerationRequest, TokenCallback | None, CancelToken | None], Completion]

@@ -188,7 +188,7 @@ def test_the_backend_says_how_many_it_decodes_at_once(llama: LlamaBackend) -> No
 
 
 def test_lanes_get_equal_streams_of_whole_256_cell_steps() -> None:
-    from rlm_desktop.llm.llama_batch import Prepared, lane_shape, plan_groups
+    from rlm_desktop.llm.batch_plan import Prepared, lane_shape, plan_groups
 
     assert lane_shape(16, 8192) == (16, 512)  # a stream each: a lane attends only its own
     assert lane_shape(16, 1024) == (4, 256)  # fewer lanes rather than streams under 256
