@@ -20,7 +20,7 @@ QUOTE_MAX = 40
 PLACE_RX = re.compile(r"^(?P<doc>.+?), (?:page (?P<page>\d+), )?line (?P<line>\d+):$", re.M)
 GIVEN_TEXT = frozenset({"text", "context", "sub_context"})  # grep's names for a given text
 NUMBER_RX = re.compile(r"^-?\d[\d,]*(?:\.\d+)?$")
-COUNTERS = ("sum", "len", "count", "Counter")
+COUNTERS = ("sum", "len", "count", "Counter", "count_pairs", "tally")
 ERROR_WORDS = (
     ("not available in the sandbox", "tried something the safety layer does not allow"),
     ("NameError", "used a name that does not exist"),

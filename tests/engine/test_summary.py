@@ -163,3 +163,10 @@ def test_a_failed_run_says_where_it_stopped() -> None:
     assert run.result.status == "error"
     assert lines(run, "iteration")[-1] == "Step 2: stopped by an error (see the answer area)"
     assert lines(run, "run") == ["Your question: “What is the magic number?” — failed"]
+
+
+def test_counting_pairs_with_the_per_item_helpers_says_the_count() -> None:
+    code = "print(count_pairs(classify(['a', 'b', 'c'], ['red', 'blue'])))"
+    run = replay([look(code), "red", "red", "blue", "FINAL(1)"])
+    cell = lines(run, "cell")
+    assert len(cell) == 1 and cell[0].endswith("Counted the answers: 1"), cell
