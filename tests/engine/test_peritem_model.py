@@ -6,27 +6,18 @@ under test answers the per-item sub-calls, which run in the `leaf` session)."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from rlm_desktop.backends import open_llama
-from rlm_desktop.cancel import CancelToken
 from rlm_desktop.documents.model import Context, Document
 from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.engine import RlmEngine
 from rlm_desktop.engine.events import CellFinished, Event
-from rlm_desktop.engine.subcalls import LEAF_SESSION
-from rlm_desktop.llm.base import (
-    BatchDoneCallback,
-    BatchTokenCallback,
-    Completion,
-    GenerationRequest,
-    TokenCallback,
-)
 from rlm_desktop.llm.llama import LlamaBackend
-from rlm_desktop.llm.replay import ReplayBackend
+from tests.llm.llama_helpers import ScriptedRoot
 
 LABELS = ["delivery", "quality", "praise"]
 REVIEWS = [
@@ -34,45 +25,6 @@ REVIEWS = [
     "Review 2: The handle snapped off at once.",
     "Review 3: The parcel turned up two weeks late.",
 ]
-
-
-class RootRecordedLeafReal:
-    """Root turns from a recording; per-item sub-calls from the real model."""
-
-    def __init__(self, root: ReplayBackend, model: LlamaBackend) -> None:
-        self.root, self.model = root, model
-        self.info = model.info
-        self.leaf_grammars: list[str | None] = []
-
-    def complete(
-        self,
-        request: GenerationRequest,
-        on_token: TokenCallback | None = None,
-        cancel: CancelToken | None = None,
-    ) -> Completion:
-        if request.session == LEAF_SESSION:
-            self.leaf_grammars.append(request.grammar)
-            return self.model.complete(request, on_token, cancel)
-        return self.root.complete(request, on_token, cancel)
-
-    def complete_batch(
-        self,
-        requests: Sequence[GenerationRequest],
-        on_token: BatchTokenCallback | None = None,
-        cancel: CancelToken | None = None,
-        on_done: BatchDoneCallback | None = None,
-    ) -> list[Completion]:  # only leaf calls come in batches
-        self.leaf_grammars += [r.grammar for r in requests]
-        return self.model.complete_batch(requests, on_token, cancel, on_done)
-
-    def count_tokens(self, text: str) -> int:
-        return self.model.count_tokens(text)
-
-    def end_session(self, session: str) -> None:
-        self.model.end_session(session)
-
-    def close(self) -> None:
-        self.model.close()
 
 
 @pytest.fixture(scope="module")
@@ -92,8 +44,7 @@ def test_the_real_model_answers_only_allowed_values(model: LlamaBackend) -> None
         'print(repr(ask_number(xs[:1], "How many weeks?")))\n'
         'print(repr(extract(xs[:1], "What arrived?")))'
     )
-    root = ReplayBackend([f"```repl\n{code}\n```", "FINAL(done)"])
-    backend = RootRecordedLeafReal(root, model)
+    backend = ScriptedRoot(model, [f"```repl\n{code}\n```", "FINAL(done)"])
     outputs: list[str] = []
 
     def on_event(event: Event) -> None:

@@ -8,8 +8,6 @@ sub-call goes to the real model through `complete_batch`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 
 from rlm_desktop.cancel import CancelToken
@@ -18,14 +16,8 @@ from rlm_desktop.engine.config import EngineConfig
 from rlm_desktop.engine.engine import RlmEngine
 from rlm_desktop.engine.events import Event, SubcallFinished, SubcallStarted
 from rlm_desktop.engine.tree import RunTree
-from rlm_desktop.llm.base import (
-    BatchDoneCallback,
-    BatchTokenCallback,
-    Completion,
-    GenerationRequest,
-    TokenCallback,
-)
 from rlm_desktop.llm.llama import LlamaBackend
+from tests.llm.llama_helpers import ScriptedRoot
 
 pytestmark = pytest.mark.model
 
@@ -35,48 +27,6 @@ CODE = (
     "answers = llm_query_batched(['Which depot? ' + p for p in parts])\n"
     "print(len(answers))"
 )
-
-
-class ScriptedRoot:
-    """The root's turns from a script; sub-calls (the leaf session) to the real model."""
-
-    def __init__(self, model: LlamaBackend, turns: list[str]) -> None:
-        self.model = model
-        self.turns = list(turns)
-        self.info = model.info
-        self.batches: list[int] = []
-
-    def complete(
-        self,
-        request: GenerationRequest,
-        on_token: TokenCallback | None = None,
-        cancel: CancelToken | None = None,
-    ) -> Completion:
-        if request.session == "leaf":
-            return self.model.complete(request, on_token, cancel)
-        text = self.turns.pop(0)
-        if on_token is not None:
-            on_token(text)
-        return Completion(text)
-
-    def complete_batch(
-        self,
-        requests: Sequence[GenerationRequest],
-        on_token: BatchTokenCallback | None = None,
-        cancel: CancelToken | None = None,
-        on_done: BatchDoneCallback | None = None,
-    ) -> list[Completion]:
-        self.batches.append(len(requests))
-        return self.model.complete_batch(requests, on_token, cancel, on_done)
-
-    def count_tokens(self, text: str) -> int:
-        return self.model.count_tokens(text)
-
-    def end_session(self, session: str) -> None:
-        self.model.end_session(session)
-
-    def close(self) -> None:
-        pass
 
 
 def test_llm_query_batched_runs_as_sibling_subcalls_decoded_together(
