@@ -2,9 +2,11 @@
 
 The engine thread pushes events into an `EventBuffer`; every tick the controller takes what
 arrived to the tree model (`apply`, within a time budget, so a backlog can never freeze the
-window) and emits one progress line, one stats line and the set of changed nodes. New rows are
-inserted at most every ROWS_S: an insert lays out and repaints the whole tree, and a fast run
-adds rows on every tick (measured by `bench ui`). The run's outcome comes from its terminal
+window) and emits the set of changed nodes. New rows are inserted at most every ROWS_S: an
+insert lays out and repaints the whole tree, and a fast run adds rows on every tick (measured by
+`bench ui`). The progress and statistics lines change at most every LINES_S: each change lays
+out and repaints the ask panel and the running question's card (word-wrapped labels), and a
+fast run changed them on every tick. The run's outcome comes from its terminal
 event alone: the root's `RunFinished` (after a root `RunFailed` when it failed), reported once
 it has been applied.
 """
@@ -33,6 +35,7 @@ TICK_MS = 30
 APPLY_BUDGET_S = 0.005  # at most this long applying events per tick
 CLOCK_S = 0.25  # how often running steps' times are refreshed
 ROWS_S = 0.15  # how often new steps become rows of the tree (each insert repaints it all)
+LINES_S = 0.25  # how often the progress and statistics lines change (a fast run: every tick)
 
 
 @dataclass
@@ -63,7 +66,8 @@ class RunController(QObject):
         self._backlog: deque[Event] = deque()
         self._error: str | None = None  # from the root's RunFailed
         self._outcome: RunOutcome | None = None
-        self._started = self._ticked = self._rows_at = 0.0
+        self._started = self._ticked = self._rows_at = self._said_at = 0.0
+        self._line = ""  # the latest progress line, not yet shown
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._drain)
@@ -89,7 +93,8 @@ class RunController(QObject):
         self._buffer = EventBuffer()
         self._backlog.clear()
         self._error = self._outcome = None
-        self._started = time.monotonic()
+        self._started = self._said_at = time.monotonic()
+        self._line = ""
         self._task = self.host.run(question, context, config, self._buffer, history, on_asked)
         self._timer.start()
         self.started.emit()
@@ -141,9 +146,13 @@ class RunController(QObject):
             self.nodes_added.emit(applied.added)
         if applied.changed:
             self.nodes_changed.emit(applied.changed)
-        if applied.line:
-            self.progress.emit(applied.line)
-        self.stats_changed.emit(self.stats.line())
+        self._line = applied.line or self._line
+        if now - self._said_at >= LINES_S or self._outcome is not None:
+            self._said_at = now
+            if self._line:
+                self.progress.emit(self._line)
+                self._line = ""
+            self.stats_changed.emit(self.stats.line())
         if self._outcome is not None and not self._backlog and not len(self._buffer):
             self._finish(self._outcome)
 

@@ -5,7 +5,7 @@ scrolled to as the run goes; clicking or collapsing anything else turns followin
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QSignalBlocker, Qt
+from PySide6.QtCore import QModelIndex, QSignalBlocker, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -52,6 +52,10 @@ class SidePane(QWidget):
         self.tree.setModel(model)
         self.tree.setAccessibleName("Steps of the run")
         self.wrapped = WrappedSteps(self.tree)  # long step lines wrap in a narrow pane
+        self._wrap_later = QTimer(self)  # after a run: wrap once the jump to its end is shown
+        self._wrap_later.setSingleShot(True)
+        self._wrap_later.setInterval(0)
+        self._wrap_later.timeout.connect(self._wrap_after_run)
         self.tree.setAlternatingRowColors(True)
         self.tree.setAcceptDrops(False)
         header = self.tree.header()
@@ -121,14 +125,22 @@ class SidePane(QWidget):
 
     def on_run_started(self) -> None:
         self.follow.setChecked(True)
+        self._wrap_later.stop()
         self.wrapped.set_wrapping(False)  # rows are added several times a second
 
     def _wrap_if_small(self) -> None:
         self.wrapped.set_wrapping(self.model.node_count() <= WRAP_MAX_NODES)
 
-    def on_run_finished(self, status: str) -> None:
-        """Show where the run ended: its answer, or the step where it stopped or failed."""
+    def _wrap_after_run(self) -> None:
         self._wrap_if_small()
+        if self.tree.currentIndex().isValid():  # taller rows moved it: keep it in sight
+            self.tree.scrollTo(self.tree.currentIndex())
+
+    def on_run_finished(self, status: str) -> None:
+        """Show where the run ended: its answer, or the step where it stopped or failed.
+        The lines wrap a moment later: laying out rows of differing heights is the costly
+        part, and done with the jump it made the window's longest stall (`bench ui`)."""
+        self._wrap_later.start()
         root_id = self.model.root_id
         if not self.follow.isChecked() or root_id is None:
             return

@@ -24,6 +24,7 @@ RELAYOUT_MS = 50  # after a resize: lay the rows out again once it has settled
 WORD_WRAP = int(Qt.TextFlag.TextWordWrap)
 SPARE_PX = 16  # margins around the text, as the style draws it
 WRAP_MAX_NODES = 2000  # larger trees keep one line a row (uniform rows lay out at once)
+HEIGHTS_KEPT = 20_000  # wrapped heights remembered by (text, width): each layout asks again
 
 
 class OneLine(QStyledItemDelegate):
@@ -53,6 +54,7 @@ class WrappedSteps(QStyledItemDelegate):
         self._width = -1
         self.wrapping = False
         self.one_line: QSize | None = None  # a row's height with one line of text
+        self._heights: dict[tuple[str, int], QSize] = {}
         tree.setItemDelegateForColumn(0, self)
         self.others = OneLine(self)
         for column in range(1, tree.model().columnCount()):
@@ -65,6 +67,7 @@ class WrappedSteps(QStyledItemDelegate):
         if on == self.wrapping:
             return
         self.wrapping, self.one_line = on, None
+        self._heights.clear()
         self.tree.setWordWrap(on)
         self.tree.setUniformRowHeights(not on)  # a wrapped line is a taller row
         self.tree.doItemsLayout()
@@ -75,11 +78,21 @@ class WrappedSteps(QStyledItemDelegate):
         width = self.text_width(index)
         if self.one_line is None:
             self.one_line = super().sizeHint(option, index)
-        line = self.one_line.height()
         text = index.data()
+        if not isinstance(text, str):
+            return QSize(width, self.one_line.height())
+        known = self._heights.get((text, width))
+        if known is None:
+            if len(self._heights) >= HEIGHTS_KEPT:
+                self._heights.clear()
+            known = self._heights[(text, width)] = self._height(text, width)
+        return known
+
+    def _height(self, text: str, width: int) -> QSize:
+        line = self.one_line.height() if self.one_line is not None else 0
         room = width - line - SPARE_PX  # the icon is about a line high
         metrics = self.tree.fontMetrics()
-        if not isinstance(text, str) or metrics.horizontalAdvance(text) <= room:
+        if metrics.horizontalAdvance(text) <= room:
             return QSize(width, line)  # fits on one line: no layout
         # one text layout (the style's own sizing reads ten roles per row through Python)
         wrapped = metrics.boundingRect(QRect(0, 0, room, 1 << 20), WORD_WRAP, text).height()

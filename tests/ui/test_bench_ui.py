@@ -28,8 +28,15 @@ def test_bench_ui_reports_stalls(qtbot: QtBot) -> None:
         "run_stall_max_ms",
         "ingest_stall_p99_ms",
         "ingest_stall_max_ms",
+        "run_busy_p99_ms",
+        "run_busy_max_ms",
+        "ingest_busy_p99_ms",
+        "ingest_busy_max_ms",
     ):
         assert isinstance(result[key], float) and result[key] >= 0
+    # the window's own time between two ticks is part of the wall-clock gap between them
+    assert result["run_busy_p99_ms"] <= result["run_busy_max_ms"]
+    assert 0 <= result["steal_share"] <= 1
     assert result["run_status"] == "ok"
     assert result["tree_levels"] == 7
     assert result["tree_nodes"] == 82
@@ -45,3 +52,31 @@ def test_bench_ui_measures_a_real_model_run(qtbot: QtBot, demo_model: Path) -> N
     assert result["model_run_status"] in ("ok", "budget")
     assert 0 <= result["model_run_stall_p99_ms"] <= result["model_run_stall_max_ms"]
     assert result["model_run_seconds"] > 0
+
+
+def test_stall_meter_counts_the_window_s_own_work_and_not_sleep(qtbot: QtBot) -> None:
+    """A tick held up by work on the GUI thread shows on both clocks; one held up by a sleep
+    (as when another program or the host has the core) shows on the wall clock only."""
+    import time
+
+    from rlm_desktop.bench.ui import StallMeter
+
+    def spin(seconds: float) -> None:
+        end = time.thread_time() + seconds
+        while time.thread_time() < end:
+            pass
+
+    meter = StallMeter(1)
+    meter.start()
+    qtbot.wait(20)
+    spin(0.06)
+    qtbot.wait(20)
+    busy = meter.stop()
+    assert busy["max_ms"] >= 55 and busy["cpu_max_ms"] >= 55
+
+    meter.start()
+    qtbot.wait(20)
+    time.sleep(0.06)
+    qtbot.wait(20)
+    asleep = meter.stop()
+    assert asleep["max_ms"] >= 55 and asleep["cpu_max_ms"] < 30

@@ -162,8 +162,8 @@ def test_the_answer_is_formatted_text(qtbot: QtBot, make_window: MakeWindow) -> 
 def test_progress_line_says_what_is_happening_in_plain_words(
     qtbot: QtBot, make_window: MakeWindow, docs: Path
 ) -> None:
-    reply = "it says nothing much about that part at all"
-    turn = "Asking.\n```repl\nr = llm_query_batched(['a', 'b', 'c'])\nprint(r)\n```"
+    reply = "it says nothing much about that part at all " * 4  # each helper takes a while
+    turn = "I will ask. " * 20 + "\n```repl\nr = llm_query_batched(['a', 'b', 'c'])\nprint(r)\n```"
     window = make_window(
         responses=[turn, reply, reply, reply, "FINAL(done)"], token_delay_s=0.01, files=[str(docs)]
     )
@@ -174,7 +174,9 @@ def test_progress_line_says_what_is_happening_in_plain_words(
     window.runs.progress.connect(lambda line: lines.append(label.text()))  # what was on screen
     assert ask(qtbot, window, QUESTION).status == "ok"
     assert "Step 1: the model is thinking…" in lines
-    assert "Asking the model helper questions, 2 of 3…" in lines
+    # the line changes at most every LINES_S (a fast run changed it on every tick)
+    asking = [x for x in lines if x.startswith("Asking the model helper questions, ")]
+    assert asking and all(x.endswith(" of 3…") for x in asking)
     assert lines[-1] == "Unverified answer."  # "done" is in no document
 
 

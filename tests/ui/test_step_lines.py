@@ -85,7 +85,8 @@ def test_lines_wrap_only_while_no_run_is_going_and_the_tree_is_not_huge(
     qtbot.waitUntil(lambda: window.tree_model.node_count() > 1, timeout=10_000)
     assert not wrapped.wrapping and tree.uniformRowHeights()
     qtbot.waitUntil(lambda: not window.runs.running, timeout=30_000)
-    assert wrapped.wrapping and not tree.uniformRowHeights()
+    qtbot.waitUntil(lambda: wrapped.wrapping, timeout=1_000)  # a moment after the run's end
+    assert not tree.uniformRowHeights()
 
     big = RunTree()
     for event in _big_run_events(WRAP_MAX_NODES + 100):
