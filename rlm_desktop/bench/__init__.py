@@ -4,6 +4,11 @@
 Figures are ratios against the bare library measured in the same run wherever that applies.
 """
 
+
+class BenchError(Exception):
+    """A benchmark asked for something it cannot do (nothing to run): one line for the user."""
+
+
 BENCHES: dict[str, str] = {
     "engine": "rlm_desktop.bench.engine",
     "backend": "rlm_desktop.bench.backend",

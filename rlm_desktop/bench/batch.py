@@ -10,7 +10,10 @@ time went to reading prompts (time to each first token), the part batching canno
 much: `generation_speedup` is the same ratio for the generation phase alone.
 `identical_share`: batched replies (N ≥ 2) identical to the sequential ones; `differences`
 shows where the first few part, and `explanation` says why they can.
-Threads: the app's own choice (`open_llama`, as the window loads a model).
+Threads: the app's own choice (`open_llama`, as the window loads a model). The lanes' memory
+is made big enough for the largest N of these prompts (`--batch-ctx`, default: N streams of
+the prompt and reply, rounded up as the decoder does), so N = 8 means eight sequences at once;
+where memory did not allow it, `splits` says, for that N, how the batch was split.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lanes", type=int, default=16, help="sub-calls decoded together")
     parser.add_argument("--max-tokens", type=int, default=48, help="reply tokens per prompt")
     parser.add_argument("--chunk-tokens", type=int, default=250, help="document tokens a prompt")
+    parser.add_argument(
+        "--batch-ctx", type=int, default=0, help="KV cells of the lanes (0: room for the largest N)"
+    )
 
 
 def chunk(index: int, tokens: int) -> str:
@@ -66,7 +72,10 @@ def prompts(n: int, tokens: int) -> list[str]:
     ]
 
 
-def _sequential(backend: Any, requests: list[Any]) -> tuple[list[str], int, float, float]:
+Timed = tuple[list[str], int, float, float, set[str]]  # texts, tokens, s, prompt s, notes
+
+
+def _sequential(backend: Any, requests: list[Any]) -> Timed:
     texts, tokens, prompt_s = [], 0, 0.0
     started = time.perf_counter()
     for request in requests:
@@ -78,10 +87,10 @@ def _sequential(backend: Any, requests: list[Any]) -> tuple[list[str], int, floa
         prompt_s += (first[0] if first else time.perf_counter()) - call_start
         texts.append(out.text)
         tokens += out.usage.completion_tokens
-    return texts, tokens, time.perf_counter() - started, prompt_s
+    return texts, tokens, time.perf_counter() - started, prompt_s, set()
 
 
-def _batched(backend: Any, requests: list[Any]) -> tuple[list[str], int, float, float]:
+def _batched(backend: Any, requests: list[Any]) -> Timed:
     first: list[float] = []
     started = time.perf_counter()
 
@@ -92,7 +101,8 @@ def _batched(backend: Any, requests: list[Any]) -> tuple[list[str], int, float, 
     outs = backend.complete_batch(requests, on_token=on_token)
     seconds = time.perf_counter() - started
     prompt_s = (first[0] if first else time.perf_counter()) - started
-    return [o.text for o in outs], sum(o.usage.completion_tokens for o in outs), seconds, prompt_s
+    tokens = sum(o.usage.completion_tokens for o in outs)
+    return [o.text for o in outs], tokens, seconds, prompt_s, {o.note for o in outs if o.note}
 
 
 def _parting(a: str, b: str) -> int:
@@ -111,6 +121,7 @@ def measure(
     generation: dict[str, float] = {}
     share: dict[str, float] = {}
     rates: dict[str, dict[str, float]] = {}
+    splits: dict[str, list[str]] = {}
     same = compared = 0
     differences: list[dict[str, Any]] = []
     for n in sizes:
@@ -127,7 +138,9 @@ def measure(
             for mode in order:
                 backend.sessions.clear()  # neither mode starts from the other's cached prompts
                 call = _sequential if mode == "seq" else _batched
-                texts[mode], tokens, seconds, prompt_s = call(backend, requests)
+                texts[mode], tokens, seconds, prompt_s, notes = call(backend, requests)
+                if notes:  # not decoded all together: say how
+                    splits[str(n)] = sorted(notes)
                 t = totals[mode]
                 t[0], t[1], t[2] = t[0] + tokens, t[1] + seconds, t[2] + prompt_s
                 if log is not None:
@@ -154,6 +167,7 @@ def measure(
         "generation_speedup": generation,
         "prompt_seconds_share": share,
         "tokens_per_second": rates,
+        "splits": splits,
         "identical_share": round(same / compared, 3) if compared else 1.0,
         "compared": compared,
         "differences": differences,
@@ -163,11 +177,19 @@ def measure(
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from rlm_desktop.backends import open_llama
+    from rlm_desktop.llm.batch_plan import lane_cells
 
     started = time.perf_counter()
-    backend = open_llama(args.model, n_ctx=args.n_ctx, parallel=args.lanes)
-    plan = backend.plan
     sizes = [int(x) for x in str(args.sizes).split(",") if x.strip()]
+    backend = open_llama(args.model, n_ctx=args.n_ctx, parallel=args.lanes)
+    pool = getattr(args, "batch_ctx", 0)
+    if not pool:  # room for the largest N of the longest prompt and its reply
+        longest = max(backend.count_tokens(p) for p in prompts(max(sizes), args.chunk_tokens))
+        pool = max(sizes) * lane_cells(longest + 64 + args.max_tokens)  # + the chat template
+    if pool != backend.plan.batch_ctx:
+        backend.close()
+        backend = open_llama(args.model, n_ctx=args.n_ctx, parallel=args.lanes, batch_ctx=pool)
+    plan = backend.plan
 
     def log(line: str) -> None:
         print(f"[{time.perf_counter() - started:5.0f} s] {line}", file=sys.stderr, flush=True)

@@ -58,8 +58,9 @@ def add_parser(subparsers: Any) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="batched sub-calls at once (llama: decoded together, default 16; openai:URL: "
-        "requests in flight, default 4; 1: one at a time)",
+        help="batched sub-calls at once (llama: decoded together, default 8 for Q4_K and Q8_0 "
+        "models or with a GPU, else 1; openai:URL: requests in flight, default 4; 1: one at a "
+        "time)",
     )
     p.add_argument("--grammar", choices=("auto", "on", "off"), default="auto")
     p.add_argument("--prompt", choices=("auto", "small", "large"), default="auto")

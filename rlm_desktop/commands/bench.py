@@ -25,12 +25,13 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rlm_desktop.bench import BenchError
     from rlm_desktop.llm.base import BackendError
 
     module = importlib.import_module(BENCHES[args.bench])
     try:
         result = module.run(args)
-    except BackendError as exc:  # a bad --model: one line, as `ask` says it
+    except (BackendError, BenchError) as exc:  # a bad --model: one line, as `ask` says it
         print(f"rlm-desktop bench {args.bench}: {exc}", file=sys.stderr)
         return 1
     if args.json:

@@ -74,7 +74,8 @@ class ModelOptions:
     `context_tokens` None lets the app choose the window from the model's maximum and the
     memory free; `grammar` "auto" constrains the turns of models under about 4B parameters;
     `parallel` is how many batched sub-calls run at once (llama.cpp: sequences decoded
-    together, default 16; a model server: requests in flight, default 4; None: the default).
+    together, by default 8 where measured faster and else 1, `llama_load.auto_parallel`; a
+    model server: requests in flight, default 4; None: the default).
     """
 
     context_tokens: int | None = None

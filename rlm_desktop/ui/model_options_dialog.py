@@ -51,8 +51,9 @@ class ModelOptionsDialog(QDialog):
         self.parallel.setAccessibleName("Helper questions at once")
         self.parallel.setToolTip(
             "How many helper questions (batched sub-calls) run at the same time: decoded "
-            "together by the model in the app (automatic: 16), or sent together to a model "
-            "server (automatic: 4). 1 asks them one after another."
+            "together by the model in the app (automatic: 8 where that is faster, with a "
+            "graphics card or for Q4_K and Q8_0 models; else one at a time), or sent together "
+            "to a model server (automatic: 4). 1 asks them one after another."
         )
         form = QFormLayout()
         form.addRow("Text the model holds at once:", self.context)

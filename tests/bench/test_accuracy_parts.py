@@ -132,6 +132,13 @@ def test_unknown_families_or_methods_are_refused() -> None:
     assert out.returncode == 2 and "unknown best" in out.stderr
 
 
+def test_nothing_to_run_is_one_line_not_a_crash() -> None:
+    out = _bench("--families", "aggregate", "--seeds", "0", "--methods", "rlm")
+    assert out.returncode == 1 and out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "nothing to run" in lines[0] and "0 seeds" in lines[0]
+
+
 def test_a_bad_model_is_one_line(tmp_path: Path) -> None:
     out = _bench("--model", str(tmp_path / "none.gguf"), "--families", "needle")
     assert out.returncode == 1 and out.stdout == ""

@@ -43,4 +43,6 @@ def test_bench_batch_prints_the_speedup_per_n(demo_model: Path) -> None:
     assert set(data["generation_speedup"]) == set(data["prompt_seconds_share"]) == {"1", "3"}
     assert 0.0 <= data["identical_share"] <= 1.0 and data["compared"] == 3
     assert len(data["differences"]) == round(3 * (1 - data["identical_share"]))
-    assert data["lanes"] == 16 and data["batch_ctx"] == 1024 and data["explanation"]
+    # the lanes' memory is sized so that the three ran together, in one batch
+    assert data["splits"] == {} and data["batch_ctx"] >= 3 * 256
+    assert data["lanes"] == 16 and data["explanation"]

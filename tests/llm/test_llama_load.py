@@ -172,3 +172,23 @@ def test_batched_sub_calls_get_a_pool_that_fits_the_memory_left(seven_b: GGUFInf
     off = plan_load(seven_b, cpu_machine(ram=16), LoadOptions(parallel=1))
     assert off.batch_ctx == 0 and not any("one at a time" in n for n in off.notes)
     assert LoadOptions.from_dict({"parallel": "4", "batch_ctx": 512}).parallel == 4
+
+
+def test_batching_is_automatic_where_it_was_measured_faster(seven_b: GGUFInfo) -> None:
+    """Left automatic, sub-calls are decoded together for the weight kinds `bench batch`
+    measured faster that way on a CPU (Q4_K_*, Q8_0), and always on a GPU; the demo model's
+    Q4_1 stays one at a time (batching it gained nothing). A choice made by the user wins."""
+    from rlm_desktop.llm.llama_load import AUTO_PARALLEL
+
+    def parallel(quantization: str, machine: Machine, chosen: int | None = None) -> int:
+        info = dataclasses.replace(seven_b, quantization=quantization)
+        return plan_load(info, machine, LoadOptions(parallel=chosen)).parallel
+
+    cpu = cpu_machine(ram=16)
+    assert parallel("Q4_1", cpu) == 1
+    assert parallel("Q4_K_M", cpu) == parallel("Q4_K_S", cpu) == AUTO_PARALLEL
+    assert parallel("Q8_0", cpu) == AUTO_PARALLEL
+    assert parallel("Q5_K_M", cpu) == parallel("unknown", cpu) == 1  # not measured: off
+    gpu = Machine(available_ram=16 * GIB, physical_cores=8, gpu_offload=True, usable_vram=24 * GIB)
+    assert parallel("Q4_1", gpu) == AUTO_PARALLEL
+    assert parallel("Q4_K_M", cpu, chosen=1) == 1 and parallel("Q4_1", cpu, chosen=4) == 4

@@ -80,12 +80,20 @@ def _helper_choice(args: argparse.Namespace) -> HelperChoice:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from rlm_desktop.backends import make_backend
+    from rlm_desktop.bench import BenchError
     from rlm_desktop.bench.accuracy import report
     from rlm_desktop.bench.accuracy.citing import citation_figures
     from rlm_desktop.bench.accuracy.methods import run_method
     from rlm_desktop.bench.accuracy.tasks import suite
     from rlm_desktop.engine.config import EngineConfig
 
+    tasks = suite(args.quick, set(args.families), args.seeds)
+    methods = [m for m in METHODS if m in args.methods]
+    if not tasks or not methods:
+        raise BenchError(
+            "nothing to run: no task for these --families and --seeds "
+            f"({','.join(args.families)}; {args.seeds} seeds) or methods ({','.join(args.methods)})"
+        )
     options: dict[str, Any] = {"n_ctx": args.n_ctx} if args.n_ctx else {}
     backend = make_backend(args.backend, args.model, **options)
     config = EngineConfig(
@@ -99,8 +107,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         chunk_chars=args.chunk_chars,
         plan_first=not args.no_plan,
     )
-    tasks = suite(args.quick, set(args.families), args.seeds)
-    methods = [m for m in METHODS if m in args.methods]
     started = time.monotonic()
     outcomes = []
     for i, (task, method) in enumerate(((t, m) for t in tasks for m in methods), start=1):
