@@ -8,6 +8,8 @@ processor dies with SIGILL) is reported as one line instead of taking the caller
   sandbox  start the sandbox worker, run a cell, list its safety layers
   window   open a Qt window offscreen
   pdf      write a small PDF and read it back through the app's reader
+  ocr      read a picture of a line of text back by text recognition (Tesseract); without
+           Tesseract the check passes and says that scans will not be read (OCR is optional)
 `run_in_process(NAME)` is what the child runs (also how `qemu-x86_64 -cpu Haswell` tests the
 model check). The model check's result is remembered per llama.cpp build (`model_check_due`),
 so the window runs it once after llama-cpp-python changed, not at every start.
@@ -26,8 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-CHECKS = ("model", "sandbox", "window", "pdf")
-TIMEOUT_S = {"model": 300.0, "sandbox": 60.0, "window": 60.0, "pdf": 60.0}
+CHECKS = ("model", "sandbox", "window", "pdf", "ocr")
+TIMEOUT_S = {"model": 300.0, "sandbox": 60.0, "window": 60.0, "pdf": 60.0, "ocr": 60.0}
+OCR_WORDS = "The doctor's scan says 4711."
 BATCH_TOKENS = 512
 GEN_TOKENS = 16
 
@@ -188,11 +191,40 @@ def check_pdf(_model: str | None) -> str:
         return f"PDF read ({record.pages} pages)"
 
 
+def check_ocr(_model: str | None) -> str:
+    import tempfile
+    from pathlib import Path
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from rlm_desktop.documents.ingest import ingest_paths
+    from rlm_desktop.documents.ocr import MISSING, OcrOptions, engine_version, find_tesseract
+
+    found = find_tesseract(OcrOptions())
+    if found is None:
+        return f"{MISSING}; scanned pages and pictures will not be read"
+    version = engine_version(*found)
+    if version is None:
+        raise RuntimeError(f"{found[0]} does not run, or has no English data")
+    with tempfile.TemporaryDirectory(prefix="rlm-doctor-") as tmp:
+        path = Path(tmp) / "scan.png"
+        picture = Image.new("L", (1400, 200), 255)
+        font = ImageFont.load_default(size=56)  # Pillow's own font: no system font needed
+        ImageDraw.Draw(picture).text((60, 60), OCR_WORDS, font=font, fill=0)
+        picture.save(path)
+        (record,) = ingest_paths([str(path)])
+        text = record.document.text if record.document else ""
+        if not record.ok or "4711" not in text:
+            raise RuntimeError(record.error or f"the picture read as {text.strip()[:60]!r}")
+        return f"picture read by text recognition ({version})"
+
+
 RUNNERS: dict[str, Callable[[str | None], str]] = {
     "model": check_model,
     "sandbox": check_sandbox,
     "window": check_window,
     "pdf": check_pdf,
+    "ocr": check_ocr,
 }
 
 

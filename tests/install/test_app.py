@@ -62,7 +62,7 @@ def test_the_packaged_app_passes_its_self_test_in_a_clean_environment(
     proc = _clean_run(app / "rlm-desktop", "--self-test", home=tmp_path, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
     lines = proc.stdout.splitlines()
-    assert [ln.split()[1] for ln in lines] == ["model", "sandbox", "window", "pdf"]
+    assert [ln.split()[1] for ln in lines] == ["model", "sandbox", "window", "pdf", "ocr"]
     assert all(ln.startswith("ok") for ln in lines), lines
 
 

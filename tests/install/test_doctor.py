@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -60,10 +61,36 @@ def test_doctor_passes_every_check_on_this_machine(demo_model: Path) -> None:
     report = json.loads(proc.stdout)
     lines = {c["check"]: c["message"] for c in report["checks"]}
     assert proc.returncode == 0 and report["ok"], lines
-    assert set(lines) == {"model", "sandbox", "window", "pdf"}
+    assert set(lines) == {"model", "sandbox", "window", "pdf", "ocr"}
     assert "512 prompt tokens" in lines["model"] or "prompt tokens" in lines["model"]
     assert "seccomp" in lines["sandbox"] or "audit" in lines["sandbox"]
     assert lines["pdf"] == "PDF read (2 pages)"
+    assert lines["ocr"].startswith("picture read by text recognition (tesseract ")
+
+
+def test_the_ocr_check_says_when_text_recognition_is_missing_or_broken() -> None:
+    """OCR is optional: without Tesseract the check passes and says what that means; a
+    Tesseract that does not run fails it."""
+
+    def ocr_check(tesseract: str) -> subprocess.CompletedProcess[str]:
+        env = dict(os.environ, RLM_DESKTOP_TESSERACT=tesseract)
+        return subprocess.run(
+            [sys.executable, "-m", "rlm_desktop", "doctor", "--only", "ocr"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=REPO,
+            env=env,
+        )
+
+    missing = ocr_check("")
+    assert missing.returncode == 0
+    (line,) = missing.stdout.strip().splitlines()
+    assert line.startswith("ok   ocr") and "will not be read" in line
+    broken = ocr_check("/bin/false")
+    assert broken.returncode == 1
+    (line,) = broken.stdout.strip().splitlines()
+    assert line.startswith("FAIL ocr") and "does not run" in line
 
 
 def test_self_test_is_the_doctor_and_a_missing_model_fails_with_one_line(tmp_path: Path) -> None:
