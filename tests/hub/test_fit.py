@@ -12,18 +12,8 @@ from rlm_desktop.hub.catalog import load_catalog
 from rlm_desktop.hub.errors import HubError
 from rlm_desktop.hub.fit import NO_FIT, RECOMMENDED, SLOW, assess, assess_all, recommend
 from rlm_desktop.hub.hardware import GIB, Hardware, detect_hardware
+from tests.hub.machines import CPU_LAPTOP
 
-CPU_LAPTOP = Hardware(
-    total_ram=8 * GIB,
-    available_ram=5 * GIB,
-    cpu_cores=4,
-    logical_cpus=8,
-    system="Linux",
-    machine="x86_64",
-    llama_available=True,
-    gpu_offload=False,
-    gpu_backend="cpu",
-)
 DEV_BOX = replace(CPU_LAPTOP, total_ram=24 * GIB, cpu_cores=2, logical_cpus=2)
 GPU_TOWER = replace(
     CPU_LAPTOP,

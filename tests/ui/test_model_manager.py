@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 from rlm_desktop.hub.catalog import Catalog, load_catalog
 from rlm_desktop.hub.download import partial_downloads
 from rlm_desktop.hub.fit import NO_FIT, RECOMMENDED, SLOW, assess
-from rlm_desktop.hub.hardware import GIB, Hardware
+from rlm_desktop.hub.hardware import Hardware
 from rlm_desktop.hub.installed import DEMO_FILE as DEMO_NAME
 from rlm_desktop.hub.service import HubService
 from rlm_desktop.store.paths import dev_models_dir
@@ -26,23 +26,13 @@ from rlm_desktop.ui.format import human_size
 from rlm_desktop.ui.model_manager import ModelManagerDialog
 from rlm_desktop.ui.model_rows import verdict_color
 from tests.hub.fake_hub import FakeHub, running_hub
+from tests.hub.machines import CPU_LAPTOP
 from tests.llm.gguf_craft import write_gguf
 from tests.ui.conftest import MakeWindow
 from tests.ui.test_drop_documents import drop
 
 DEMO_FILE = dev_models_dir() / DEMO_NAME
-LAPTOP = Hardware(
-    total_ram=8 * GIB,
-    available_ram=5 * GIB,
-    cpu_cores=4,
-    logical_cpus=8,
-    system="Linux",
-    machine="x86_64",
-    llama_available=True,
-    gpu_offload=False,
-    gpu_backend="cpu",
-    free_disk=500 * 10**9,
-)
+LAPTOP = replace(CPU_LAPTOP, free_disk=500 * 10**9)
 
 
 class RecordingService(HubService):
