@@ -104,6 +104,8 @@ class RunController(QObject):
     def stop(self) -> None:
         if self._task is not None and not self._task.cancelled:
             self._task.cancel()
+            self._line = ""  # a step line from before the Stop would hide "Stopping…"
+            self._said_at = time.monotonic()
             self.progress.emit("Stopping…")
 
     def _ends(self, event: Event) -> None:

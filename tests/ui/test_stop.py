@@ -96,3 +96,25 @@ def test_stop_drops_a_question_still_waiting_for_the_documents(
     assert not window.actions.stop.isEnabled()
     qtbot.waitUntil(lambda: not window.loader.busy, timeout=20_000)
     assert not window.runs.running and window.tree_model.root_id is None  # never started
+
+
+def test_stopping_is_said_until_the_run_has_stopped(qtbot: QtBot, make_window: MakeWindow) -> None:
+    """After Stop the progress line says "Stopping…" until the run's end is shown: a step line
+    held back by the line's pace (LINES_S) at the moment of the Stop is not shown after it,
+    however long the stop takes (here the model's code is in an endless loop)."""
+    settings = Settings(budgets=Budgets(cell_timeout=600))
+    window = make_window(responses=[LOOP, "FINAL(never)"], settings=settings)
+    wait_model(qtbot, window)
+    label = window.ask_panel.progress
+    shown: list[str] = []
+    window.ask_panel.question.setPlainText("Count forever?")
+    window.ask_panel.ask_button.click()
+    qtbot.waitUntil(lambda: _running_cell(window), timeout=10_000)
+    window.runs.progress.connect(lambda _line: shown.append(label.text()))
+    runs = window.runs
+    runs._line, runs._said_at = "Step 9: held back", 0.0  # a line waiting, its pace passed
+    with qtbot.waitSignal(runs.finished, timeout=5_000):
+        window.ask_panel.stop_button.click()
+        runs._drain()  # a tick before the stopped run's events arrive
+    assert shown[0] == "Stopping…"
+    assert "Step 9: held back" not in shown, shown
