@@ -15,7 +15,6 @@ and the fixed cost of starting a reader for one ingest as reader_start_s.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
@@ -23,7 +22,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -109,39 +107,6 @@ def _raw_pdf(paths: list[str]) -> int:
     return chars
 
 
-class _PeakMemory:
-    """Peak resident memory of this process and its children, sampled every millisecond."""
-
-    def __init__(self) -> None:
-        import psutil
-
-        self._process = psutil.Process()
-        self.baseline = self._total()
-        self.peak = self.baseline
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _total(self) -> int:
-        total = self._process.memory_info().rss
-        for child in self._process.children(recursive=True):
-            with contextlib.suppress(Exception):  # a child may just have ended
-                total += child.memory_info().rss
-        return int(total)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.001):
-            self.peak = max(self.peak, self._total())
-
-    def __enter__(self) -> _PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self._total())
-
-
 def _maxrss() -> int:
     """This process's peak resident memory in bytes (Linux reports KB, macOS bytes)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -154,10 +119,11 @@ def measure_peak(folder: str) -> dict[str, int]:
     Meant for a fresh process (see `_peak_in_fresh_process`): the lifetime peak the OS keeps
     then covers the ingest alone, and catches spikes between the sampler's looks.
     """
+    from rlm_desktop.bench.sampling import PeakMemory
     from rlm_desktop.documents.ingest import context_from_records, ingest_paths
 
-    rss_before = _PeakMemory().baseline
-    with _PeakMemory() as meter:
+    rss_before = PeakMemory().baseline
+    with PeakMemory() as meter:
         records = ingest_paths([folder])
         context = context_from_records(records)
     delta = max(meter.peak - meter.baseline, _maxrss() - rss_before)

@@ -17,11 +17,9 @@ Goals: CER ≤ 2% clean, ≤ 5% degraded, ≥ 1 page/s.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import os
 import tempfile
-import threading
 import time
 from typing import Any
 
@@ -78,40 +76,9 @@ def _write_sets(folder: str, args: argparse.Namespace) -> tuple[str, str, list[s
     return tiff, pdf, [p.text for p in clean], [p.text for p in degraded]
 
 
-class _DescendantsCpu:
-    """CPU seconds used by this process's descendants (readers, Tesseracts) while it runs,
-    each process's own time as last seen (sampled every 5 ms)."""
-
-    def __init__(self) -> None:
-        import psutil
-
-        self._me = psutil.Process()
-        self._seen: dict[tuple[int, float], float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.005):
-            for child in self._me.children(recursive=True):
-                with contextlib.suppress(Exception):  # it may just have ended
-                    times = child.cpu_times()
-                    self._seen[(child.pid, child.create_time())] = times.user + times.system
-
-    def __enter__(self) -> _DescendantsCpu:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    @property
-    def seconds(self) -> float:
-        return sum(self._seen.values())
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from rlm_desktop.bench.ingest import _PeakMemory
+    from rlm_desktop.bench import BenchError
+    from rlm_desktop.bench.sampling import DescendantsCpu, PeakMemory
     from rlm_desktop.documents.ingest import ingest_paths
     from rlm_desktop.documents.ocr import OcrOptions, engine_version, find_tesseract
     from rlm_desktop.documents.pool import machine_workers
@@ -119,7 +86,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     found = find_tesseract(OcrOptions())
     version = engine_version(*found) if found else None
     if found is None or version is None:
-        raise SystemExit("rlm-desktop bench ocr: Tesseract with English is not installed")
+        raise BenchError("Tesseract with English is not installed")
     with tempfile.TemporaryDirectory(prefix="rlm-bench-ocr-") as folder:
         tiff, pdf, clean_text, degraded_text = _write_sets(folder, args)
         from rlm_desktop.documents.pdfwrite import write_pdf
@@ -127,7 +94,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         write_pdf(os.path.join(folder, "warm.pdf"), ["warm"])
         ingest_paths([os.path.join(folder, "warm.pdf")])  # start the readers' fork server
         options = OcrOptions(cache_dir=os.path.join(folder, "cache"))
-        with _PeakMemory() as meter, _DescendantsCpu() as cpu_meter:
+        with PeakMemory() as meter, DescendantsCpu() as cpu_meter:
             started = time.perf_counter()
             clean_record, degraded_record = ingest_paths([tiff, pdf], ocr=options)
             seconds = time.perf_counter() - started

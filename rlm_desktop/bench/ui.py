@@ -94,9 +94,7 @@ class StallMeter:
         self.interval = interval_ms / 1000
         self.gaps: list[float] = []
         self.cpu: list[float] = []
-        self._last = self._last_cpu = 0.0
-        self._steal = machine_steal()
-        self._started = 0.0
+        self._last = self._last_cpu = self._started = self._steal = 0.0  # set by start()
         self._timer = QTimer()
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(interval_ms)
@@ -159,8 +157,7 @@ def _settle(app: Any) -> None:
     """Let the window finish what a phase left it (the run's end lays out its steps again a
     moment later), so that the phase's stalls include it and the next phase's do not."""
     end = time.perf_counter() + SETTLE_S
-    while time.perf_counter() < end:
-        app.processEvents()
+    _wait(app, lambda: time.perf_counter() >= end, SETTLE_S + 60)
 
 
 def _write_text(folder: Path, megabytes: int, files: int = 20) -> None:

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     module = importlib.import_module(BENCHES[args.bench])
     try:
         result = module.run(args)
-    except (BackendError, BenchError) as exc:  # a bad --model: one line, as `ask` says it
+    except (BackendError, BenchError) as exc:  # a bad --model, nothing to run: one line
         print(f"rlm-desktop bench {args.bench}: {exc}", file=sys.stderr)
         return 1
     if args.json:

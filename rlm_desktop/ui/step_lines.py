@@ -85,11 +85,12 @@ class WrappedSteps(QStyledItemDelegate):
         if known is None:
             if len(self._heights) >= HEIGHTS_KEPT:
                 self._heights.clear()
-            known = self._heights[(text, width)] = self._height(text, width)
+            line = self.one_line.height()
+            known = self._heights[(text, width)] = self._height(text, width, line)
         return known
 
-    def _height(self, text: str, width: int) -> QSize:
-        line = self.one_line.height() if self.one_line is not None else 0
+    def _height(self, text: str, width: int, line: int) -> QSize:
+        """A row's size for `text` wrapped to `width`, one line being `line` pixels high."""
         room = width - line - SPARE_PX  # the icon is about a line high
         metrics = self.tree.fontMetrics()
         if metrics.horizontalAdvance(text) <= room:
