@@ -88,10 +88,9 @@ def test_demo_run_fills_the_tree_and_shows_the_answer(
     assert len(resets) == 1  # one reset when the run started; rows were inserted as it went
     # the demo works 42 out (17 + 25): no passage says it, so it is never called "found"
     assert window.ask_panel.progress.text() == "Unverified answer."
-    # plain-language progress as it went (lines may be coalesced per ~30 ms tick)
+    # first and last lines; a replay this fast may end before the line's pace (LINES_S) shows a
+    # step line: test_progress_line_says_what_is_happening_in_plain_words paces its run for those
     assert lines[0] == "Starting…" and lines[-1] == "Unverified answer."
-    said = "\n".join(lines)
-    assert "Step " in said or "Running the model's code" in said or "helper" in said
     for index, node in walk(window.tree_model):
         assert index.data(Qt.ItemDataRole.DecorationRole).cacheKey() == (
             window.icons.get("done").cacheKey()
