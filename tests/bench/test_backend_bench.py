@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.mark.model
 @pytest.mark.slow
 def test_bench_backend_prints_the_ratios(demo_model: Path) -> None:
-    small = ("--n-ctx", "4096", "--gen-tokens", "16", "--rounds", "1", "--root-chars", "2000")
+    small = ("--n-ctx", "4096", "--gen-tokens", "16", "--rounds", "1", "--root-chars", "600")
     out = subprocess.run(
         [
             *(sys.executable, "-m", "rlm_desktop", "bench", "backend", "--json"),
