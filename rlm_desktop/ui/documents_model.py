@@ -1,7 +1,8 @@
 """`DocumentsModel`: the documents list (name, kind, size/pages, status with its reason).
 
 A drop first adds one "reading…" row per dropped path; when its ingest job finishes those
-rows are replaced by one row per file found, ready / with a warning / not readable.
+rows are replaced by one row per file found, ready / with a warning / not readable / a picture
+with no text in it (grey: a folder of photos is not a list of failures).
 """
 
 from __future__ import annotations
@@ -12,12 +13,21 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from rlm_desktop.documents.images import BLANK, NO_TEXT
 from rlm_desktop.documents.model import IngestRecord
 from rlm_desktop.ui.format import human_size, plural
 from rlm_desktop.ui.icons import StatusIcons
 
 READING, READY, WARNING, ERROR = "reading", "ready", "warning", "error"
-ICON_FOR = {READING: "running", READY: "done", WARNING: "warning", ERROR: "error"}
+EMPTY = "empty"  # a picture with no text in it: nothing to read, and nothing wrong
+ICON_FOR = {
+    READING: "running",
+    READY: "done",
+    WARNING: "warning",
+    ERROR: "error",
+    EMPTY: "cancelled",
+}
+UNUSED = (ERROR, EMPTY)  # rows a question does not read; dropping the file again retries
 Index = QModelIndex | QPersistentModelIndex
 NO_PARENT = QModelIndex()
 
@@ -39,7 +49,9 @@ class DocRow:
     @classmethod
     def from_record(cls, record: IngestRecord, size: int | None) -> DocRow:
         name = os.path.basename(record.path.rstrip("/\\")) or record.path
-        if not record.ok:
+        if not record.ok and record.error in (NO_TEXT, BLANK):
+            status, message = EMPTY, record.error or ""
+        elif not record.ok:
             status, message = ERROR, record.error or "could not be read"
         elif record.warnings:
             status, message = WARNING, "; ".join(record.warnings)
@@ -59,7 +71,7 @@ class DocRow:
         )
 
     def status_text(self) -> str:
-        later = " · for the next question" if self.later and self.status != ERROR else ""
+        later = " · for the next question" if self.later and self.status not in UNUSED else ""
         if self.status == READING:
             if self.message.startswith("Reading "):  # "Reading scanned page 3 of 40…"
                 return self.message + later
@@ -68,6 +80,8 @@ class DocRow:
             return "Ready" + later
         if self.status == WARNING:
             return f"Ready, but: {self.message}" + later
+        if self.status == EMPTY:
+            return "No text in this picture"
         return f"Could not read: {self.message}"
 
     def size_text(self) -> str:
@@ -133,7 +147,7 @@ class DocumentsModel(QAbstractTableModel):
             [
                 r
                 for r, d in enumerate(self.rows)
-                if d.job == job or (d.status == ERROR and d.path in paths)
+                if d.job == job or (d.status in UNUSED and d.path in paths)
             ]  # a retry replaces
         )
         known = {d.path for d in self.rows if d.status in (READY, WARNING)}

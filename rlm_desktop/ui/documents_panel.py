@@ -18,7 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rlm_desktop.ui.documents_model import ERROR, READING, READY, WARNING, DocumentsModel
+from rlm_desktop.ui.documents_model import (
+    EMPTY,
+    ERROR,
+    READING,
+    READY,
+    WARNING,
+    DocumentsModel,
+)
 from rlm_desktop.ui.fitting_label import FittingLabel
 from rlm_desktop.ui.format import plural
 
@@ -130,5 +137,7 @@ class DocumentsPanel(QWidget):
             parts.append(scanning[0] if scanning else "reading…")
         if model.count(ERROR):
             parts.append(f"{model.count(ERROR)} could not be read")
+        if model.count(EMPTY):
+            parts.append(f"{plural(model.count(EMPTY), 'picture')} without text")
         self.summary.setText(" · ".join(parts) if parts else "No documents yet.")
         self.summary.setToolTip(self.summary.text())  # the whole line, when it is cut

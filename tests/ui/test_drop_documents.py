@@ -3,15 +3,18 @@ and a file that cannot be read shows why."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pytest
+from PIL import Image, ImageDraw
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
 from rlm_desktop.documents.pdfwrite import write_pdf
-from rlm_desktop.ui.documents_model import ERROR, READING, READY, WARNING
+from rlm_desktop.ui.documents_model import EMPTY, ERROR, READING, READY, WARNING
 from tests.ui.conftest import MakeWindow, wait_documents
 
 
@@ -82,6 +85,46 @@ def test_a_document_with_a_warning_shows_its_pages_and_the_warning(
     assert icon.cacheKey() == window.icons.get("warning").cacheKey()
     assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == f"{mixed}\n{status}"
     assert "1 document ready" in window.documents.summary.text()
+
+
+def _photo(path: Path) -> None:
+    """A picture with no words in it: a gradient, a sun and a house."""
+    image = Image.linear_gradient("L").resize((640, 480)).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((120, 80, 320, 280), fill=(240, 200, 40))
+    draw.rectangle((400, 220, 580, 440), fill=(30, 90, 160))
+    image.save(path)
+
+
+@pytest.mark.skipif(not shutil.which("tesseract"), reason="pictures are read by Tesseract")
+def test_pictures_without_text_are_grey_notes_not_failures(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path
+) -> None:
+    """A folder of photos beside the documents: each photo says there is nothing to read in
+    grey, and the summary counts them apart from the files that could not be read."""
+    _photo(docs / "holiday.jpg")
+    Image.new("L", (600, 800), 255).save(docs / "empty page.png")
+    (docs / "broken.png").write_bytes(b"not a picture at all")
+    window = make_window(responses=["FINAL(x)"])
+    drop(window, [docs])
+    wait_documents(qtbot, window)
+    model = window.docs_model
+    by_name = {row.name: row for row in model.rows}
+    assert by_name["docs/holiday.jpg"].status == EMPTY
+    assert by_name["docs/empty page.png"].status == EMPTY
+    assert by_name["docs/broken.png"].status == ERROR
+    grey = window.icons.get("cancelled").cacheKey()
+    for name in ("docs/holiday.jpg", "docs/empty page.png"):
+        row = model.rows.index(by_name[name])
+        assert model.index(row, 3).data() == "No text in this picture"
+        assert model.index(row, 3).data(Qt.ItemDataRole.DecorationRole).cacheKey() == grey
+    summary = window.documents.summary.text()
+    assert "2 documents ready" in summary and "1 could not be read" in summary
+    assert "2 pictures without text" in summary
+    assert len(model.ready_records()) == 2  # only the text documents go to a question
+    drop(window, [docs / "holiday.jpg"])  # dropped again: read again, still one row
+    wait_documents(qtbot, window)
+    assert sum(row.path == str(docs / "holiday.jpg") for row in model.rows) == 1
 
 
 def test_drop_of_a_folder_reads_every_file_and_skips_duplicates(
