@@ -154,7 +154,7 @@ class RlmEngine:
         check = AnswerCheck()
         if answer.strip() and status in ("ok", "budget"):
             try:
-                check = sources.check(answer, tree)
+                check = sources.check(answer, tree, question)
             except Exception:  # a bug in checking must not lose the answer
                 log.exception("checking the answer's sources failed")
         elif note:

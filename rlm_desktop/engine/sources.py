@@ -24,9 +24,10 @@ class RunSources:
         elif isinstance(event, ev.SubcallStarted) and event.prompt and not event.sources:
             event.sources = [s.to_json() for s in self.index.passages(event.prompt)]
 
-    def check(self, answer: str, tree: RunTree) -> AnswerCheck:
+    def check(self, answer: str, tree: RunTree, question: str = "") -> AnswerCheck:
         """The answer's citations: those the model named (cite(), "Source:" lines), verified,
-        then the passages the run read that hold its key facts."""
+        then the passages the run read that hold its key facts; the question says whether
+        the answer must give a figure."""
         outputs = [n.output for n in tree.walk() if n.kind == "cell" and n.output]
         quotes = [(q, "cite") for q in cited_quotes(outputs)]
         quotes += [(q, "final") for q in final_quotes(answer)]
@@ -36,4 +37,4 @@ class RunSources:
             if n.kind in ("cell", "subcall")
             for s in n.sources
         ]
-        return Checker(list(self.context.documents)).check(answer, quotes, read)
+        return Checker(list(self.context.documents)).check(answer, quotes, read, question)

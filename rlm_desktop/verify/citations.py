@@ -25,6 +25,13 @@ from rlm_desktop.verify.locate import DocumentSet, HasText, clean_quote, page_of
 from rlm_desktop.verify.provenance import SourceSpan
 
 NOT_FOUND_NOTE = "Not found in your documents: check this answer."
+NO_FIGURE_NOTE = "The question asks for a figure, and this answer gives none: check it."
+# "How many…", "What is the total…", "What was Value A?": a question whose answer is a figure
+_FIGURE_QUESTION = re.compile(
+    r"\bhow (?:many|much)\b|\bwhat(?:'s|\s+(?:is|was|are|were))\s+(?:the\s+)?(?:\w+\s+)?"
+    r"(?:values?|numbers?|totals?|amounts?|sum|prices?|costs?|percentage|count)\b",
+    re.I,
+)
 CITE_MARK = "Cited source "  # what `cite()` prints: 'Cited source N: "quote" (where)'
 _CITE_LINE = re.compile(r'^Cited source \d+: "(.*)"(?: \(.*\))?$')
 _SOURCE_LINE = re.compile(r"^\s*(?:sources?|quote|citation)\s*\d*\s*[:：]\s*(.+)$", re.I)
@@ -97,6 +104,12 @@ def final_quotes(answer: str) -> list[str]:
             quoted = _QUOTED.findall(m.group(1))
             found.extend(quoted or [m.group(1)])
     return [q for q in found if clean_quote(q)]
+
+
+def asks_for_figure(question: str) -> bool:
+    """Whether the question asks for a figure: an answer without one is not the answer found,
+    however well a passage backs its words."""
+    return bool(_FIGURE_QUESTION.search(question))
 
 
 def answer_body(answer: str) -> str:
@@ -261,9 +274,14 @@ class Checker:
         return [self.passage(i, s, e, origin, facts) for i, s, e in best[:MAX_ATTACHED]]
 
     def check(
-        self, answer: str, quotes: list[tuple[str, str]], read: list[SourceSpan]
+        self,
+        answer: str,
+        quotes: list[tuple[str, str]],
+        read: list[SourceSpan],
+        question: str = "",
     ) -> AnswerCheck:
-        """`quotes`: (quote, origin) the model named; `read`: the spans the run saw."""
+        """`quotes`: (quote, origin) the model named; `read`: the spans the run saw; an answer
+        to a `question` asking for a figure is verified only when it gives one."""
         body = answer_body(answer)
         if not body.strip():
             return AnswerCheck()
@@ -291,7 +309,10 @@ class Checker:
             or any(f.kind == "number" and f.text in missing for f in facts)
         )
         verified = not flagged and any(c.verified and c.supports for c in citations)
-        return AnswerCheck(citations, verified, NOT_FOUND_NOTE if flagged else None, missing)
+        note = NOT_FOUND_NOTE if flagged else None
+        if verified and asks_for_figure(question) and not any(f.kind == "number" for f in facts):
+            verified, note = False, NO_FIGURE_NOTE
+        return AnswerCheck(citations, verified, note, missing)
 
 
 def sources_text(citations: list[Citation], note: str | None, quote_chars: int = 200) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rlm_desktop.documents.model import Document
-from rlm_desktop.verify.citations import NOT_FOUND_NOTE, Checker
+from rlm_desktop.verify.citations import NO_FIGURE_NOTE, NOT_FOUND_NOTE, Checker, asks_for_figure
 from rlm_desktop.verify.locate import DocumentSet
 
 TEXT = (
@@ -95,3 +95,36 @@ def test_an_answer_cut_mid_code_at_the_token_limit_is_judged_by_its_whole_codes(
     check = Checker(docs).check(cut, [], [])
     assert check.answer_verified and check.note is None
     assert not Checker(docs).check("The code is D836-B", [], []).answer_verified
+
+
+def test_an_answer_without_the_figure_its_question_asks_for_is_not_found() -> None:
+    """The demo model's "Value A is taken from the spring inventory.": every word is in the
+    appendix, but the value asked for is not in the answer."""
+    docs = [Document(name="b.txt", text="Value A: 17 (taken from the spring inventory)\n")]
+    vague = "Value A is taken from the spring inventory."
+    check = Checker(docs).check(vague, [], [], question="What is Value A?")
+    assert not check.answer_verified and check.note == NO_FIGURE_NOTE
+    assert check.citations and check.citations[0].supports  # the passage is still shown
+    assert Checker(docs).check(vague, [], [], "Where is Value A taken from?").answer_verified
+    assert Checker(docs).check("Value A is 17.", [], [], "What is Value A?").answer_verified
+    assert Checker(docs).check(vague, [], []).answer_verified  # no question: words alone
+
+
+def test_questions_that_ask_for_a_figure() -> None:
+    figures = [
+        "How many chairs are there?",
+        "how much did the audit cost",
+        "What was the total cost of the project?",
+        "What's the price of a licence?",
+        "What is the magic number?",
+        "What are the values listed in the appendix?",
+    ]
+    others = [
+        "Which customer has the highest total?",
+        "What is the name of the company with the highest value?",
+        "Who signed the report?",
+        "What is the access code?",
+        "Where is Value A taken from?",
+    ]
+    assert [asks_for_figure(q) for q in figures] == [True] * len(figures)
+    assert [asks_for_figure(q) for q in others] == [False] * len(others)

@@ -97,6 +97,17 @@ def test_an_answer_with_an_invented_number_is_flagged() -> None:
     assert result.answer_note == "Not found in your documents: check this answer."
 
 
+def test_an_answer_that_leaves_out_the_number_asked_for_is_not_found() -> None:
+    """ "What is the magic number?" answered "The magic number.": its words are in the passage
+    the run read, but the figure is not in the answer."""
+    run = replay([look(), "FINAL(The magic number.)"])
+    assert not run.result.answer_verified
+    assert run.result.answer_note == (
+        "The question asks for a figure, and this answer gives none: check it."
+    )
+    assert run.result.citations[0].quote == "The magic number is 42."  # where to look
+
+
 def test_source_lines_in_final_are_checked_quotes() -> None:
     answer = (
         'FINAL(The key is K-7731.\nSource: "Project Cormorant\'s archive key is K-7731."\n'
