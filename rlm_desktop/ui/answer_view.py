@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from rlm_desktop.ui.format import breakable
+from rlm_desktop.verify.citations import NO_FIGURE_NOTE
 
 MARKDOWN = (
     QTextDocument.MarkdownFeature.MarkdownDialectGitHub
@@ -92,19 +93,28 @@ class AnswerView(QWidget):
         self.banner.style().unpolish(self.banner)
         self.banner.style().polish(self.banner)
 
-    def set_verdict(self, status: str, answer: str, verified: bool) -> None:
+    def set_verdict(
+        self, status: str, answer: str, verified: bool, note: str | None = None
+    ) -> None:
         """For a finished answer: "Answer found" only when a verified passage of the documents
-        supports it; otherwise say plainly that it is unverified."""
+        supports it; otherwise say plainly that it is unverified, and why where it is known."""
         if status != "ok" or not answer.strip():
             return
         kind = "found" if verified else "unverified"
         self.banner.setProperty("status", kind)
-        self.banner.setText(
-            "Answer found: a passage of your documents supports it (see the sources below)."
-            if verified
-            else "Unverified answer: no passage of your documents was found to support it. "
-            "Check it before you rely on it."
-        )
+        if verified:
+            text = "Answer found: a passage of your documents supports it (see the sources below)."
+        elif note == NO_FIGURE_NOTE:
+            text = (
+                "Unverified answer: it does not give the figure your question asks for. "
+                "Check the sources below before you rely on it."
+            )
+        else:
+            text = (
+                "Unverified answer: no passage of your documents was found to support it. "
+                "Check it before you rely on it."
+            )
+        self.banner.setText(text)
         self.banner.setVisible(True)
         self.banner.style().unpolish(self.banner)
         self.banner.style().polish(self.banner)

@@ -118,7 +118,7 @@ class TurnCard(QFrame):
         """Show the turn as it is now."""
         turn = self.turn
         self.answer.show_answer(turn.answer, turn.status, turn.error)
-        self.answer.set_verdict(turn.status, turn.answer, turn.answer_verified)
+        self.answer.set_verdict(turn.status, turn.answer, turn.answer_verified, turn.answer_note)
         if turn.status == "running":
             self.sources.hide()
         else:

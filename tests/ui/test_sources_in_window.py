@@ -63,3 +63,21 @@ def test_an_invented_answer_is_shown_as_unverified(
     assert "Answer found" not in card.answer.banner.text()
     qtbot.keyClick(card, Qt.Key.Key_Escape)  # nothing to stop: no effect, no error
     window.close()
+
+
+def test_an_answer_without_the_figure_asked_for_says_so_and_shows_the_passage(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path
+) -> None:
+    responses = [look("print(grep('magic number'))"), "FINAL(The magic number.)"]
+    window = make_window(responses=responses, files=[str(docs)])
+    wait_model(qtbot, window)
+    wait_documents(qtbot, window)
+    assert ask(qtbot, window, "What is the magic number?").status == "ok"
+    card = window.thread_view.cards[-1]
+    assert not card.turn.answer_verified
+    banner = card.answer.banner.text()
+    assert banner.startswith("Unverified answer: it does not give the figure your question")
+    assert "no passage" not in banner  # a passage is there: it holds the figure
+    assert card.sources.note.text().startswith("The question asks for a figure")
+    assert "The magic number is 42." in card.sources.citations[0]["quote"]
+    window.close()
