@@ -137,7 +137,7 @@ class DocumentsPanel(QWidget):
             parts.append(scanning[0] if scanning else "reading…")
         if model.count(ERROR):
             parts.append(f"{model.count(ERROR)} could not be read")
-        if model.count(EMPTY):
-            parts.append(f"{plural(model.count(EMPTY), 'picture')} without text")
+        if empty := model.count(EMPTY):
+            parts.append(f"{plural(empty, 'picture')} without text")
         self.summary.setText(" · ".join(parts) if parts else "No documents yet.")
         self.summary.setToolTip(self.summary.text())  # the whole line, when it is cut

@@ -9,6 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from rlm_desktop.ui.main_window import MainWindow
+from rlm_desktop.ui.turn_card import TurnCard
 from tests.ui.conftest import MakeWindow, ask, wait_documents, wait_model
 
 
@@ -16,15 +18,28 @@ def look(code: str) -> str:
     return f"Let me look.\n```repl\n{code}\n```"
 
 
+def asked(
+    qtbot: QtBot, make_window: MakeWindow, docs: Path, final: str, grep: str, question: str
+) -> tuple[MainWindow, TurnCard]:
+    """A window over `docs` where the model greps, then answers `final`: the question's card."""
+    window = make_window(responses=[look(f"print(grep({grep!r}))"), final], files=[str(docs)])
+    wait_model(qtbot, window)
+    wait_documents(qtbot, window)
+    assert ask(qtbot, window, question).status == "ok"
+    return window, window.thread_view.cards[-1]
+
+
 def test_a_supported_answer_lists_its_source_and_opens_the_document_there(
     qtbot: QtBot, make_window: MakeWindow, docs: Path
 ) -> None:
-    responses = [look("print(grep('archive key'))"), "FINAL(The archive key is K-7731.)"]
-    window = make_window(responses=responses, files=[str(docs)])
-    wait_model(qtbot, window)
-    wait_documents(qtbot, window)
-    assert ask(qtbot, window, "What is Cormorant's archive key?").status == "ok"
-    card = window.thread_view.cards[-1]
+    window, card = asked(
+        qtbot,
+        make_window,
+        docs,
+        "FINAL(The archive key is K-7731.)",
+        "archive key",
+        "What is Cormorant's archive key?",
+    )
     assert card.turn.answer_verified
     assert card.answer.banner.text().startswith("Answer found")
     assert window.ask_panel.progress.text() == "Answer found."
@@ -51,12 +66,14 @@ def test_a_supported_answer_lists_its_source_and_opens_the_document_there(
 def test_an_invented_answer_is_shown_as_unverified(
     qtbot: QtBot, make_window: MakeWindow, docs: Path
 ) -> None:
-    responses = [look("print(grep('archive key'))"), "FINAL(The archive key is Q-1234.)"]
-    window = make_window(responses=responses, files=[str(docs)])
-    wait_model(qtbot, window)
-    wait_documents(qtbot, window)
-    assert ask(qtbot, window, "What is Cormorant's archive key?").status == "ok"
-    card = window.thread_view.cards[-1]
+    window, card = asked(
+        qtbot,
+        make_window,
+        docs,
+        "FINAL(The archive key is Q-1234.)",
+        "archive key",
+        "What is Cormorant's archive key?",
+    )
     assert not card.turn.answer_verified
     assert card.answer.banner.text().startswith("Unverified answer")
     assert window.ask_panel.progress.text() == "Unverified answer."
@@ -68,12 +85,14 @@ def test_an_invented_answer_is_shown_as_unverified(
 def test_an_answer_without_the_figure_asked_for_says_so_and_shows_the_passage(
     qtbot: QtBot, make_window: MakeWindow, docs: Path
 ) -> None:
-    responses = [look("print(grep('magic number'))"), "FINAL(The magic number.)"]
-    window = make_window(responses=responses, files=[str(docs)])
-    wait_model(qtbot, window)
-    wait_documents(qtbot, window)
-    assert ask(qtbot, window, "What is the magic number?").status == "ok"
-    card = window.thread_view.cards[-1]
+    window, card = asked(
+        qtbot,
+        make_window,
+        docs,
+        "FINAL(The magic number.)",
+        "magic number",
+        "What is the magic number?",
+    )
     assert not card.turn.answer_verified
     banner = card.answer.banner.text()
     assert banner.startswith("Unverified answer: it does not give the figure your question")
